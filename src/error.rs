@@ -1,0 +1,56 @@
+//! Errors of start-up and fixture loading. Requests never produce these: a bad request is a
+//! SOAP fault or a JSON error.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem in a fixtures folder: `FILE: JSON-PATH: problem`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, relative to the fixtures folder (`mock.json`, `responses/ResetPIN/x.xml`).
+    pub file: String,
+    /// Where in the file (`mailboxes[2].policy`); empty for the file as a whole.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.path, self.message)
+        }
+    }
+}
+
+/// Why a server could not start or fixtures could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The fixtures have problems; every one is listed.
+    #[error("the fixtures have {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Fixtures(Vec<Problem>),
+    /// A fixtures folder or file could not be read.
+    #[error("cannot read fixtures at {path}: {source}")]
+    ReadFixtures {
+        /// The folder or file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The listening socket could not be set up.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address asked for.
+        address: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server's thread or runtime could not be started.
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}

@@ -1,0 +1,173 @@
+//! The PIN email's wording: sender, subject and body text with `{placeholder}`s, configurable
+//! in `mock.json` under `mail`. The HTML body is derived from the text, so both say the same.
+
+use quick_xml::escape::escape;
+use serde::Deserialize;
+
+/// The `mail` section of `mock.json`; each key falls back to the double's own wording.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MailFixture {
+    pub(crate) from: Option<String>,
+    pub(crate) subject: Option<String>,
+    pub(crate) text: Option<String>,
+}
+
+const DEFAULT_FROM: &str = "Microsoft Exchange <MicrosoftExchange@{domain}>";
+const DEFAULT_SUBJECT: &str = "Your Outlook Voice Access PIN has been reset";
+const DEFAULT_TEXT: &str = "Hello {display_name},
+
+Your voice mail PIN has been reset. Use it to sign in to Outlook Voice Access by phone. You will be asked to choose a new PIN the first time you sign in.
+
+PIN: {pin}
+Extension: {extension}
+Access numbers: {access_numbers}
+";
+
+/// Placeholders a template may use.
+pub(crate) const PLACEHOLDERS: [&str; 6] = ["display_name", "smtp_address", "domain", "pin", "extension", "access_numbers"];
+
+/// The values filled into a template.
+pub(crate) struct MailValues<'a> {
+    pub(crate) display_name: &'a str,
+    pub(crate) smtp_address: &'a str,
+    pub(crate) pin: &'a str,
+    pub(crate) extension: Option<&'a str>,
+    pub(crate) access_numbers: &'a [String],
+    /// The policy's `reset_pin_text`, appended after the template.
+    pub(crate) reset_pin_text: &'a str,
+}
+
+/// The rendered sender, subject and bodies.
+pub(crate) struct RenderedMail {
+    pub(crate) from: String,
+    pub(crate) subject: String,
+    pub(crate) text_body: String,
+    pub(crate) html_body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MailTemplate {
+    from: String,
+    subject: String,
+    text: String,
+}
+
+impl MailTemplate {
+    /// The template from the fixture, or every problem as (key, problem).
+    pub(crate) fn from_fixture(fixture: MailFixture) -> Result<Self, Vec<(&'static str, String)>> {
+        let template = MailTemplate {
+            from: fixture.from.unwrap_or_else(|| DEFAULT_FROM.into()),
+            subject: fixture.subject.unwrap_or_else(|| DEFAULT_SUBJECT.into()),
+            text: fixture.text.unwrap_or_else(|| DEFAULT_TEXT.into()),
+        };
+        let mut problems = Vec::new();
+        for (key, value) in [("from", &template.from), ("subject", &template.subject), ("text", &template.text)] {
+            for name in placeholders(value) {
+                if !PLACEHOLDERS.contains(&name) {
+                    problems.push((key, format!("unknown placeholder '{{{name}}}' (known: {})", PLACEHOLDERS.join(", "))));
+                }
+            }
+        }
+        for (key, value) in [("from", &template.from), ("subject", &template.subject)] {
+            if value.contains(['\r', '\n']) {
+                problems.push((key, "must be one line".to_string()));
+            }
+        }
+        if !placeholders(&template.text).any(|p| p == "pin") {
+            problems.push(("text", "must contain {pin}, or the email would not tell the PIN".to_string()));
+        }
+        if problems.is_empty() {
+            Ok(template)
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub(crate) fn render(&self, values: &MailValues<'_>) -> RenderedMail {
+        let mut text_body = fill(&self.text, values);
+        if !values.reset_pin_text.is_empty() {
+            if !text_body.ends_with('\n') {
+                text_body.push('\n');
+            }
+            text_body.push('\n');
+            text_body.push_str(values.reset_pin_text);
+            text_body.push('\n');
+        }
+        let html_body = to_html(&text_body);
+        RenderedMail { from: fill(&self.from, values), subject: fill(&self.subject, values), text_body, html_body }
+    }
+}
+
+/// The `{name}` placeholders of a template (names of lowercase letters and underscores).
+fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template.split('{').skip(1).filter_map(|rest| {
+        let name = rest.split('}').next().filter(|_| rest.contains('}'))?;
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).then_some(name)
+    })
+}
+
+fn fill(template: &str, values: &MailValues<'_>) -> String {
+    let domain = values.smtp_address.rsplit('@').next().unwrap_or_default();
+    let access_numbers = values.access_numbers.join(", ");
+    let mut out = template.to_string();
+    for (name, value) in [
+        ("display_name", values.display_name),
+        ("smtp_address", values.smtp_address),
+        ("domain", domain),
+        ("pin", values.pin),
+        ("extension", values.extension.unwrap_or("")),
+        ("access_numbers", &access_numbers),
+    ] {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// Paragraphs (blank-line separated) become `<p>`, lines within them `<br>`.
+fn to_html(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.lines().map(|l| escape(l).into_owned()).collect::<Vec<_>>().join("<br>")))
+        .collect();
+    format!("<html><body>{}</body></html>", paragraphs.join(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> MailValues<'static> {
+        MailValues {
+            display_name: "Alice <Wood>",
+            smtp_address: "alice@contoso.com",
+            pin: "482913",
+            extension: Some("4001"),
+            access_numbers: Box::leak(Box::new(vec!["+1 425 555 0100".to_string(), "+44 20 7946 0000".to_string()])),
+            reset_pin_text: "Call the helpdesk at x5000.",
+        }
+    }
+
+    #[test]
+    fn the_default_wording_carries_every_value_in_both_bodies() {
+        let mail = MailTemplate::from_fixture(MailFixture::default()).unwrap().render(&values());
+        assert_eq!(mail.from, "Microsoft Exchange <MicrosoftExchange@contoso.com>");
+        for needle in ["482913", "4001", "+1 425 555 0100, +44 20 7946 0000", "Call the helpdesk at x5000."] {
+            assert!(mail.text_body.contains(needle), "text lacks {needle}");
+            assert!(mail.html_body.contains(needle), "html lacks {needle}");
+        }
+        assert!(mail.text_body.ends_with("Call the helpdesk at x5000.\n"));
+        assert!(mail.html_body.contains("Hello Alice &lt;Wood&gt;,"));
+    }
+
+    #[test]
+    fn a_template_without_the_pin_or_with_unknown_placeholders_is_refused() {
+        let fixture = MailFixture { from: None, subject: Some("PIN for {user}".into()), text: Some("no pin here".into()) };
+        let problems = MailTemplate::from_fixture(fixture).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].1.contains("{user}"));
+        assert!(problems[1].1.contains("must contain {pin}"));
+    }
+}

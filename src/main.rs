@@ -1,0 +1,161 @@
+//! The `exchange-um-mock` command: `serve` (the default) and `validate`. Flags become a
+//! builder; signals are handled here and only here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use exchange_um_mock::{FixtureSet, UmMockServer};
+
+/// A test double of the Microsoft Exchange Unified Messaging web service.
+#[derive(Debug, Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the UM web service and the admin API (the default).
+    Serve(ServeArgs),
+    /// Check a fixtures folder without serving; exit 1 on any problem.
+    Validate {
+        /// The fixtures folder (default: the embedded fixtures).
+        #[arg(env = "EXUM_FIXTURES")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 takes a free port.
+    #[arg(long, env = "EXUM_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Fixtures folder (default: the fixtures embedded in the binary).
+    #[arg(long, env = "EXUM_FIXTURES")]
+    fixtures: Option<PathBuf>,
+    /// Seed for reproducible PINs.
+    #[arg(long, env = "EXUM_SEED")]
+    seed: Option<u64>,
+    /// Require `Authorization: Bearer TOKEN` on admin requests.
+    #[arg(long, env = "EXUM_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Largest request body accepted; larger ones get 413.
+    #[arg(long, env = "EXUM_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    max_body_bytes: usize,
+    /// Emails kept before the oldest is dropped.
+    #[arg(long, env = "EXUM_MAX_EMAILS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_emails: u64,
+    /// Journal entries kept before the oldest is dropped.
+    #[arg(long, env = "EXUM_MAX_REQUESTS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_requests: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Validate { dir }) => validate(dir),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(cli.serve),
+    }
+}
+
+fn validate(dir: Option<PathBuf>) -> ExitCode {
+    let set = match dir {
+        Some(dir) => match FixtureSet::from_dir(&dir) {
+            Ok(set) => set,
+            Err(error) => {
+                eprintln!("exchange-um-mock: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => FixtureSet::embedded(),
+    };
+    match set.validate() {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("{} problem(s) found", problems.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "exchange_um_mock=info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("exchange-um-mock: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let listener = std::net::TcpListener::bind(args.listen).map_err(|source| {
+            format!("cannot listen on {}: {source}. Is another server using that port? Try --listen 127.0.0.1:0 for a free port.", args.listen)
+        })?;
+        let mut builder = UmMockServer::builder()
+            .max_body_bytes(args.max_body_bytes)
+            .max_emails(args.max_emails as usize)
+            .max_requests(args.max_requests as usize);
+        if let Some(dir) = args.fixtures {
+            builder = builder.fixtures_dir(dir);
+        }
+        if let Some(seed) = args.seed {
+            builder = builder.seed(seed);
+        }
+        if let Some(token) = args.admin_token {
+            builder = builder.admin_token(token);
+        }
+        let ready = |address: SocketAddr| {
+            println!("listening on http://{address}");
+            tracing::info!("ready; admin API at http://{address}/__admin");
+        };
+        builder.run(listener, ready, shutdown_signal()).await.map_err(|error| error.to_string())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("exchange-um-mock: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping");
+}

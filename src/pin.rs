@@ -1,0 +1,247 @@
+//! PIN policy (a UM mailbox policy's PIN settings) and PIN generation under it.
+//!
+//! Generation is rejection sampling over uniformly random digit strings of the policy's exact
+//! length, so every allowed PIN is equally likely. Each mailbox owns its own RNG, seeded from the
+//! server seed and the mailbox address: PIN sequences are reproducible per mailbox however
+//! requests for different mailboxes interleave.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// The PIN settings of a UM mailbox policy. Defaults are Exchange's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinPolicy {
+    /// The policy's name, referenced by mailboxes.
+    pub name: String,
+    /// Digits in a generated PIN; the minimum for a PIN set by fixture or admin API (4–24).
+    #[serde(default = "defaults::min_pin_length")]
+    pub min_pin_length: u32,
+    /// A new PIN differs from this many previous PINs, the current one included (1–20).
+    #[serde(default = "defaults::pin_history_count")]
+    pub pin_history_count: u32,
+    /// When false, PINs of one repeated digit or one ascending/descending run are refused.
+    #[serde(default)]
+    pub allow_common_patterns: bool,
+    /// Days until a PIN expires, 0 = never (informational, 0–999).
+    #[serde(default = "defaults::pin_lifetime_days")]
+    pub pin_lifetime_days: u32,
+    /// Failed phone logons before lockout (informational, 1–999).
+    #[serde(default = "defaults::max_logon_attempts")]
+    pub max_logon_attempts: u32,
+    /// Failed phone logons before an automatic reset (informational, 0–999, below the maximum).
+    #[serde(default = "defaults::logon_failures_before_pin_reset")]
+    pub logon_failures_before_pin_reset: u32,
+    /// Text appended to every PIN email of mailboxes under this policy (≤ 512 characters).
+    #[serde(default)]
+    pub reset_pin_text: String,
+}
+
+mod defaults {
+    pub(super) fn min_pin_length() -> u32 {
+        6
+    }
+    pub(super) fn pin_history_count() -> u32 {
+        5
+    }
+    pub(super) fn pin_lifetime_days() -> u32 {
+        60
+    }
+    pub(super) fn max_logon_attempts() -> u32 {
+        15
+    }
+    pub(super) fn logon_failures_before_pin_reset() -> u32 {
+        5
+    }
+}
+
+/// Longest PIN Exchange accepts.
+pub(crate) const MAX_PIN_LENGTH: usize = 24;
+
+impl PinPolicy {
+    /// Exchange's default policy under the given name.
+    pub(crate) fn exchange_default(name: &str) -> Self {
+        PinPolicy {
+            name: name.to_string(),
+            min_pin_length: defaults::min_pin_length(),
+            pin_history_count: defaults::pin_history_count(),
+            allow_common_patterns: false,
+            pin_lifetime_days: defaults::pin_lifetime_days(),
+            max_logon_attempts: defaults::max_logon_attempts(),
+            logon_failures_before_pin_reset: defaults::logon_failures_before_pin_reset(),
+            reset_pin_text: String::new(),
+        }
+    }
+
+    /// Every out-of-range setting, as (key, problem).
+    pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut range = |key: &'static str, value: u32, lo: u32, hi: u32| {
+            if !(lo..=hi).contains(&value) {
+                out.push((key, format!("{value} is out of range {lo}–{hi}")));
+            }
+        };
+        range("min_pin_length", self.min_pin_length, 4, MAX_PIN_LENGTH as u32);
+        range("pin_history_count", self.pin_history_count, 1, 20);
+        range("pin_lifetime_days", self.pin_lifetime_days, 0, 999);
+        range("max_logon_attempts", self.max_logon_attempts, 1, 999);
+        range("logon_failures_before_pin_reset", self.logon_failures_before_pin_reset, 0, 999);
+        if self.logon_failures_before_pin_reset >= self.max_logon_attempts {
+            out.push((
+                "logon_failures_before_pin_reset",
+                format!(
+                    "{} must be less than max_logon_attempts ({})",
+                    self.logon_failures_before_pin_reset, self.max_logon_attempts
+                ),
+            ));
+        }
+        let chars = self.reset_pin_text.chars().count();
+        if chars > 512 {
+            out.push(("reset_pin_text", format!("{chars} characters, at most 512 allowed")));
+        }
+        if self.name.trim().is_empty() {
+            out.push(("name", "must not be empty".to_string()));
+        }
+        out
+    }
+
+    /// Why `pin` is not acceptable as a PIN set by fixture or admin API, if it is not.
+    pub(crate) fn check_pin(&self, pin: &str, extension: Option<&str>) -> Result<(), String> {
+        if pin.is_empty() || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("PIN '{pin}' must be digits only"));
+        }
+        let min = self.min_pin_length as usize;
+        if pin.len() < min || pin.len() > MAX_PIN_LENGTH {
+            return Err(format!(
+                "PIN '{pin}' has {} digits; policy '{}' needs {min} to {MAX_PIN_LENGTH}",
+                pin.len(),
+                self.name
+            ));
+        }
+        self.check_pattern(pin, extension)
+            .map_err(|why| format!("PIN '{pin}' {why} (policy '{}')", self.name))
+    }
+
+    fn check_pattern(&self, pin: &str, extension: Option<&str>) -> Result<(), &'static str> {
+        if let Some(ext) = extension.filter(|e| !e.is_empty()) {
+            if pin.contains(ext) {
+                return Err("contains the extension");
+            }
+        }
+        if self.allow_common_patterns {
+            return Ok(());
+        }
+        let digits = pin.as_bytes();
+        let steps = || digits.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0]));
+        if steps().all(|s| s == 0) {
+            return Err("is one repeated digit");
+        }
+        if steps().all(|s| s == 1) || steps().all(|s| s == -1) {
+            return Err("is a run of consecutive digits");
+        }
+        Ok(())
+    }
+
+    /// A new PIN: exactly `min_pin_length` digits, allowed by the pattern rules, and not among
+    /// the last `pin_history_count` entries of `history` (oldest first, current PIN last).
+    pub(crate) fn generate(&self, history: &[String], extension: Option<&str>, rng: &mut StdRng) -> String {
+        let recent = &history[history.len().saturating_sub(self.pin_history_count as usize)..];
+        // Terminates with probability 1: with at least 4 digits, at most 20 history entries and
+        // a handful of pattern PINs are excluded out of 10,000+, so nearly every draw succeeds.
+        loop {
+            let pin: String = (0..self.min_pin_length)
+                .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                .collect();
+            if self.check_pattern(&pin, extension).is_ok() && !recent.contains(&pin) {
+                return pin;
+            }
+        }
+    }
+}
+
+/// The RNG of one mailbox: from the server seed and the address when seeded, else from the OS.
+pub(crate) fn mailbox_rng(seed: Option<u64>, address: &str) -> StdRng {
+    match seed {
+        Some(seed) => {
+            // FNV-1a: a stable hash (std's hasher may change between Rust releases).
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for byte in seed.to_le_bytes().iter().chain(address.to_ascii_lowercase().as_bytes()) {
+                hash ^= u64::from(*byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+            StdRng::seed_from_u64(hash)
+        }
+        None => StdRng::from_os_rng(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strict() -> PinPolicy {
+        PinPolicy { min_pin_length: 4, pin_history_count: 20, ..PinPolicy::exchange_default("Strict") }
+    }
+
+    #[test]
+    fn common_patterns_are_refused_unless_allowed() {
+        let policy = PinPolicy::exchange_default("Default");
+        for pin in ["111111", "123456", "654321", "456789", "987654"] {
+            assert!(policy.check_pin(pin, None).is_err(), "{pin} should be refused");
+        }
+        for pin in ["135790", "890123", "112233", "123457"] {
+            assert_eq!(policy.check_pin(pin, None), Ok(()), "{pin} should be accepted");
+        }
+        let lax = PinPolicy { allow_common_patterns: true, ..policy };
+        assert_eq!(lax.check_pin("123456", None), Ok(()));
+        assert!(lax.check_pin("940013", Some("4001")).is_err(), "the extension rule always applies");
+    }
+
+    #[test]
+    fn length_and_digit_rules_name_the_problem() {
+        let policy = PinPolicy::exchange_default("Default");
+        assert!(policy.check_pin("13579", None).unwrap_err().contains("5 digits"));
+        assert!(policy.check_pin("13a790", None).unwrap_err().contains("digits only"));
+        assert!(policy.check_pin(&"1357902468".repeat(3), None).is_err());
+    }
+
+    #[test]
+    fn generated_pins_obey_every_rule_over_many_draws() {
+        let policy = strict();
+        let mut rng = mailbox_rng(Some(7), "x@y");
+        let mut history = vec!["2468".to_string()];
+        for _ in 0..2000 {
+            let pin = policy.generate(&history, Some("40"), &mut rng);
+            assert_eq!(pin.len(), 4);
+            assert!(!pin.contains("40"));
+            assert!(policy.check_pin(&pin, Some("40")).is_ok(), "{pin}");
+            let recent = &history[history.len().saturating_sub(20)..];
+            assert!(!recent.contains(&pin), "{pin} repeats one of the last 20");
+            history.push(pin);
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_pins_and_another_seed_does_not() {
+        let policy = PinPolicy::exchange_default("Default");
+        let draw = |seed| {
+            let mut rng = mailbox_rng(Some(seed), "alice@contoso.com");
+            (0..5).map(|_| policy.generate(&[], None, &mut rng)).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(1), draw(1));
+        assert_ne!(draw(1), draw(2));
+    }
+
+    #[test]
+    fn range_problems_are_reported_per_key() {
+        let policy = PinPolicy {
+            min_pin_length: 3,
+            max_logon_attempts: 5,
+            logon_failures_before_pin_reset: 5,
+            ..PinPolicy::exchange_default("P")
+        };
+        let keys: Vec<_> = policy.problems().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["min_pin_length", "logon_failures_before_pin_reset"]);
+    }
+}

@@ -1,0 +1,155 @@
+//! The one file that touches hyper: the accept loop, HTTP/1.1 connections, body limits,
+//! scripted delays and connection-level faults, and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::Shutdown;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use rand::Rng;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use super::router::{self, Stop};
+use crate::outcomes::NetworkFault;
+use crate::state::Shared;
+use crate::wire::{Plan, Reply, WireRequest};
+
+/// Headers must be complete within this time, or the connection is closed.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long requests in flight get to finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves `listener` until `shutdown` resolves, then drains.
+pub(crate) async fn serve(listener: TcpListener, shared: Shared, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop) = Stop::new();
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => connection(stream, &builder, &graceful, shared.clone(), stop.clone()),
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    // Hanging requests and long-polls end now; the rest get the drain.
+    stop_tx.send_replace(true);
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::debug!("all connections closed"),
+        _ = tokio::time::sleep(DRAIN) => tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway"),
+    }
+}
+
+fn connection(stream: TcpStream, builder: &http1::Builder, graceful: &GracefulShutdown, shared: Shared, stop: Stop) {
+    // A second handle on the socket, to reset, close or scribble on it when an outcome says so,
+    // after hyper's connection (which owns the stream) has been dropped.
+    let raw = socket2::SockRef::from(&stream).try_clone().ok();
+    // A request whose outcome is a connection fault hands it to the connection task here.
+    let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
+    let service = service_fn(move |request| respond(shared.clone(), request, stop.clone(), fault_tx.clone()));
+    let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+    tokio::spawn(async move {
+        // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
+        // (closing hyper's handle) and the fault is carried out on `raw`.
+        tokio::select! {
+            result = conn => if let Err(error) = result {
+                tracing::debug!(%error, "connection ended with an error");
+            },
+            Some(fault) = fault_rx.recv() => if let Some(raw) = raw {
+                carry_out(raw, fault);
+            },
+        }
+    });
+}
+
+fn carry_out(raw: socket2::Socket, fault: NetworkFault) {
+    let result = match fault {
+        // Linger 0 makes the close send RST instead of FIN.
+        NetworkFault::Reset => raw.set_linger(Some(Duration::ZERO)),
+        NetworkFault::Close | NetworkFault::Hang => raw.shutdown(Shutdown::Both),
+        NetworkFault::Garbage => {
+            let mut rng = rand::rng();
+            // Bytes that cannot start an HTTP response: '\0' first, then random.
+            let garbage: Vec<u8> = std::iter::once(0).chain((0..rng.random_range(32..256)).map(|_| rng.random())).collect();
+            raw.send(&garbage).and_then(|_| raw.shutdown(Shutdown::Write))
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%error, ?fault, "connection fault could not be carried out fully");
+    }
+}
+
+async fn respond(
+    shared: Shared,
+    request: Request<Incoming>,
+    stop: Stop,
+    faults: mpsc::UnboundedSender<NetworkFault>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let limit = shared.config().max_body_bytes;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let body = if declared.is_some_and(|n| n > limit as u64) {
+        None
+    } else {
+        Limited::new(body, limit).collect().await.ok().map(|collected| collected.to_bytes())
+    };
+    let too_large = body.is_none();
+    let wire = WireRequest::new(parts.method.as_str(), parts.uri.path(), parts.uri.query(), headers, body.unwrap_or_default());
+    let plan = if too_large { router::too_large(&shared, &wire) } else { router::route(&shared, &wire, stop.clone()).await };
+    tracing::info!(method = %wire.method, path = %wire.path, "answered");
+    deliver(plan, stop, faults).await
+}
+
+async fn deliver(plan: Plan, stop: Stop, faults: mpsc::UnboundedSender<NetworkFault>) -> Result<Response<Full<Bytes>>, Infallible> {
+    if !plan.delay.is_zero() {
+        tokio::time::sleep(plan.delay).await;
+    }
+    let wire = match plan.reply {
+        Reply::Http(wire) => wire,
+        Reply::Network(fault) => {
+            if fault == NetworkFault::Hang {
+                stop.wait().await;
+            }
+            // The connection task drops this connection on receipt, so this future is never
+            // polled again.
+            let _ = faults.send(fault);
+            return std::future::pending().await;
+        }
+    };
+    let mut response = Response::new(Full::new(wire.body));
+    *response.status_mut() = http::StatusCode::from_u16(wire.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in wire.headers {
+        match (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(&value)) {
+            (Ok(name), Ok(value)) => {
+                response.headers_mut().append(name, value);
+            }
+            _ => tracing::warn!(%name, "skipped a header that is not valid HTTP"),
+        }
+    }
+    Ok(response)
+}
