@@ -3,5 +3,7 @@
 
 mod auth;
 mod bad_input;
+mod emails;
+mod journal;
 mod reset_pin;
 mod support;
