@@ -3,6 +3,7 @@
 
 mod auth;
 mod bad_input;
+mod cli;
 mod emails;
 mod journal;
 mod reset_pin;
