@@ -6,5 +6,7 @@ mod bad_input;
 mod cli;
 mod emails;
 mod journal;
+mod outcomes_network;
 mod reset_pin;
+mod scenarios;
 mod support;

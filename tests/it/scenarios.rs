@@ -1,0 +1,603 @@
+//! Scripted outcomes as a client sees them: canned fixtures, generated faults, plain HTTP, mail
+//! faults, delays, the order scenarios give outcomes in, and `/__admin/scenarios` itself.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+/// Adds a one-outcome scenario for alice's ResetPIN; returns its id.
+async fn script_alice(mock: &Mock, outcome: Value) -> u64 {
+    let stored = mock
+        .add_scenario(json!({
+            "mailbox": "alice@contoso.com",
+            "operation": "ResetPIN",
+            "outcomes": [outcome],
+        }))
+        .await;
+    stored["id"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_canned_fault_is_replayed_byte_for_byte_and_changes_nothing() {
+    let mock = Mock::start().await;
+    let id = script_alice(&mock, json!({"fixture": "ResetPIN/server-busy"})).await;
+    let before = mock.mailbox("alice@contoso.com").await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 500);
+    assert_eq!(reply.header("Content-Type"), SOAP_CONTENT_TYPE);
+    assert_eq!(
+        reply.body,
+        fixture_bytes("responses/ResetPIN/server-busy.xml")
+    );
+    assert_eq!(mock.mailbox("alice@contoso.com").await, before);
+    assert_eq!(mock.emails("").await["total"], 0);
+    let entry = mock.journal_entry(reply.request_id()).await;
+    assert_eq!(entry["outcome"], json!({"fixture": "ResetPIN/server-busy"}));
+    assert_eq!(entry["scenario"], id);
+    assert_eq!(
+        entry["reason"],
+        format!("replayed canned response 'ResetPIN/server-busy' (scenario {id})")
+    );
+
+    let next = mock.reset_pin_ok("alice").await;
+    let entry = mock.journal_entry(next.request_id()).await;
+    assert_eq!(
+        (&entry["outcome"], &entry["scenario"]),
+        (&json!("default"), &json!(null))
+    );
+}
+
+#[tokio::test]
+async fn a_canned_success_is_replayed_and_still_resets_the_pin_and_captures_the_email() {
+    let mock = Mock::start().await;
+    script_alice(&mock, json!({"fixture": "ResetPIN/success"})).await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, fixture_bytes("responses/ResetPIN/success.xml"));
+    let email = mock.get_json("/__admin/emails/latest").await;
+    assert_eq!(email["request_id"], reply.request_id());
+    let alice = mock.mailbox("alice@contoso.com").await;
+    assert_eq!(alice["pin"], email["pin"]);
+    assert_eq!(alice["pin_history"], json!(["135790", email["pin"]]));
+    assert_eq!(alice["pin_expired"], true);
+}
+
+#[tokio::test]
+async fn a_canned_response_takes_the_status_and_headers_the_outcome_sets() {
+    let mock = Mock::start().await;
+    script_alice(
+        &mock,
+        json!({"fixture": "ResetPIN/transient-error", "status": 503, "headers": {"Retry-After": "5"}}),
+    )
+    .await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.header("Retry-After"), "5");
+    assert_eq!(
+        reply.body,
+        fixture_bytes("responses/ResetPIN/transient-error.xml")
+    );
+    assert_eq!(mock.emails("").await["total"], 0);
+}
+
+#[tokio::test]
+async fn a_generated_fault_names_the_exception_in_the_callers_namespace() {
+    let mock = Mock::start().await;
+    mock.add_scenario(json!({
+        "mailbox": "alice@contoso.com",
+        "operation": "ResetPIN",
+        "outcomes": [
+            {"fault": "X", "message": "m"},
+            {"fault": "ResetPINException"},
+            {"fault": "Custom.Thing", "message": "a < b & c"},
+        ],
+    }))
+    .await;
+    let before = mock.mailbox("alice@contoso.com").await;
+
+    let first = mock
+        .post_as("alice", PATH_2010, envelope(HTTPS_NS, "ResetPIN"))
+        .await;
+    let second = mock.reset_pin("alice").await;
+    let third = mock.reset_pin("alice").await;
+
+    assert_eq!(first.status, 500);
+    assert_eq!(first.text(), um_fault_xml(HTTPS_NS, "X", "m"));
+    assert_eq!(
+        first.header("X-Exum-Reason"),
+        "scripted fault X (scenario 2)"
+    );
+    assert_eq!(
+        second.text(),
+        um_fault_xml(
+            HTTP_NS,
+            "ResetPINException",
+            "The PIN couldn't be reset. Try again later."
+        )
+    );
+    assert_eq!(
+        third.text(),
+        um_fault_xml(HTTP_NS, "Custom.Thing", "a &lt; b &amp; c")
+    );
+    assert_eq!(mock.mailbox("alice@contoso.com").await, before);
+    assert_eq!(mock.emails("").await["total"], 0);
+}
+
+#[tokio::test]
+async fn a_plain_http_outcome_answers_without_soap() {
+    let mock = Mock::start().await;
+    mock.add_scenario(json!({
+        "mailbox": "alice@contoso.com",
+        "operation": "ResetPIN",
+        "outcomes": [
+            {"http": 503, "body": "Service Unavailable", "headers": {"Retry-After": "1"}},
+            {"http": 401},
+            {"http": 500, "body": "<html>IIS</html>", "headers": {"Content-Type": "text/html"}},
+        ],
+    }))
+    .await;
+
+    let busy = mock.reset_pin("alice").await;
+    let denied = mock.reset_pin("alice").await;
+    let iis = mock.reset_pin("alice").await;
+
+    assert_eq!(busy.status, 503);
+    assert_eq!(busy.text(), "Service Unavailable");
+    assert_eq!(busy.header("Retry-After"), "1");
+    assert_eq!(busy.header("Content-Type"), "text/plain; charset=utf-8");
+    assert_eq!(denied.status, 401);
+    assert_eq!(denied.header("WWW-Authenticate"), CHALLENGE);
+    assert_eq!(iis.status, 500);
+    assert_eq!(iis.text(), "<html>IIS</html>");
+    let content_types: Vec<_> = iis.headers.get_all("Content-Type").iter().collect();
+    assert_eq!(content_types, ["text/html"]);
+    assert_eq!(mock.emails("").await["total"], 0);
+}
+
+#[tokio::test]
+async fn a_dropped_email_still_resets_the_pin_and_the_journal_says_so() {
+    let mock = Mock::start().await;
+    script_alice(&mock, json!({"mail": "drop"})).await;
+    let before = mock.mailbox("alice@contoso.com").await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), empty_response_xml(HTTP_NS, "ResetPIN"));
+    assert_eq!(mock.emails("").await["total"], 0);
+    assert_ne!(
+        mock.mailbox("alice@contoso.com").await["pin"],
+        before["pin"]
+    );
+    let entry = mock.journal_entry(reply.request_id()).await;
+    assert_eq!(entry["outcome"], json!({"mail": "drop"}));
+    assert!(entry["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("the PIN email was dropped (scripted)"));
+}
+
+#[tokio::test]
+async fn a_duplicated_email_is_captured_twice_with_the_same_pin() {
+    let mock = Mock::start().await;
+    script_alice(&mock, json!({"mail": "duplicate"})).await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 200);
+    let emails = mock.emails("").await;
+    assert_eq!(emails["total"], 2);
+    let [first, second] = [&emails["emails"][0], &emails["emails"][1]];
+    assert_eq!((&first["id"], &second["id"]), (&json!(1), &json!(2)));
+    assert_eq!(first["pin"], second["pin"]);
+    assert_eq!(first["request_id"], reply.request_id());
+    assert_eq!(second["request_id"], reply.request_id());
+    assert_eq!(mock.mailbox("alice@contoso.com").await["pin"], first["pin"]);
+    assert_eq!(
+        mock.journal_entry(reply.request_id()).await["reason"],
+        "the PIN email was captured twice (scripted) (scenario 2)"
+    );
+}
+
+#[tokio::test]
+async fn a_late_email_is_missing_at_first_and_a_long_poll_gets_it() {
+    let mock = Mock::start().await;
+    script_alice(&mock, json!({"mail_delay_ms": 3000})).await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(mock.emails("").await["total"], 0, "not captured yet");
+    let waited = mock.emails("to=alice@contoso.com&wait_ms=60000").await;
+    assert_eq!(waited["total"], 1);
+    let email = &waited["emails"][0];
+    assert_eq!(email["request_id"], reply.request_id());
+    assert_eq!(mock.mailbox("alice@contoso.com").await["pin"], email["pin"]);
+    assert_eq!(
+        mock.journal_entry(reply.request_id()).await["reason"],
+        "the PIN email is captured 3000 ms late (scripted) (scenario 2)"
+    );
+}
+
+#[tokio::test]
+async fn a_delayed_answer_is_the_default_answer_later() {
+    let mock = Mock::start().await;
+    script_alice(&mock, json!({"delay_ms": 300})).await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), empty_response_xml(HTTP_NS, "ResetPIN"));
+    assert_eq!(mock.emails("").await["total"], 1);
+    let entry = mock.journal_entry(reply.request_id()).await;
+    assert_eq!(entry["outcome"], json!({"delay_ms": 300}));
+    assert!(
+        entry["duration_ms"].as_f64().unwrap() >= 300.0,
+        "the scripted delay counts in duration_ms: {entry}"
+    );
+}
+
+#[tokio::test]
+async fn a_delayed_answer_for_one_mailbox_does_not_delay_another() {
+    let mock = Arc::new(Mock::start().await);
+    script_alice(&mock, json!({"delay_ms": 3000})).await;
+    let alice = {
+        let mock = mock.clone();
+        tokio::spawn(async move { mock.reset_pin("alice").await })
+    };
+    // alice's email is captured when her request is decided, before the delayed answer: once it
+    // is there, her request is being held by the server.
+    let held = mock.emails("to=alice@contoso.com&wait_ms=60000").await;
+    assert_eq!(held["total"], 1);
+
+    let carol = mock.reset_pin("carol").await;
+
+    assert_eq!(carol.status, 200);
+    assert!(!alice.is_finished(), "carol's reset finished first");
+    let alice = alice.await.unwrap();
+    assert_eq!(alice.status, 200);
+    assert!(alice.request_id() < carol.request_id());
+}
+
+fn statuses(replies: &[Reply]) -> Vec<u16> {
+    replies.iter().map(|r| r.status).collect()
+}
+
+async fn resets(mock: &Mock, user: &str, n: usize) -> Vec<Reply> {
+    let mut replies = Vec::new();
+    for _ in 0..n {
+        replies.push(mock.reset_pin(user).await);
+    }
+    replies
+}
+
+#[tokio::test]
+async fn after_its_list_a_scenario_retires_repeats_the_last_outcome_or_starts_over() {
+    let mock = Mock::start().await;
+    let two = json!([{"http": 500}, {"http": 503}]);
+    for (user, then) in [
+        ("alice", "default"),
+        ("carol", "repeat-last"),
+        ("erin", "cycle"),
+    ] {
+        mock.add_scenario(json!({
+            "mailbox": format!("{user}@contoso.com"),
+            "operation": "ResetPIN",
+            "outcomes": two,
+            "then": then,
+        }))
+        .await;
+    }
+
+    assert_eq!(
+        statuses(&resets(&mock, "alice", 4).await),
+        [500, 503, 200, 200]
+    );
+    assert_eq!(
+        statuses(&resets(&mock, "carol", 4).await),
+        [500, 503, 503, 503]
+    );
+    assert_eq!(
+        statuses(&resets(&mock, "erin", 5).await),
+        [500, 503, 500, 503, 500]
+    );
+
+    let listed = mock.get_json("/__admin/scenarios").await;
+    let by_mailbox = |address: &str| {
+        listed["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["mailbox"] == address)
+            .unwrap()
+            .clone()
+    };
+    let alice = by_mailbox("alice@contoso.com");
+    assert_eq!(
+        (&alice["given"], &alice["remaining"]),
+        (&json!(2), &json!([]))
+    );
+    assert_eq!(alice["then"], "default");
+    let carol = by_mailbox("carol@contoso.com");
+    assert_eq!(
+        (&carol["given"], &carol["then"]),
+        (&json!(4), &json!("repeat-last"))
+    );
+    let erin = by_mailbox("erin@contoso.com");
+    assert_eq!(
+        (&erin["given"], &erin["then"]),
+        (&json!(5), &json!("cycle"))
+    );
+}
+
+#[tokio::test]
+async fn the_newest_matching_scenario_decides_first() {
+    let mock = Mock::start().await;
+    mock.add_scenario(json!({
+        "mailbox": "alice@contoso.com", "operation": "ResetPIN",
+        "outcomes": [{"http": 500}], "then": "repeat-last",
+    }))
+    .await;
+    mock.add_scenario(json!({
+        "mailbox": "ALICE@contoso.com", "operation": "ResetPIN",
+        "outcomes": [{"http": 418}, {"http": 429}],
+    }))
+    .await;
+
+    let replies = resets(&mock, "alice", 4).await;
+
+    assert_eq!(statuses(&replies), [418, 429, 500, 500]);
+    let scenario_ids: Vec<Value> = {
+        let mut ids = Vec::new();
+        for reply in &replies {
+            ids.push(mock.journal_entry(reply.request_id()).await["scenario"].clone());
+        }
+        ids
+    };
+    assert_eq!(scenario_ids, [json!(3), json!(3), json!(2), json!(2)]);
+}
+
+#[tokio::test]
+async fn a_star_matches_every_mailbox_and_every_operation() {
+    let mock = Mock::start().await;
+    mock.add_scenario(json!({
+        "mailbox": "*", "operation": "ResetPIN",
+        "outcomes": [{"http": 502}], "then": "repeat-last",
+    }))
+    .await;
+
+    assert_eq!(statuses(&resets(&mock, "carol", 1).await), [502]);
+    assert_eq!(statuses(&resets(&mock, "erin", 1).await), [502]);
+    let other_operation = mock
+        .post_as("carol", PATH_2010, envelope(HTTP_NS, "GetUMProperties"))
+        .await;
+    assert_ne!(
+        other_operation.status, 502,
+        "the operation still has to match"
+    );
+
+    mock.add_scenario(json!({
+        "mailbox": "carol@contoso.com", "operation": "*",
+        "outcomes": [{"http": 504}], "then": "repeat-last",
+    }))
+    .await;
+    let any_operation = mock
+        .post_as("carol", PATH_2010, envelope(HTTP_NS, "GetUMProperties"))
+        .await;
+    assert_eq!(any_operation.status, 504);
+    assert_eq!(statuses(&resets(&mock, "carol", 1).await), [504]);
+    assert_eq!(statuses(&resets(&mock, "alice", 1).await), [502]);
+}
+
+#[tokio::test]
+async fn daves_scripted_busy_server_fails_once_then_the_retry_succeeds() {
+    let mock = Mock::start().await;
+
+    let first = mock.reset_pin("CONTOSO\\dave").await;
+    let retry = mock.reset_pin("CONTOSO\\dave").await;
+
+    assert_eq!(first.status, 500);
+    assert_eq!(
+        first.body,
+        fixture_bytes("responses/ResetPIN/server-busy.xml")
+    );
+    assert_eq!(retry.status, 200);
+    assert_eq!(retry.text(), empty_response_xml(HTTP_NS, "ResetPIN"));
+    let emails = mock.emails("to=dave@contoso.com").await;
+    assert_eq!(emails["total"], 1);
+    assert_eq!(emails["emails"][0]["request_id"], retry.request_id());
+    assert_eq!(
+        mock.mailbox("dave@contoso.com").await["pin"],
+        emails["emails"][0]["pin"]
+    );
+    let journal = mock.journal("mailbox=dave@contoso.com").await;
+    assert_eq!(
+        field(&journal["requests"], "outcome"),
+        [
+            &json!({"fixture": "ResetPIN/server-busy"}),
+            &json!("default")
+        ]
+    );
+    assert_eq!(
+        field(&journal["requests"], "scenario"),
+        [&json!(1), &json!(1)]
+    );
+}
+
+#[tokio::test]
+async fn scenarios_are_listed_added_and_removed_through_the_admin_api() {
+    let mock = Mock::start().await;
+    let loaded = mock.get_json("/__admin/scenarios").await;
+    assert_eq!(
+        loaded,
+        json!({"scenarios": [{
+            "id": 1,
+            "mailbox": "dave@contoso.com",
+            "operation": "ResetPIN",
+            "outcomes": [{"fixture": "ResetPIN/server-busy"}, "default"],
+            "remaining": [{"fixture": "ResetPIN/server-busy"}, "default"],
+            "then": "default",
+            "given": 0,
+        }]})
+    );
+
+    let added = mock
+        .admin(
+            "POST",
+            "/__admin/scenarios",
+            Some(json!({"mailbox": "carol@contoso.com", "operation": "ResetPIN", "outcomes": [{"http": 503}]})),
+        )
+        .await;
+    assert_eq!(added.status, 201);
+    let added = added.json();
+    assert_eq!(added["id"], 2);
+    assert_eq!(added["remaining"], json!([{"http": 503}]));
+    assert_eq!(
+        (&added["then"], &added["given"]),
+        (&json!("default"), &json!(0))
+    );
+    let listed = mock.get_json("/__admin/scenarios").await;
+    assert_eq!(
+        field(&listed["scenarios"], "id"),
+        [&json!(2), &json!(1)],
+        "newest first"
+    );
+
+    assert_eq!(
+        mock.admin("DELETE", "/__admin/scenarios/2", None)
+            .await
+            .status,
+        204
+    );
+    let again = mock.admin("DELETE", "/__admin/scenarios/2", None).await;
+    assert_eq!(again.status, 404);
+    assert_eq!(again.json(), json!({"error": "no scenario 2"}));
+    assert_eq!(
+        mock.admin("DELETE", "/__admin/scenarios/x", None)
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        mock.reset_pin("carol").await.status,
+        200,
+        "the removed scenario no longer answers"
+    );
+
+    assert_eq!(
+        mock.admin("DELETE", "/__admin/scenarios", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        mock.get_json("/__admin/scenarios").await,
+        json!({"scenarios": []})
+    );
+    assert_eq!(mock.reset_pin("dave").await.status, 200);
+    assert_eq!(
+        mock.add_scenario(json!({"mailbox": "*", "operation": "*", "outcomes": ["default"]}))
+            .await["id"],
+        3,
+        "ids are never reused"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_scenario_is_refused_with_a_400_that_says_why() {
+    let mock = Mock::start().await;
+    let cases = [
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"explode": true}]}),
+            "unknown key 'explode'",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": ["defualt"]}),
+            "unknown outcome 'defualt'",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"network": "explode"}]}),
+            "'network' must be",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"fixture": "ResetPIN/nope"}]}),
+            "no file responses/ResetPIN/nope.xml",
+        ),
+        (
+            json!({"mailbox": "zed@contoso.com", "operation": "ResetPIN", "outcomes": ["default"]}),
+            "unknown mailbox 'zed@contoso.com'",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPin", "outcomes": ["default"]}),
+            "unknown operation 'ResetPin'",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": []}),
+            "at least one outcome",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": ["default"], "then": "forever"}),
+            "then",
+        ),
+        (
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": ["default"], "extra": 1}),
+            "extra",
+        ),
+        (
+            json!({"operation": "ResetPIN", "outcomes": ["default"]}),
+            "mailbox",
+        ),
+    ];
+    for (body, needle) in cases {
+        let reply = mock
+            .admin("POST", "/__admin/scenarios", Some(body.clone()))
+            .await;
+
+        assert_eq!(reply.status, 400, "{body}: {}", reply.text());
+        let error = reply.json()["error"].as_str().unwrap().to_string();
+        assert!(error.contains(needle), "{body}: {error:?} lacks {needle:?}");
+    }
+    let not_json = mock
+        .send(
+            mock.client
+                .post(mock.url("/__admin/scenarios"))
+                .body("{not json"),
+        )
+        .await;
+    assert_eq!(not_json.status, 400);
+    assert!(not_json.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("bad JSON body"));
+    assert_eq!(
+        mock.get_json("/__admin/scenarios").await["scenarios"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn reset_brings_back_the_scenarios_as_loaded() {
+    let mock = Mock::start().await;
+    let loaded = mock.get_json("/__admin/scenarios").await;
+    mock.reset_pin("dave").await; // uses up dave's first outcome
+    mock.admin("DELETE", "/__admin/scenarios", None).await;
+    mock.add_scenario(json!({"mailbox": "*", "operation": "*", "outcomes": [{"http": 503}]}))
+        .await;
+
+    assert_eq!(mock.admin("POST", "/__admin/reset", None).await.status, 204);
+
+    assert_eq!(mock.get_json("/__admin/scenarios").await, loaded);
+    assert_eq!(mock.reset_pin("dave").await.status, 500);
+    assert_eq!(mock.reset_pin("alice").await.status, 200);
+}
