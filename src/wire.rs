@@ -59,8 +59,19 @@ impl WireRequest {
     }
 }
 
-/// Decodes `%XX` escapes and `+` (as a space); malformed escapes stay as they are.
+/// Decodes a query-string name or value: `%XX` escapes and `+` (as a space); malformed escapes
+/// stay as they are.
 pub(crate) fn percent_decode(text: &str) -> String {
+    decode(text, true)
+}
+
+/// Decodes a path segment: `%XX` escapes only. A `+` in a path is literal (RFC 3986), as in
+/// `/__admin/mailboxes/john+um@contoso.com`.
+pub(crate) fn percent_decode_path(text: &str) -> String {
+    decode(text, false)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -75,7 +86,7 @@ pub(crate) fn percent_decode(text: &str) -> String {
                 }
                 _ => out.push(b'%'),
             },
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             other => out.push(other),
         }
         i += 1;
@@ -156,6 +167,7 @@ mod tests {
         assert_eq!(percent_decode("a+b%2"), "a b%2");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%41"), "%zzA");
+        assert_eq!(percent_decode_path("john+um%40contoso.com"), "john+um@contoso.com");
     }
 
     #[test]

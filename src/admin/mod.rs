@@ -31,7 +31,7 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: impl Fu
         }
     }
     let rest = request.path[PREFIX.len()..].trim_start_matches('/');
-    let segments: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(crate::wire::percent_decode).collect();
+    let segments: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(crate::wire::percent_decode_path).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let Some(allowed) = allowed_methods(&segments) else {
         return WireResponse::json_error(404, format!("no admin resource at {}", request.path));
