@@ -253,13 +253,18 @@ impl Mailbox {
 
     /// Makes `pin` current and keeps the last `pin_history_count` PINs.
     pub(crate) fn set_pin(&mut self, pin: String, policy: &PinPolicy) {
+        self.state.pin_history.push(pin.clone());
+        self.trim_history(policy);
+        self.state.pin = Some(pin);
+    }
+
+    /// Keeps only the last `pin_history_count` PINs of the history.
+    fn trim_history(&mut self, policy: &PinPolicy) {
         let history = &mut self.state.pin_history;
-        history.push(pin.clone());
         let keep = policy.pin_history_count as usize;
         if history.len() > keep {
             history.drain(..history.len() - keep);
         }
-        self.state.pin = Some(pin);
     }
 }
 
@@ -360,6 +365,10 @@ impl MailboxPatch {
                 Some(policy) if next.state.pin.as_ref() != Some(pin) => next.set_pin(pin.clone(), policy),
                 _ => next.state.pin = Some(pin.clone()),
             }
+        }
+        // A new policy that keeps fewer PINs applies to the history at once, not at the next reset.
+        if let Some(policy) = policies.get(&next.state.policy) {
+            next.trim_history(policy);
         }
         next
     }
