@@ -291,3 +291,38 @@ async fn a_client_still_reads_the_413_for_a_body_of_megabytes() {
     mock.reset_pin_ok("alice").await;
     assert_eq!(mock.journal("").await["total"], 2);
 }
+
+#[tokio::test]
+async fn a_body_cut_short_by_the_client_is_not_mistaken_for_a_large_one() {
+    let mock = Mock::start().await;
+    let before = mock.mailbox("alice@contoso.com").await;
+    let body = reset_pin_envelope();
+    let request = format!(
+        "POST {PATH_2010} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Length: {}\r\n\r\n{body}",
+        mock.address(),
+        basic("alice", "x"),
+        body.len() + 100,
+    );
+    let mut stream = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes())
+        .await
+        .unwrap();
+    // The client gives up mid-body: no more bytes will come.
+    tokio::io::AsyncWriteExt::shutdown(&mut stream)
+        .await
+        .unwrap();
+
+    let (answer, _) = read_until_closed(&mut stream).await;
+
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    let entry = &mock.journal("").await["requests"][0];
+    assert_eq!(entry["status"], 400);
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(reason.contains("Content-Length"), "{reason}");
+    assert!(!reason.contains("max-body-bytes"), "{reason}");
+    assert_eq!(mock.mailbox("alice@contoso.com").await, before);
+    assert_eq!(mock.emails("").await["total"], 0);
+}
