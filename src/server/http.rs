@@ -7,7 +7,7 @@ use std::net::Shutdown;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -113,14 +113,26 @@ async fn respond(
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // Err(None): over the limit; Err(Some(error)): the body could not be read to its end.
     let body = if declared.is_some_and(|n| n > limit as u64) {
-        None
+        Err(None)
     } else {
-        Limited::new(body, limit).collect().await.ok().map(|collected| collected.to_bytes())
+        match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(error) if error.is::<LengthLimitError>() => Err(None),
+            Err(error) => Err(Some(error.to_string())),
+        }
     };
-    let too_large = body.is_none();
-    let wire = WireRequest::new(parts.method.as_str(), parts.uri.path(), parts.uri.query(), headers, body.unwrap_or_default());
-    let plan = if too_large { router::too_large(&shared, &wire) } else { router::route(&shared, &wire, stop.clone()).await };
+    let (body, failure) = match body {
+        Ok(body) => (body, None),
+        Err(failure) => (Bytes::new(), Some(failure)),
+    };
+    let wire = WireRequest::new(parts.method.as_str(), parts.uri.path(), parts.uri.query(), headers, body);
+    let plan = match failure {
+        None => router::route(&shared, &wire, stop.clone()).await,
+        Some(None) => router::too_large(&shared, &wire),
+        Some(Some(error)) => router::incomplete(&shared, &wire, &error),
+    };
     tracing::info!(method = %wire.method, path = %wire.path, "answered");
     deliver(plan, stop, faults).await
 }

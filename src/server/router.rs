@@ -49,3 +49,15 @@ pub(crate) fn too_large(shared: &Shared, request: &WireRequest) -> Plan {
         .with_header("Connection", "close");
     endpoint::journal_only(shared, request, response, Some(reason))
 }
+
+/// The answer to a body that ended before its Content-Length or could not be read: 400,
+/// journaled unless it was an admin request. Nothing is performed for a request never received
+/// whole.
+pub(crate) fn incomplete(shared: &Shared, request: &WireRequest, error: &str) -> Plan {
+    let reason = format!("the body could not be read to its Content-Length or final chunk ({error})");
+    if admin::is_admin(&request.path) {
+        return Plan::now(WireResponse::json_error(400, reason).with_header("Connection", "close"));
+    }
+    let response = WireResponse::new(400, "text/plain; charset=utf-8", "400 Bad Request").with_header("Connection", "close");
+    endpoint::journal_only(shared, request, response, Some(reason))
+}
