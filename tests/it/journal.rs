@@ -265,3 +265,24 @@ async fn with_an_admin_token_every_admin_request_needs_the_bearer() {
 
     mock.reset_pin_ok("alice").await; // the UM endpoint is not behind the token
 }
+
+#[tokio::test]
+async fn an_admin_body_over_the_limit_gets_a_json_413_and_is_not_journaled() {
+    let mock = Mock::with(UmMockServer::builder().max_body_bytes(64)).await;
+    let big = json!({"display_name": "x".repeat(200)});
+
+    let reply = mock
+        .admin("PATCH", "/__admin/mailboxes/alice@contoso.com", Some(big))
+        .await;
+
+    assert_eq!(reply.status, 413);
+    assert!(reply.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("--max-body-bytes"));
+    assert_eq!(mock.journal("").await["total"], 0);
+    assert_eq!(
+        mock.mailbox("alice@contoso.com").await["display_name"],
+        "Alice Wood"
+    );
+}

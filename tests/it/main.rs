@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod emails;
 mod journal;
+mod library;
 mod mailbox_patch;
 mod outcomes_network;
 mod reload;

@@ -601,3 +601,20 @@ async fn reset_brings_back_the_scenarios_as_loaded() {
     assert_eq!(mock.reset_pin("dave").await.status, 500);
     assert_eq!(mock.reset_pin("alice").await.status, 200);
 }
+
+#[tokio::test]
+async fn clearing_the_emails_does_not_lose_one_still_on_its_way() {
+    let mock = Mock::start().await;
+    script_alice(&mock, json!({"mail_delay_ms": 2000})).await;
+    let reply = mock.reset_pin_ok("alice").await;
+
+    assert_eq!(
+        mock.admin("DELETE", "/__admin/emails", None).await.status,
+        204
+    );
+
+    let late = mock
+        .get_json("/__admin/emails/latest?to=alice@contoso.com&wait_ms=60000")
+        .await;
+    assert_eq!(late["request_id"], reply.request_id());
+}
