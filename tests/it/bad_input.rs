@@ -73,7 +73,7 @@ async fn unreadable_envelopes_get_the_exact_invalid_request_fault() {
         ),
         (wrap_body("").into_bytes(), "the Body is empty"),
         (
-            format!(r#"<Envelope xmlns="urn:x"><Body/></Envelope>"#).into_bytes(),
+            br#"<Envelope xmlns="urn:x"><Body/></Envelope>"#.to_vec(),
             "not a SOAP 1.1 Envelope",
         ),
         (
