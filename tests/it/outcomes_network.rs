@@ -131,9 +131,12 @@ async fn a_hang_outcome_never_answers_and_ends_when_the_server_stops() {
 
     mock.server.shutdown().await;
 
-    // Ordering, not timing: the hanging connection was closed before shutdown() returned.
+    // Ordering, not timing: the hanging connection was closed before shutdown() returned. Read
+    // the socket itself (non-blocking): tokio's try_read would trust readiness its reactor may
+    // not have seen yet.
+    let mut hanging = hanging.into_std().unwrap();
     let mut buffer = [0u8; 64];
-    match hanging.try_read(&mut buffer) {
+    match std::io::Read::read(&mut hanging, &mut buffer) {
         Ok(0) => {}
         Ok(n) => panic!("a hanging request got an answer: {:?}", &buffer[..n]),
         Err(error) if error.kind() == ErrorKind::WouldBlock => {
