@@ -283,7 +283,7 @@ async fn a_body_exactly_at_the_limit_is_read() {
 #[tokio::test]
 async fn a_client_still_reads_the_413_for_a_body_of_megabytes() {
     let mock = Mock::start().await; // the default limit: 1 MiB
-    let huge = reset_pin_envelope() + "<!--" + &"x".repeat(3 * 1024 * 1024) + "-->";
+    let huge = reset_pin_envelope() + "<!--" + &"x".repeat(16 * 1024 * 1024) + "-->";
 
     let reply = mock.post_as("alice", PATH_2010, huge).await;
 
