@@ -6,8 +6,8 @@ use std::future::Future;
 use std::net::Shutdown;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -25,6 +25,8 @@ use crate::wire::{Plan, Reply, WireRequest};
 
 /// Headers must be complete within this time, or the connection is closed.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of a body over the limit is read and dropped so the client can read its 413.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 /// How long requests in flight get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
@@ -113,16 +115,12 @@ async fn respond(
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let expects_continue = parts
+        .headers
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     // Err(None): over the limit; Err(Some(error)): the body could not be read to its end.
-    let body = if declared.is_some_and(|n| n > limit as u64) {
-        Err(None)
-    } else {
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(error) if error.is::<LengthLimitError>() => Err(None),
-            Err(error) => Err(Some(error.to_string())),
-        }
-    };
+    let body = read_body(body, limit, declared, expects_continue).await;
     let (body, failure) = match body {
         Ok(body) => (body, None),
         Err(failure) => (Bytes::new(), Some(failure)),
@@ -135,6 +133,42 @@ async fn respond(
     };
     tracing::info!(method = %wire.method, path = %wire.path, "answered");
     deliver(plan, stop, faults).await
+}
+
+/// Reads a body of at most `limit` bytes. A larger one is read on and dropped (up to
+/// [`DRAIN_LIMIT`]) before the 413 goes out: closing a connection with unread data resets it,
+/// and a client still writing its body would lose the answer. A client that sent
+/// `Expect: 100-continue` has not sent the body yet, so it is not asked for.
+async fn read_body(mut body: Incoming, limit: usize, declared: Option<u64>, expects_continue: bool) -> Result<Bytes, Option<String>> {
+    if declared.is_some_and(|n| n > limit as u64) {
+        if !expects_continue && declared.is_some_and(|n| n <= DRAIN_LIMIT) {
+            drain(body).await;
+        }
+        return Err(None);
+    }
+    let mut collected = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| Some(error.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > limit {
+                drain(body).await;
+                return Err(None);
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(collected.freeze())
+}
+
+/// Reads and drops the rest of a body, at most [`DRAIN_LIMIT`] bytes.
+async fn drain(mut body: Incoming) {
+    let mut read = 0u64;
+    while let Some(Ok(frame)) = body.frame().await {
+        read += frame.data_ref().map_or(0, |data| data.len() as u64);
+        if read > DRAIN_LIMIT {
+            break;
+        }
+    }
 }
 
 async fn deliver(plan: Plan, stop: Stop, faults: mpsc::UnboundedSender<NetworkFault>) -> Result<Response<Full<Bytes>>, Infallible> {
