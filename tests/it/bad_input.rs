@@ -326,3 +326,26 @@ async fn a_body_cut_short_by_the_client_is_not_mistaken_for_a_large_one() {
     assert_eq!(mock.mailbox("alice@contoso.com").await, before);
     assert_eq!(mock.emails("").await["total"], 0);
 }
+
+#[tokio::test]
+async fn a_client_expecting_100_continue_gets_the_413_before_sending_its_body() {
+    let mock = Mock::start().await;
+    let headers = format!(
+        "POST {PATH_2010} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n",
+        mock.address(),
+        basic("alice", "x"),
+    );
+    let mut stream = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stream, headers.as_bytes())
+        .await
+        .unwrap();
+
+    // No body is sent: the answer must come anyway.
+    let (answer, _) = read_until_closed(&mut stream).await;
+
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+}
