@@ -4,37 +4,56 @@ use std::sync::Arc;
 
 use exchange_um_mock::UmMockServer;
 use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 
 use crate::support::*;
+
+/// Sends a whole GET on its own connection now; the answer is read later.
+async fn send_get(mock: &Mock, path: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(mock.address()).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        mock.address()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
+}
+
+/// The status and JSON body of the answer on `stream`.
+async fn read_json_answer(mut stream: TcpStream) -> (String, serde_json::Value) {
+    let (bytes, _) = read_until_closed(&mut stream).await;
+    let text = String::from_utf8(bytes).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.lines().next().unwrap().to_string();
+    (status, serde_json::from_str(body).unwrap())
+}
 
 #[tokio::test]
 async fn a_long_poll_started_first_wakes_when_another_task_resets_a_pin() {
     let mock = Arc::new(Mock::start().await);
-    let waiting = {
+    // Both long-polls are on the wire, whole, before the reset is sent.
+    let list = send_get(&mock, "/__admin/emails?to=carol@contoso.com&wait_ms=60000").await;
+    let latest = send_get(
+        &mock,
+        "/__admin/emails/latest?mailbox=carol@contoso.com&wait_ms=60000",
+    )
+    .await;
+
+    let reset = {
         let mock = mock.clone();
-        tokio::spawn(async move { mock.emails("to=carol@contoso.com&wait_ms=60000").await })
-    };
-    let latest = {
-        let mock = mock.clone();
-        tokio::spawn(async move {
-            mock.admin(
-                "GET",
-                "/__admin/emails/latest?mailbox=carol@contoso.com&wait_ms=60000",
-                None,
-            )
-            .await
-        })
+        tokio::spawn(async move { mock.reset_pin_ok("carol").await })
     };
 
-    let reply = mock.reset_pin_ok("carol").await;
-
-    let woken = waiting.await.unwrap();
+    let (status, woken) = read_json_answer(list).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let reply = reset.await.unwrap();
     assert_eq!(woken["total"], 1);
     assert_eq!(woken["emails"][0]["request_id"], reply.request_id());
     assert_eq!(woken["emails"][0]["to"], "carol@contoso.com");
-    let latest = latest.await.unwrap();
-    assert_eq!(latest.status, 200);
-    assert_eq!(latest.json(), woken["emails"][0]);
+    let (status, latest) = read_json_answer(latest).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(latest, woken["emails"][0]);
 }
 
 #[tokio::test]
