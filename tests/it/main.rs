@@ -8,6 +8,7 @@ mod emails;
 mod journal;
 mod library;
 mod mailbox_patch;
+mod outcomes;
 mod outcomes_network;
 mod reload;
 mod reset_pin;
