@@ -6,7 +6,6 @@ mod bad_input;
 mod cli;
 mod emails;
 mod journal;
-mod library;
 mod mailbox_patch;
 mod outcomes;
 mod outcomes_network;

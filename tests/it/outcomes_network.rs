@@ -1,5 +1,5 @@
 //! Connection-level outcomes seen from a raw TCP client: reset, close, garbage, and hang (which
-//! ends as soon as the server stops).
+//! ends as soon as the server stops); and a stopped server refusing connections.
 
 use std::io::ErrorKind;
 use std::time::Duration;
@@ -144,4 +144,29 @@ async fn a_hang_outcome_never_answers_and_ends_when_the_server_stops() {
         }
         Err(error) => assert_eq!(error.kind(), ErrorKind::ConnectionReset),
     }
+}
+
+#[tokio::test]
+async fn a_given_listener_is_served_and_shutdown_stops_accepting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = exchange_um_mock::UmMockServer::builder()
+        .listener(listener)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(server.address(), address);
+    let mock = Mock {
+        server,
+        client: reqwest::Client::new(),
+    };
+    mock.reset_pin_ok("alice").await;
+
+    mock.server.shutdown().await;
+
+    let refused = tokio::net::TcpStream::connect(address).await;
+    assert_eq!(
+        refused.unwrap_err().kind(),
+        std::io::ErrorKind::ConnectionRefused
+    );
 }
