@@ -18,6 +18,7 @@
 
 mod admin;
 mod auth;
+mod calls;
 mod endpoint;
 mod error;
 mod fixtures;
