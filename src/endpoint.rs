@@ -111,11 +111,17 @@ fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, Rea
     entry.record.scenario = scenario;
     entry.record.outcome = outcome.clone();
     let (reply, reason) = perform(world, &outcome, operation, &call, index, entry.record.id);
+    let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
+    let late =
+        (!delay.is_zero()).then(|| format!("answered {} ms late (scripted)", delay.as_millis()));
+    let reason = match (reason, late) {
+        (Some(reason), Some(late)) => Some(format!("{reason}; {late}")),
+        (reason, late) => reason.or(late),
+    };
     entry.record.reason = match (reason, scenario) {
         (Some(reason), Some(id)) => Some(format!("{reason} (scenario {id})")),
         (reason, _) => reason,
     };
-    let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
     entry.finish(world, Plan { reply, delay })
 }
 
