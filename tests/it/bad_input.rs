@@ -153,7 +153,7 @@ async fn an_unknown_operation_or_a_wrong_namespace_is_named_in_the_reason() {
             r#"<ResetPIN xmlns="{HTTP_NS}"><pin>1</pin></ResetPIN>"#
         ))
         .into_bytes(),
-        "ResetPIN takes no parameters, got 'pin'",
+        "ResetPIN has no parameter 'pin'",
     )
     .await;
 
