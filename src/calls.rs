@@ -161,3 +161,53 @@ fn with_state(call: &Call, step_ms: u64) -> Call {
     };
     call
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::pin::mailbox_rng;
+
+    fn book_with_call_started_ago(ago: Duration) -> (CallBook, String) {
+        let mut book = CallBook::new(10);
+        let call = NewCall {
+            mailbox: "a@x",
+            operation: "PlayOnPhone",
+            dial_string: "1",
+            content: "c",
+        };
+        let id = book.place(call, "um.example", &mut mailbox_rng(Some(1), "calls"));
+        book.ring
+            .iter_mut()
+            .for_each(|c| c.started = Instant::now() - ago);
+        (book, id)
+    }
+
+    #[test]
+    fn a_call_steps_connecting_alerted_connected_and_stays_disconnected_once_ended() {
+        for (ago_ms, expected) in [
+            (0, CallState::Connecting),
+            (150, CallState::Alerted),
+            (250, CallState::Connected),
+        ] {
+            let (book, id) = book_with_call_started_ago(Duration::from_millis(ago_ms));
+            assert_eq!(
+                book.get(&id, "A@X", 100).unwrap().state,
+                expected,
+                "{ago_ms} ms after placing"
+            );
+        }
+        let (mut book, id) = book_with_call_started_ago(Duration::ZERO);
+        assert!(book.disconnect(&id, "a@x"));
+        assert_eq!(
+            book.get(&id, "a@x", 0).unwrap().state,
+            CallState::Disconnected
+        );
+        assert!(
+            !book.disconnect(&id, "someone@else"),
+            "a call belongs to its mailbox"
+        );
+        assert!(book.get(&id, "someone@else", 0).is_none());
+    }
+}

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod emails;
 mod journal;
+mod operations;
 mod readme;
 mod reset_pin;
 mod support;
