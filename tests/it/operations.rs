@@ -14,6 +14,26 @@ fn call(operation: &str, children: &str) -> String {
     )
 }
 
+/// Alice places a PlayOnPhone call to `dial_string`; its call id.
+async fn place_call(mock: &Mock, dial_string: &str) -> String {
+    let children = format!("<entryId>{ENTRY_ID}</entryId><DialString>{dial_string}</DialString>");
+    inner_value(
+        &op(mock, "alice", "PlayOnPhone", &children).await,
+        "PlayOnPhone",
+    )
+}
+
+/// The children of a GetCallInfo or Disconnect request.
+fn with_call_id(call_id: &str) -> String {
+    format!("<CallId>{call_id}</CallId>")
+}
+
+/// `operation` with these children, as `user`, on the Exchange 2010 path.
+async fn op(mock: &Mock, user: &str, operation: &str, children: &str) -> Reply {
+    mock.post_as(user, PATH_2010, call(operation, children))
+        .await
+}
+
 /// The exact success envelope holding `inner` in `<{operation}Response>`.
 fn value_response(operation: &str, inner: &str) -> String {
     format!(
@@ -51,12 +71,8 @@ const ENTRY_ID: &str = "AAAAABHK6Y9Wr7dKhXu9gAAAAAAHAHq1bFLkRsJIqpKQcqzbXlMAAAAA
 async fn is_um_enabled_answers_true_or_false_and_never_faults() {
     let mock = Mock::start().await;
 
-    let alice = mock
-        .post_as("alice", PATH_2010, call("IsUMEnabled", ""))
-        .await;
-    let bob = mock
-        .post_as("bob", PATH_2010, call("IsUMEnabled", ""))
-        .await;
+    let alice = op(&mock, "alice", "IsUMEnabled", "").await;
+    let bob = op(&mock, "bob", "IsUMEnabled", "").await;
 
     assert_eq!(
         (alice.status, alice.text()),
@@ -72,12 +88,8 @@ async fn is_um_enabled_answers_true_or_false_and_never_faults() {
 async fn get_um_properties_lists_the_fields_in_order_and_omits_absent_ones() {
     let mock = Mock::start().await;
 
-    let alice = mock
-        .post_as("alice", PATH_2010, call("GetUMProperties", ""))
-        .await;
-    let erin = mock
-        .post_as("erin", PATH_2010, call("GetUMProperties", ""))
-        .await;
+    let alice = op(&mock, "alice", "GetUMProperties", "").await;
+    let erin = op(&mock, "erin", "GetUMProperties", "").await;
 
     let numbers =
         "<TelephoneAccessNumbers>+1 425 555 0100, +1 425 555 0199</TelephoneAccessNumbers>";
@@ -122,9 +134,7 @@ async fn the_set_operations_change_what_get_um_properties_and_the_admin_api_show
         );
     }
 
-    let properties = mock
-        .post_as("alice", PATH_2010, call("GetUMProperties", ""))
-        .await;
+    let properties = op(&mock, "alice", "GetUMProperties", "").await;
 
     assert_eq!(
         properties.text(),
@@ -189,9 +199,7 @@ async fn wrong_or_missing_parameters_get_invalid_request_with_a_reason() {
         ("IsUMEnabled", "<x>1</x>", "has no parameter 'x'"),
     ];
     for (operation, children, reason) in cases {
-        let reply = mock
-            .post_as("alice", PATH_2010, call(operation, children))
-            .await;
+        let reply = op(&mock, "alice", operation, children).await;
 
         assert_eq!(
             (reply.status, reply.text()),
@@ -211,38 +219,10 @@ async fn play_on_phone_returns_a_call_id_of_a_guid_at_the_server_fqdn_and_the_ca
 ) {
     let mock = mock_with_call_step(0).await;
 
-    let placed = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call(
-                "PlayOnPhone",
-                &format!("<entryId>{ENTRY_ID}</entryId><DialString>4255550142</DialString>"),
-            ),
-        )
-        .await;
-    let call_id = inner_value(&placed, "PlayOnPhone");
-    let info = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call("GetCallInfo", &format!("<CallId>{call_id}</CallId>")),
-        )
-        .await;
-    let hang_up = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call("Disconnect", &format!("<CallId>{call_id}</CallId>")),
-        )
-        .await;
-    let after = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call("GetCallInfo", &format!("<CallId>{call_id}</CallId>")),
-        )
-        .await;
+    let call_id = place_call(&mock, "4255550142").await;
+    let info = op(&mock, "alice", "GetCallInfo", &with_call_id(&call_id)).await;
+    let hang_up = op(&mock, "alice", "Disconnect", &with_call_id(&call_id)).await;
+    let after = op(&mock, "alice", "GetCallInfo", &with_call_id(&call_id)).await;
 
     let decoded = String::from_utf8(
         base64::engine::general_purpose::STANDARD
@@ -283,24 +263,15 @@ async fn play_on_phone_returns_a_call_id_of_a_guid_at_the_server_fqdn_and_the_ca
 async fn a_new_call_is_connecting_until_its_first_step() {
     let mock = mock_with_call_step(600_000).await;
 
-    let placed = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call(
-                "PlayOnPhoneGreeting",
-                "<GreetingType>OofCustom</GreetingType><DialString>4001</DialString>",
-            ),
-        )
-        .await;
+    let placed = op(
+        &mock,
+        "alice",
+        "PlayOnPhoneGreeting",
+        "<GreetingType>OofCustom</GreetingType><DialString>4001</DialString>",
+    )
+    .await;
     let call_id = inner_value(&placed, "PlayOnPhoneGreeting");
-    let info = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call("GetCallInfo", &format!("<CallId>{call_id}</CallId>")),
-        )
-        .await;
+    let info = op(&mock, "alice", "GetCallInfo", &with_call_id(&call_id)).await;
 
     assert_eq!(
         info.text(),
@@ -319,62 +290,31 @@ async fn a_new_call_is_connecting_until_its_first_step() {
 #[tokio::test]
 async fn bad_ids_get_the_exchange_exceptions() {
     let mock = Mock::start().await;
-    let placed = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call(
-                "PlayOnPhone",
-                &format!("<entryId>{ENTRY_ID}</entryId><DialString>1</DialString>"),
-            ),
-        )
-        .await;
-    let alices_call = inner_value(&placed, "PlayOnPhone");
+    let alices_call = place_call(&mock, "1").await;
 
-    let not_base64 = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call(
-                "PlayOnPhone",
-                "<entryId>not an id!</entryId><DialString>1</DialString>",
-            ),
-        )
-        .await;
-    let too_short = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call(
-                "PlayOnPhone",
-                "<entryId>AAEC</entryId><DialString>1</DialString>",
-            ),
-        )
-        .await;
-    let bad_folder = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call(
-                "SetTelephoneAccessFolderEmail",
-                "<base64FolderId>%%%</base64FolderId>",
-            ),
-        )
-        .await;
-    let unknown_call = mock
-        .post_as(
-            "alice",
-            PATH_2010,
-            call("GetCallInfo", "<CallId>bm9wZQ==</CallId>"),
-        )
-        .await;
-    let someone_elses = mock
-        .post_as(
-            "carol",
-            PATH_2010,
-            call("Disconnect", &format!("<CallId>{alices_call}</CallId>")),
-        )
-        .await;
+    let not_base64 = op(
+        &mock,
+        "alice",
+        "PlayOnPhone",
+        "<entryId>not an id!</entryId><DialString>1</DialString>",
+    )
+    .await;
+    let too_short = op(
+        &mock,
+        "alice",
+        "PlayOnPhone",
+        "<entryId>AAEC</entryId><DialString>1</DialString>",
+    )
+    .await;
+    let bad_folder = op(
+        &mock,
+        "alice",
+        "SetTelephoneAccessFolderEmail",
+        "<base64FolderId>%%%</base64FolderId>",
+    )
+    .await;
+    let unknown_call = op(&mock, "alice", "GetCallInfo", "<CallId>bm9wZQ==</CallId>").await;
+    let someone_elses = op(&mock, "carol", "Disconnect", &with_call_id(&alices_call)).await;
 
     let invalid_object = um_fault_xml(
         HTTP_NS,
@@ -434,9 +374,7 @@ async fn a_caller_who_is_not_um_enabled_gets_the_fault_from_every_operation_but_
     ];
     let before = mock.mailbox("bob@contoso.com").await;
     for (operation, children) in requests {
-        let reply = mock
-            .post_as("bob", PATH_2010, call(operation, &children))
-            .await;
+        let reply = op(&mock, "bob", operation, &children).await;
 
         assert_eq!(
             (reply.status, reply.text()),
@@ -454,12 +392,8 @@ async fn scenarios_script_every_operation_not_only_reset_pin() {
     mock.add_scenario(json!({"mailbox": "alice@contoso.com", "operation": "GetUMProperties", "outcomes": [{"fault": "TransientException"}]}))
         .await;
 
-    let scripted = mock
-        .post_as("alice", PATH_2010, call("GetUMProperties", ""))
-        .await;
-    let live = mock
-        .post_as("alice", PATH_2010, call("GetUMProperties", ""))
-        .await;
+    let scripted = op(&mock, "alice", "GetUMProperties", "").await;
+    let live = op(&mock, "alice", "GetUMProperties", "").await;
 
     assert_eq!(
         scripted.text(),
