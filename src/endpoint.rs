@@ -28,9 +28,13 @@ pub(crate) fn is_endpoint(path: &str) -> bool {
 
 /// Answers a request to an endpoint path.
 pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+    if request.method == "GET" && wants_wsdl(request) {
+        let response = WireResponse::new(200, CONTENT_TYPE, wsdl_for(request));
+        return journal_only(shared, request, response, None);
+    }
     if request.method != "POST" {
         let response = WireResponse::new(405, "text/plain; charset=utf-8", "405 Method Not Allowed")
-            .with_header("Allow", "POST");
+            .with_header("Allow", "GET, POST");
         let reason = format!("{} is not allowed on the UM endpoint (POST a SOAP envelope, or GET ?wsdl)", request.method);
         return journal_only(shared, request, response, Some(reason));
     }
@@ -39,7 +43,26 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
     shared.with(|world| answer(world, request, parsed))
 }
 
-/// Journals a request the double answered without reaching an operation (404, 405, 413).
+/// `?wsdl` in any case, with or without a value, among other query parameters.
+fn wants_wsdl(request: &WireRequest) -> bool {
+    request
+        .query_pairs()
+        .iter()
+        .any(|(key, _)| key.eq_ignore_ascii_case("wsdl"))
+}
+
+/// The WSDL pointing back at the URL the client used: its `Host` header and path as sent.
+/// Without a `Host` (HTTP/1.0) there is no better guess than localhost.
+fn wsdl_for(request: &WireRequest) -> String {
+    let host = request
+        .header("host")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost");
+    crate::wsdl::document(&format!("http://{host}{}", request.path))
+}
+
+/// Journals a request the double answered without reaching an operation (WSDL, 404, 405, 413).
 pub(crate) fn journal_only(shared: &Shared, request: &WireRequest, response: WireResponse, reason: Option<String>) -> Plan {
     shared.with(|world| {
         let mut entry = Entry::new(world.journal.allocate_id(), request);

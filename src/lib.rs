@@ -33,6 +33,7 @@ mod soap;
 mod state;
 mod time;
 mod wire;
+mod wsdl;
 
 pub use error::{Error, Problem};
 pub use fixtures::FixtureSet;
