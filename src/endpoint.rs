@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::auth::{authenticate, CHALLENGE};
+use crate::auth::{authenticate, unauthorized, CHALLENGE};
 use crate::journal::{journal_headers, RecordedRequest};
 use crate::mail::PendingEmail;
 use crate::operations::{self, Ctx, Failure, Operation};
@@ -78,9 +78,7 @@ fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, Rea
         Err(refusal) => {
             entry.record.identity = refusal.user;
             entry.record.reason = Some(refusal.reason);
-            let response = WireResponse::new(401, "text/plain; charset=utf-8", "401 - Unauthorized: Access is denied due to invalid credentials.")
-                .with_header("WWW-Authenticate", CHALLENGE);
-            return entry.finish(world, Plan::now(response));
+            return entry.finish(world, Plan::now(unauthorized()));
         }
     };
     entry.record.identity = Some(user);
@@ -231,14 +229,14 @@ fn soap(status: u16, body: String) -> WireResponse {
     WireResponse::new(status, CONTENT_TYPE, body)
 }
 
-/// A journal entry being filled in as the request is answered.
-struct Entry {
-    record: RecordedRequest,
+/// A journal entry being filled in as the request is answered (here and by Autodiscover).
+pub(crate) struct Entry {
+    pub(crate) record: RecordedRequest,
     started: std::time::Instant,
 }
 
 impl Entry {
-    fn new(id: u64, request: &WireRequest) -> Self {
+    pub(crate) fn new(id: u64, request: &WireRequest) -> Self {
         let record = RecordedRequest {
             id,
             received_at: request.received_at.rfc3339(),
@@ -260,7 +258,7 @@ impl Entry {
     }
 
     /// Records the entry and labels the answer with its id and reason.
-    fn finish(mut self, world: &mut World, mut plan: Plan) -> Plan {
+    pub(crate) fn finish(mut self, world: &mut World, mut plan: Plan) -> Plan {
         if let Reply::Http(response) = &mut plan.reply {
             response.headers.push(("X-Exum-Request-Id".into(), self.record.id.to_string()));
             if let Some(reason) = &self.record.reason {

@@ -18,6 +18,7 @@
 
 mod admin;
 mod auth;
+mod autodiscover;
 mod endpoint;
 mod error;
 mod fixtures;
