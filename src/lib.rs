@@ -19,6 +19,7 @@
 mod admin;
 mod auth;
 mod autodiscover;
+mod calls;
 mod endpoint;
 mod error;
 mod fixtures;

@@ -94,7 +94,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "exchange_um_mock=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "exchange_um_mock=info".into()),
         )
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -136,26 +137,36 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).
-async fn shutdown_signal() {
+/// Installs the SIGINT and SIGTERM handlers now, and resolves when either arrives (Ctrl-C
+/// elsewhere). Installed before the ready line is printed: a signal sent right after it must stop
+/// the server cleanly, not kill the process (an `async fn` would only install them when first
+/// polled, after the line).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
                 tokio::select! {
                     _ = terminate.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = interrupt.recv() => {}
                 }
             }
-            Err(_) => {
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stopping");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("stopping");
 }

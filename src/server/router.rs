@@ -31,7 +31,11 @@ pub(crate) async fn route(shared: &Shared, request: &WireRequest, stop: Stop) ->
     if autodiscover::is_autodiscover(&request.path) {
         return autodiscover::handle(shared, request);
     }
-    let response = WireResponse::new(404, "text/plain; charset=utf-8", "404 - File or directory not found.");
+    let response = WireResponse::new(
+        404,
+        "text/plain; charset=utf-8",
+        "404 - File or directory not found.",
+    );
     let reason = format!(
         "no UM endpoint at {} (use {} or {})",
         request.path,
@@ -48,7 +52,11 @@ pub(crate) fn too_large(shared: &Shared, request: &WireRequest) -> Plan {
     if admin::is_admin(&request.path) {
         return Plan::now(WireResponse::json_error(413, reason).with_header("Connection", "close"));
     }
-    let response = WireResponse::new(413, "text/plain; charset=utf-8", "413 Request Entity Too Large")
-        .with_header("Connection", "close");
+    let response = WireResponse::new(
+        413,
+        "text/plain; charset=utf-8",
+        "413 Request Entity Too Large",
+    )
+    .with_header("Connection", "close");
     endpoint::journal_only(shared, request, response, Some(reason))
 }

@@ -1,0 +1,267 @@
+//! The request journal (`/__admin/requests`) and the admin API's own rules: errors as JSON,
+//! 404 and 405, the bearer token, health and reset.
+
+use exchange_um_mock::UmMockServer;
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn the_journal_records_each_request_with_what_was_answered() {
+    let mock = Mock::start().await;
+    let reply = mock.reset_pin_ok("CONTOSO\\alice").await;
+
+    let journal = mock.journal("").await;
+
+    assert_eq!(
+        (&journal["total"], &journal["evicted"]),
+        (&json!(1), &json!(0))
+    );
+    let entry = &journal["requests"][0];
+    assert_eq!(entry["id"], reply.request_id());
+    assert_eq!(entry["method"], "POST");
+    assert_eq!(entry["path"], PATH_2010);
+    assert_eq!(entry["body"], reset_pin_envelope());
+    assert_eq!(entry["identity"], "CONTOSO\\alice");
+    assert_eq!(entry["mailbox"], "alice@contoso.com");
+    assert_eq!(entry["operation"], "ResetPIN");
+    assert_eq!(entry["outcome"], "default");
+    assert_eq!(entry["scenario"], json!(null));
+    assert_eq!(entry["status"], 200);
+    assert_eq!(entry["response_body"], reply.text());
+    assert_eq!(entry["reason"], json!(null));
+    assert_eq!(entry["headers"]["authorization"], "Basic [redacted]");
+    assert_eq!(
+        entry["headers"]["soapaction"],
+        format!("\"{HTTP_NS}/ResetPIN\"")
+    );
+    assert!(entry["duration_ms"].as_f64().unwrap() >= 0.0);
+    assert!(entry["received_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn admin_calls_are_not_journaled() {
+    let mock = Mock::start().await;
+    mock.get_json("/__admin/health").await;
+    mock.get_json("/__admin/mailboxes").await;
+    mock.emails("").await;
+
+    assert_eq!(mock.journal("").await["total"], 0);
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_operation_and_mailbox_and_pages_by_cursor() {
+    let mock = Mock::start().await;
+    mock.reset_pin_ok("alice").await; // 1
+    mock.post_as("alice", PATH_2010, envelope(HTTP_NS, "ResetPin"))
+        .await; // 2
+    mock.reset_pin_ok("carol").await; // 3
+    mock.reset_pin("nobody").await; // 4: 401, no mailbox
+    mock.reset_pin_ok("ALICE@contoso.com").await; // 5
+
+    let ids = |list: &serde_json::Value| {
+        field(&list["requests"], "id")
+            .into_iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+
+    let resets = mock.journal("operation=ResetPIN").await;
+    assert_eq!(
+        (resets["total"].as_u64(), ids(&resets)),
+        (Some(3), vec![1, 3, 5])
+    );
+    let alice = mock.journal("mailbox=alice@CONTOSO.com").await;
+    assert_eq!(ids(&alice), [1, 2, 5]);
+    let both = mock
+        .journal("operation=ResetPIN&mailbox=alice@contoso.com")
+        .await;
+    assert_eq!(ids(&both), [1, 5]);
+    let page = mock.journal("after_id=1&limit=2").await;
+    assert_eq!((page["total"].as_u64(), ids(&page)), (Some(4), vec![2, 3]));
+    let rest = mock.journal("after_id=3").await;
+    assert_eq!(ids(&rest), [4, 5]);
+}
+
+#[tokio::test]
+async fn a_small_journal_drops_the_oldest_entries_and_clearing_keeps_ids_counting() {
+    let mock = Mock::with(UmMockServer::builder().max_requests(3)).await;
+    for _ in 0..5 {
+        mock.reset_pin_ok("alice").await;
+    }
+
+    let journal = mock.journal("").await;
+    assert_eq!(
+        (&journal["total"], &journal["evicted"]),
+        (&json!(3), &json!(2))
+    );
+    assert_eq!(
+        field(&journal["requests"], "id"),
+        [&json!(3), &json!(4), &json!(5)]
+    );
+
+    assert_eq!(
+        mock.admin("DELETE", "/__admin/requests", None).await.status,
+        204
+    );
+    assert_eq!(
+        mock.journal("").await,
+        json!({"total": 0, "evicted": 0, "requests": []})
+    );
+    assert_eq!(mock.reset_pin_ok("alice").await.request_id(), 6);
+}
+
+#[tokio::test]
+async fn bad_journal_parameters_get_a_400_that_names_them() {
+    let mock = Mock::start().await;
+    for (query, needle) in [
+        ("limit=ten", "parameter 'limit'"),
+        ("after_id=1.5", "parameter 'after_id'"),
+        ("wait_ms=10", "unknown parameter 'wait_ms'"),
+    ] {
+        let reply = mock
+            .admin("GET", &format!("/__admin/requests?{query}"), None)
+            .await;
+
+        assert_eq!(reply.status, 400, "{query}");
+        let error = reply.json()["error"].as_str().unwrap().to_string();
+        assert!(error.contains(needle), "{query}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn reset_restores_the_fixtures_as_loaded() {
+    let mock = Mock::start().await;
+    let mailboxes = mock.get_json("/__admin/mailboxes").await;
+    let scenarios = mock.get_json("/__admin/scenarios").await;
+    mock.reset_pin_ok("alice").await;
+    mock.reset_pin("dave").await;
+    mock.admin(
+        "PATCH",
+        "/__admin/mailboxes/carol@contoso.com",
+        Some(json!({"um_enabled": false})),
+    )
+    .await;
+    mock.add_scenario(json!({"mailbox": "*", "operation": "*", "outcomes": [{"http": 503}]}))
+        .await;
+
+    let reset = mock.admin("POST", "/__admin/reset", None).await;
+
+    assert_eq!(reset.status, 204);
+    assert_eq!(mock.get_json("/__admin/mailboxes").await, mailboxes);
+    assert_eq!(mock.get_json("/__admin/scenarios").await, scenarios);
+    assert_eq!(mock.emails("").await["total"], 0);
+    assert_eq!(mock.journal("").await["total"], 0);
+    let retry = mock.reset_pin("dave").await;
+    assert_eq!(retry.status, 500, "dave's scripted busy server is back");
+    assert_eq!(
+        retry.body,
+        fixture_bytes("responses/ResetPIN/server-busy.xml")
+    );
+}
+
+#[tokio::test]
+async fn health_says_ok_with_the_version() {
+    let mock = Mock::start().await;
+
+    let health = mock.get_json("/__admin/health").await;
+
+    assert_eq!(
+        health,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+}
+
+#[tokio::test]
+async fn unknown_admin_paths_get_404_and_wrong_methods_get_405_with_allow() {
+    let mock = Mock::start().await;
+    for path in [
+        "/__admin",
+        "/__admin/nope",
+        "/__admin/emails/1/raw/x",
+        "/__admin/mailboxes/a/b",
+    ] {
+        let reply = mock.admin("GET", path, None).await;
+        assert_eq!(reply.status, 404, "{path}");
+        assert_eq!(reply.header("Content-Type"), "application/json");
+        assert!(reply.json()["error"].as_str().unwrap().contains(path));
+    }
+    for (method, path, allow) in [
+        ("POST", "/__admin/health", "GET"),
+        ("PUT", "/__admin/emails", "GET, DELETE"),
+        ("DELETE", "/__admin/emails/1", "GET"),
+        ("POST", "/__admin/requests", "GET, DELETE"),
+        (
+            "DELETE",
+            "/__admin/mailboxes/alice@contoso.com",
+            "GET, PATCH",
+        ),
+        ("PATCH", "/__admin/scenarios", "GET, POST, DELETE"),
+        ("GET", "/__admin/scenarios/1", "DELETE"),
+        ("GET", "/__admin/reset", "POST"),
+        ("GET", "/__admin/reload", "POST"),
+    ] {
+        let reply = mock.admin(method, path, None).await;
+
+        assert_eq!(reply.status, 405, "{method} {path}");
+        assert_eq!(reply.header("Allow"), allow, "{method} {path}");
+        assert!(reply.json()["error"].as_str().unwrap().contains(method));
+    }
+    assert_eq!(mock.journal("").await["total"], 0);
+}
+
+#[tokio::test]
+async fn an_unknown_mailbox_is_a_404() {
+    let mock = Mock::start().await;
+
+    let reply = mock
+        .admin("GET", "/__admin/mailboxes/zed@contoso.com", None)
+        .await;
+
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.json(),
+        json!({"error": "no mailbox 'zed@contoso.com'"})
+    );
+    let listed = mock.get_json("/__admin/mailboxes").await;
+    assert_eq!(listed["total"], 5);
+    assert_eq!(
+        field(&listed["mailboxes"], "smtp_address"),
+        [
+            "alice@contoso.com",
+            "bob@contoso.com",
+            "carol@contoso.com",
+            "dave@contoso.com",
+            "erin@contoso.com"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn with_an_admin_token_every_admin_request_needs_the_bearer() {
+    let mock = Mock::with(UmMockServer::builder().admin_token("t")).await;
+    for authorization in [None, Some("Bearer wrong"), Some("Basic dA==")] {
+        let mut request = mock.client.get(mock.url("/__admin/health"));
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+
+        let reply = mock.send(request).await;
+
+        assert_eq!(reply.status, 401, "{authorization:?}");
+        assert!(reply.json()["error"].as_str().unwrap().contains("Bearer"));
+    }
+    let unknown = mock.send(mock.client.get(mock.url("/__admin/nope"))).await;
+    assert_eq!(unknown.status, 401, "the token is checked before routing");
+
+    let ok = mock
+        .send(
+            mock.client
+                .get(mock.url("/__admin/emails"))
+                .header("Authorization", "Bearer t"),
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+
+    mock.reset_pin_ok("alice").await; // the UM endpoint is not behind the token
+}

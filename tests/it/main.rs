@@ -1,0 +1,13 @@
+//! Black-box tests of exchange-um-mock: each test starts its own server on 127.0.0.1:0 and talks
+//! to it over real HTTP, asserting only on what a client sees.
+
+mod auth;
+mod bad_input;
+mod cli;
+mod discovery;
+mod emails;
+mod journal;
+mod operations;
+mod readme;
+mod reset_pin;
+mod support;
