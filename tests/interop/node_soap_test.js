@@ -147,6 +147,17 @@ test('a caller not UM-enabled gets a SOAP fault naming UserNotUmEnabledException
   assert.equal((await admin('/emails')).total, 0);
 });
 
+test('a bad entryId is an InvalidObjectIdException fault', async () => {
+  const alice = await clientFor('alice@contoso.com');
+
+  const error = await call(alice, 'PlayOnPhone', { entryId: 'not base64!', DialString: '4255550142' }).then(
+    () => assert.fail('PlayOnPhone accepted an entryId that is not base64'),
+    (e) => e,
+  );
+
+  assert.match(faultCode(error), /InvalidObjectIdException$/);
+});
+
 test('a wrong password is an HTTP 401, not a fault', async () => {
   const dave = await clientFor('dave@contoso.com', 'wrong');
 
