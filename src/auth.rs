@@ -3,9 +3,17 @@
 use base64::Engine as _;
 
 use crate::mailbox::Mailbox;
+use crate::wire::WireResponse;
 
 /// The challenge every 401 carries.
 pub(crate) const CHALLENGE: &str = "Basic realm=\"exchange-um-mock\"";
+
+/// IIS's 401 for missing or wrong credentials, with the challenge.
+pub(crate) fn unauthorized() -> WireResponse {
+    let body = "401 - Unauthorized: Access is denied due to invalid credentials.";
+    WireResponse::new(401, "text/plain; charset=utf-8", body)
+        .with_header("WWW-Authenticate", CHALLENGE)
+}
 
 /// A caller who could not be identified: the user name they gave (if any) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::auth::{authenticate, CHALLENGE};
+use crate::auth::{authenticate, unauthorized, CHALLENGE};
 use crate::journal::{journal_headers, RecordedRequest};
 use crate::mail::PendingEmail;
 use crate::operations::{self, Ctx, Failure, Operation};
@@ -30,10 +30,14 @@ pub(crate) fn is_endpoint(path: &str) -> bool {
 
 /// Answers a request to an endpoint path.
 pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+    if request.method == "GET" && wants_wsdl(request) {
+        let response = WireResponse::new(200, CONTENT_TYPE, wsdl_for(request));
+        return journal_only(shared, request, response, None);
+    }
     if request.method != "POST" {
         let response =
             WireResponse::new(405, "text/plain; charset=utf-8", "405 Method Not Allowed")
-                .with_header("Allow", "POST");
+                .with_header("Allow", "GET, POST");
         let reason = format!(
             "{} is not allowed on the UM endpoint (POST a SOAP envelope, or GET ?wsdl)",
             request.method
@@ -45,7 +49,26 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
     shared.with(|world| answer(world, request, parsed))
 }
 
-/// Journals a request the double answered without reaching an operation (404, 405, 413).
+/// `?wsdl` in any case, with or without a value, among other query parameters.
+fn wants_wsdl(request: &WireRequest) -> bool {
+    request
+        .query_pairs()
+        .iter()
+        .any(|(key, _)| key.eq_ignore_ascii_case("wsdl"))
+}
+
+/// The WSDL pointing back at the URL the client used: its `Host` header and path as sent.
+/// Without a `Host` (HTTP/1.0) there is no better guess than localhost.
+fn wsdl_for(request: &WireRequest) -> String {
+    let host = request
+        .header("host")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost");
+    crate::wsdl::document(&format!("http://{host}{}", request.path))
+}
+
+/// Journals a request the double answered without reaching an operation (WSDL, 404, 405, 413).
 pub(crate) fn journal_only(
     shared: &Shared,
     request: &WireRequest,
@@ -66,13 +89,7 @@ fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, Rea
         Err(refusal) => {
             entry.record.identity = refusal.user;
             entry.record.reason = Some(refusal.reason);
-            let response = WireResponse::new(
-                401,
-                "text/plain; charset=utf-8",
-                "401 - Unauthorized: Access is denied due to invalid credentials.",
-            )
-            .with_header("WWW-Authenticate", CHALLENGE);
-            return entry.finish(world, Plan::now(response));
+            return entry.finish(world, Plan::now(unauthorized()));
         }
     };
     entry.record.identity = Some(user);
@@ -294,14 +311,14 @@ fn soap(status: u16, body: String) -> WireResponse {
     WireResponse::new(status, CONTENT_TYPE, body)
 }
 
-/// A journal entry being filled in as the request is answered.
-struct Entry {
-    record: RecordedRequest,
+/// A journal entry being filled in as the request is answered (here and by Autodiscover).
+pub(crate) struct Entry {
+    pub(crate) record: RecordedRequest,
     started: std::time::Instant,
 }
 
 impl Entry {
-    fn new(id: u64, request: &WireRequest) -> Self {
+    pub(crate) fn new(id: u64, request: &WireRequest) -> Self {
         let record = RecordedRequest {
             id,
             received_at: request.received_at.rfc3339(),
@@ -326,7 +343,7 @@ impl Entry {
     }
 
     /// Records the entry and labels the answer with its id and reason.
-    fn finish(mut self, world: &mut World, mut plan: Plan) -> Plan {
+    pub(crate) fn finish(mut self, world: &mut World, mut plan: Plan) -> Plan {
         if let Reply::Http(response) = &mut plan.reply {
             response
                 .headers

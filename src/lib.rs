@@ -18,6 +18,7 @@
 
 mod admin;
 mod auth;
+mod autodiscover;
 mod calls;
 mod endpoint;
 mod error;
@@ -34,6 +35,7 @@ mod soap;
 mod state;
 mod time;
 mod wire;
+mod wsdl;
 
 pub use error::{Error, Problem};
 pub use fixtures::FixtureSet;

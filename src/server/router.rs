@@ -1,9 +1,9 @@
-//! Routes a request: the admin API, the UM endpoint, or 404.
+//! Routes a request: the admin API, the UM endpoint, Autodiscover, or 404.
 
 use tokio::sync::watch;
 
 use crate::wire::{Plan, WireRequest, WireResponse};
-use crate::{admin, endpoint, state::Shared};
+use crate::{admin, autodiscover, endpoint, state::Shared};
 
 /// Fires once when the server stops; long-polls and hanging requests end on it.
 #[derive(Debug, Clone)]
@@ -27,6 +27,9 @@ pub(crate) async fn route(shared: &Shared, request: &WireRequest, stop: Stop) ->
     }
     if endpoint::is_endpoint(&request.path) {
         return endpoint::handle(shared, request);
+    }
+    if autodiscover::is_autodiscover(&request.path) {
+        return autodiscover::handle(shared, request);
     }
     let response = WireResponse::new(
         404,

@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod discovery;
 mod emails;
 mod journal;
 mod operations;
