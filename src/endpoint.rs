@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::auth::{authenticate, CHALLENGE};
+use crate::auth::{authenticate, unauthorized, CHALLENGE};
 use crate::journal::{journal_headers, RecordedRequest};
 use crate::mail::PendingEmail;
 use crate::operations::{self, Ctx, Failure, Operation};
@@ -23,15 +23,25 @@ pub(crate) const SERVICE_PATH_2010: &str = "/EWS/UM2007Legacy.asmx";
 
 /// Whether `path` is one of the endpoints (case-insensitive, like IIS).
 pub(crate) fn is_endpoint(path: &str) -> bool {
-    [SERVICE_PATH_2007, SERVICE_PATH_2010].iter().any(|p| p.eq_ignore_ascii_case(path))
+    [SERVICE_PATH_2007, SERVICE_PATH_2010]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(path))
 }
 
 /// Answers a request to an endpoint path.
 pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+    if request.method == "GET" && wants_wsdl(request) {
+        let response = WireResponse::new(200, CONTENT_TYPE, wsdl_for(request));
+        return journal_only(shared, request, response, None);
+    }
     if request.method != "POST" {
-        let response = WireResponse::new(405, "text/plain; charset=utf-8", "405 Method Not Allowed")
-            .with_header("Allow", "POST");
-        let reason = format!("{} is not allowed on the UM endpoint (POST a SOAP envelope, or GET ?wsdl)", request.method);
+        let response =
+            WireResponse::new(405, "text/plain; charset=utf-8", "405 Method Not Allowed")
+                .with_header("Allow", "GET, POST");
+        let reason = format!(
+            "{} is not allowed on the UM endpoint (POST a SOAP envelope, or GET ?wsdl)",
+            request.method
+        );
         return journal_only(shared, request, response, Some(reason));
     }
     // Parse outside the lock: it is the only work proportional to the request size.
@@ -39,8 +49,32 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
     shared.with(|world| answer(world, request, parsed))
 }
 
-/// Journals a request the double answered without reaching an operation (404, 405, 413).
-pub(crate) fn journal_only(shared: &Shared, request: &WireRequest, response: WireResponse, reason: Option<String>) -> Plan {
+/// `?wsdl` in any case, with or without a value, among other query parameters.
+fn wants_wsdl(request: &WireRequest) -> bool {
+    request
+        .query_pairs()
+        .iter()
+        .any(|(key, _)| key.eq_ignore_ascii_case("wsdl"))
+}
+
+/// The WSDL pointing back at the URL the client used: its `Host` header and path as sent.
+/// Without a `Host` (HTTP/1.0) there is no better guess than localhost.
+fn wsdl_for(request: &WireRequest) -> String {
+    let host = request
+        .header("host")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost");
+    crate::wsdl::document(&format!("http://{host}{}", request.path))
+}
+
+/// Journals a request the double answered without reaching an operation (WSDL, 404, 405, 413).
+pub(crate) fn journal_only(
+    shared: &Shared,
+    request: &WireRequest,
+    response: WireResponse,
+    reason: Option<String>,
+) -> Plan {
     shared.with(|world| {
         let mut entry = Entry::new(world.journal.allocate_id(), request);
         entry.record.reason = reason;
@@ -55,9 +89,7 @@ fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, Rea
         Err(refusal) => {
             entry.record.identity = refusal.user;
             entry.record.reason = Some(refusal.reason);
-            let response = WireResponse::new(401, "text/plain; charset=utf-8", "401 - Unauthorized: Access is denied due to invalid credentials.")
-                .with_header("WWW-Authenticate", CHALLENGE);
-            return entry.finish(world, Plan::now(response));
+            return entry.finish(world, Plan::now(unauthorized()));
         }
     };
     entry.record.identity = Some(user);
@@ -96,11 +128,17 @@ fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, Rea
     entry.record.scenario = scenario;
     entry.record.outcome = outcome.clone();
     let (reply, reason) = perform(world, &outcome, operation, &call, index, entry.record.id);
+    let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
+    let late =
+        (!delay.is_zero()).then(|| format!("answered {} ms late (scripted)", delay.as_millis()));
+    let reason = match (reason, late) {
+        (Some(reason), Some(late)) => Some(format!("{reason}; {late}")),
+        (reason, late) => reason.or(late),
+    };
     entry.record.reason = match (reason, scenario) {
         (Some(reason), Some(id)) => Some(format!("{reason} (scenario {id})")),
         (reason, _) => reason,
     };
-    let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
     entry.finish(world, Plan { reply, delay })
 }
 
@@ -117,42 +155,79 @@ fn perform(
     let ns = call.ns;
     match &outcome.action {
         Action::Default => live(world, operation, call, mailbox, request_id, None, None),
-        Action::Mail { fault, delay_ms } => live(world, operation, call, mailbox, request_id, *fault, *delay_ms),
-        Action::Fixture { name, status, headers } => {
+        Action::Mail { fault, delay_ms } => live(
+            world, operation, call, mailbox, request_id, *fault, *delay_ms,
+        ),
+        Action::Fixture {
+            name,
+            status,
+            headers,
+        } => {
             let Some(canned) = world.fixtures.responses.get(name).cloned() else {
                 let reason = format!("canned response '{name}' no longer exists");
-                return (Reply::Http(soap(500, write::invalid_request())), Some(reason));
+                return (
+                    Reply::Http(soap(500, write::invalid_request())),
+                    Some(reason),
+                );
             };
             if !canned.is_fault && operation == Operation::ResetPin {
                 let email = operations::reset_pin_effects(world, mailbox, request_id);
                 world.emails.capture(email);
             }
             let default_status = if canned.is_fault { 500 } else { 200 };
-            let mut response = WireResponse::new(status.unwrap_or(default_status), CONTENT_TYPE, canned.body);
+            let mut response =
+                WireResponse::new(status.unwrap_or(default_status), CONTENT_TYPE, canned.body);
             for (header, value) in headers {
                 response = response.with_header(header, value.clone());
             }
-            (Reply::Http(response), Some(format!("replayed canned response '{name}'")))
+            (
+                Reply::Http(response),
+                Some(format!("replayed canned response '{name}'")),
+            )
         }
         Action::Fault { exception, message } => {
-            let text = message.clone().unwrap_or_else(|| write::exception_message(exception));
+            let text = message
+                .clone()
+                .unwrap_or_else(|| write::exception_message(exception));
             let response = soap(500, write::um_fault(ns, exception, &text));
-            (Reply::Http(response), Some(format!("scripted fault {exception}")))
+            (
+                Reply::Http(response),
+                Some(format!("scripted fault {exception}")),
+            )
         }
-        Action::Http { status, body, headers } => {
-            let mut response = WireResponse::new(*status, "text/plain; charset=utf-8", body.clone().unwrap_or_default());
+        Action::Http {
+            status,
+            body,
+            headers,
+        } => {
+            let mut response = WireResponse::new(
+                *status,
+                "text/plain; charset=utf-8",
+                body.clone().unwrap_or_default(),
+            );
             for (header, value) in headers {
-                response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(header));
+                response
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(header));
                 response = response.with_header(header, value.clone());
             }
             if *status == 401 && response.header("WWW-Authenticate").is_none() {
                 response = response.with_header("WWW-Authenticate", CHALLENGE);
             }
-            (Reply::Http(response), Some(format!("scripted HTTP {status}")))
+            (
+                Reply::Http(response),
+                Some(format!("scripted HTTP {status}")),
+            )
         }
         Action::Network(fault) => {
             let name = serde_json::to_value(fault).expect("a unit enum serialises");
-            (Reply::Network(*fault), Some(format!("scripted network fault {}", name.as_str().unwrap_or_default())))
+            (
+                Reply::Network(*fault),
+                Some(format!(
+                    "scripted network fault {}",
+                    name.as_str().unwrap_or_default()
+                )),
+            )
         }
     }
 }
@@ -167,22 +242,46 @@ fn live(
     mail_fault: Option<MailFault>,
     mail_delay_ms: Option<u64>,
 ) -> (Reply, Option<String>) {
-    let ctx = Ctx { world, mailbox, call, request_id };
+    let ctx = Ctx {
+        world,
+        mailbox,
+        call,
+        request_id,
+    };
     match operations::execute(operation, ctx) {
         Ok(done) => {
-            let reason = done.email.and_then(|email| deliver(world, email, mail_fault, mail_delay_ms));
-            (Reply::Http(soap(200, write::success(call.ns, operation.name(), &done.inner_xml))), reason)
+            let reason = done
+                .email
+                .and_then(|email| deliver(world, email, mail_fault, mail_delay_ms));
+            (
+                Reply::Http(soap(
+                    200,
+                    write::success(call.ns, operation.name(), &done.inner_xml),
+                )),
+                reason,
+            )
         }
         Err(Failure::Um { exception, reason }) => {
-            let response = soap(500, write::um_fault(call.ns, exception, &write::exception_message(exception)));
+            let response = soap(
+                500,
+                write::um_fault(call.ns, exception, &write::exception_message(exception)),
+            );
             (Reply::Http(response), Some(reason))
         }
-        Err(Failure::Invalid(reason)) => (Reply::Http(soap(500, write::invalid_request())), Some(reason)),
+        Err(Failure::Invalid(reason)) => (
+            Reply::Http(soap(500, write::invalid_request())),
+            Some(reason),
+        ),
     }
 }
 
 /// Captures, drops, duplicates or delays an email; says so when it is not a plain capture.
-fn deliver(world: &mut World, email: PendingEmail, fault: Option<MailFault>, delay_ms: Option<u64>) -> Option<String> {
+fn deliver(
+    world: &mut World,
+    email: PendingEmail,
+    fault: Option<MailFault>,
+    delay_ms: Option<u64>,
+) -> Option<String> {
     let copies = match fault {
         Some(MailFault::Drop) => return Some("the PIN email was dropped (scripted)".into()),
         Some(MailFault::Duplicate) => 2,
@@ -190,7 +289,9 @@ fn deliver(world: &mut World, email: PendingEmail, fault: Option<MailFault>, del
     };
     for _ in 0..copies {
         match delay_ms {
-            Some(ms) => world.emails.capture_later(email.clone(), Duration::from_millis(ms)),
+            Some(ms) => world
+                .emails
+                .capture_later(email.clone(), Duration::from_millis(ms)),
             None => {
                 world.emails.capture(email.clone());
             }
@@ -200,7 +301,9 @@ fn deliver(world: &mut World, email: PendingEmail, fault: Option<MailFault>, del
         (1, None) => None,
         (1, Some(ms)) => Some(format!("the PIN email is captured {ms} ms late (scripted)")),
         (_, None) => Some("the PIN email was captured twice (scripted)".into()),
-        (_, Some(ms)) => Some(format!("the PIN email is captured twice, {ms} ms late (scripted)")),
+        (_, Some(ms)) => Some(format!(
+            "the PIN email is captured twice, {ms} ms late (scripted)"
+        )),
     }
 }
 
@@ -208,14 +311,14 @@ fn soap(status: u16, body: String) -> WireResponse {
     WireResponse::new(status, CONTENT_TYPE, body)
 }
 
-/// A journal entry being filled in as the request is answered.
-struct Entry {
-    record: RecordedRequest,
+/// A journal entry being filled in as the request is answered (here and by Autodiscover).
+pub(crate) struct Entry {
+    pub(crate) record: RecordedRequest,
     started: std::time::Instant,
 }
 
 impl Entry {
-    fn new(id: u64, request: &WireRequest) -> Self {
+    pub(crate) fn new(id: u64, request: &WireRequest) -> Self {
         let record = RecordedRequest {
             id,
             received_at: request.received_at.rfc3339(),
@@ -233,15 +336,22 @@ impl Entry {
             duration_ms: 0.0,
             reason: None,
         };
-        Entry { record, started: request.started }
+        Entry {
+            record,
+            started: request.started,
+        }
     }
 
     /// Records the entry and labels the answer with its id and reason.
-    fn finish(mut self, world: &mut World, mut plan: Plan) -> Plan {
+    pub(crate) fn finish(mut self, world: &mut World, mut plan: Plan) -> Plan {
         if let Reply::Http(response) = &mut plan.reply {
-            response.headers.push(("X-Exum-Request-Id".into(), self.record.id.to_string()));
+            response
+                .headers
+                .push(("X-Exum-Request-Id".into(), self.record.id.to_string()));
             if let Some(reason) = &self.record.reason {
-                response.headers.push(("X-Exum-Reason".into(), header_safe(reason)));
+                response
+                    .headers
+                    .push(("X-Exum-Reason".into(), header_safe(reason)));
             }
             self.record.status = Some(response.status);
             self.record.response_body = Some(String::from_utf8_lossy(&response.body).into_owned());

@@ -70,11 +70,16 @@ pub(crate) struct RequestFilter {
 
 impl RequestFilter {
     fn keeps(&self, request: &RecordedRequest) -> bool {
-        let operation_ok = self.operation.as_ref().is_none_or(|want| request.operation.as_ref() == Some(want));
-        let mailbox_ok = self
-            .mailbox
+        let operation_ok = self
+            .operation
             .as_ref()
-            .is_none_or(|want| request.mailbox.as_ref().is_some_and(|m| m.eq_ignore_ascii_case(want)));
+            .is_none_or(|want| request.operation.as_ref() == Some(want));
+        let mailbox_ok = self.mailbox.as_ref().is_none_or(|want| {
+            request
+                .mailbox
+                .as_ref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(want))
+        });
         operation_ok && mailbox_ok
     }
 }
@@ -87,7 +92,9 @@ pub(crate) struct Journal {
 
 impl Journal {
     pub(crate) fn new(capacity: usize) -> Self {
-        Journal { ring: Ring::new(capacity) }
+        Journal {
+            ring: Ring::new(capacity),
+        }
     }
 
     /// Reserves the id of a request as it arrives, so effects (an email) can point at it.
@@ -108,7 +115,8 @@ impl Journal {
     }
 
     pub(crate) fn page(&self, filter: &RequestFilter) -> (usize, Vec<RecordedRequest>) {
-        self.ring.page(|r| filter.keeps(r), filter.after_id, filter.limit)
+        self.ring
+            .page(|r| filter.keeps(r), filter.after_id, filter.limit)
     }
 
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
@@ -128,10 +136,12 @@ pub(crate) fn journal_headers(headers: &[(String, String)]) -> BTreeMap<String, 
         } else {
             value.clone()
         };
-        out.entry(name).and_modify(|v| {
-            v.push_str(", ");
-            v.push_str(&value);
-        }).or_insert(value);
+        out.entry(name)
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
     }
     out
 }

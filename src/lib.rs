@@ -18,6 +18,8 @@
 
 mod admin;
 mod auth;
+mod autodiscover;
+mod calls;
 mod endpoint;
 mod error;
 mod fixtures;
@@ -33,6 +35,7 @@ mod soap;
 mod state;
 mod time;
 mod wire;
+mod wsdl;
 
 pub use error::{Error, Problem};
 pub use fixtures::FixtureSet;

@@ -113,11 +113,17 @@ impl MailboxFixture {
         let local = self.smtp_address.split('@').next().unwrap_or_default();
         MailboxState {
             smtp_address: self.smtp_address.clone(),
-            display_name: self.display_name.clone().unwrap_or_else(|| local.to_string()),
+            display_name: self
+                .display_name
+                .clone()
+                .unwrap_or_else(|| local.to_string()),
             logons: self.logons.clone(),
             um_enabled: self.um_enabled,
             extension: self.extension.clone(),
-            policy: self.policy.clone().unwrap_or_else(|| DEFAULT_POLICY.to_string()),
+            policy: self
+                .policy
+                .clone()
+                .unwrap_or_else(|| DEFAULT_POLICY.to_string()),
             dial_plan: self.dial_plan.clone(),
             pin: self.pin.clone(),
             pin_history: self.pin.iter().cloned().collect(),
@@ -143,12 +149,18 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
     let address = &state.smtp_address;
     let valid_address = match address.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !address.contains(char::is_whitespace)
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !address.contains(char::is_whitespace)
         }
         None => false,
     };
     if !valid_address {
-        push("smtp_address", format!("'{address}' is not an SMTP address"));
+        push(
+            "smtp_address",
+            format!("'{address}' is not an SMTP address"),
+        );
     }
     let policy = refs.policies.get(&state.policy);
     if policy.is_none() {
@@ -160,10 +172,18 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
         }
     }
     match &state.extension {
-        Some(ext) if ext.is_empty() || ext.len() > 20 || !ext.bytes().all(|b| b.is_ascii_digit()) => {
-            push("extension", format!("extension '{ext}' must be 1 to 20 digits"));
+        Some(ext)
+            if ext.is_empty() || ext.len() > 20 || !ext.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            push(
+                "extension",
+                format!("extension '{ext}' must be 1 to 20 digits"),
+            );
         }
-        None if state.um_enabled => push("extension", "a UM-enabled mailbox needs an extension".to_string()),
+        None if state.um_enabled => push(
+            "extension",
+            "a UM-enabled mailbox needs an extension".to_string(),
+        ),
         _ => {}
     }
     if let (Some(pin), Some(policy)) = (&state.pin, policy) {
@@ -172,8 +192,14 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
         }
     }
     if let Some(folder) = &state.properties.telephone_access_folder_email {
-        if base64::engine::general_purpose::STANDARD.decode(folder).is_err() {
-            push("properties.telephone_access_folder_email", format!("'{folder}' is not base64"));
+        if base64::engine::general_purpose::STANDARD
+            .decode(folder)
+            .is_err()
+        {
+            push(
+                "properties.telephone_access_folder_email",
+                format!("'{folder}' is not base64"),
+            );
         }
     }
     for (i, logon) in state.logons.iter().enumerate() {
@@ -192,8 +218,13 @@ pub(crate) fn duplicate_names<'a>(
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for (i, state) in states {
-        let names = std::iter::once(("smtp_address".to_string(), &state.smtp_address))
-            .chain(state.logons.iter().enumerate().map(|(j, l)| (format!("logons[{j}]"), l)));
+        let names = std::iter::once(("smtp_address".to_string(), &state.smtp_address)).chain(
+            state
+                .logons
+                .iter()
+                .enumerate()
+                .map(|(j, l)| (format!("logons[{j}]"), l)),
+        );
         for (key, name) in names {
             let lower = name.to_lowercase();
             match seen.get(&lower) {
@@ -201,7 +232,8 @@ pub(crate) fn duplicate_names<'a>(
                     out.push((i, key, format!("'{name}' is already used by {first}")));
                 }
                 _ => {
-                    seen.entry(lower).or_insert_with(|| format!("mailboxes[{i}].{key}"));
+                    seen.entry(lower)
+                        .or_insert_with(|| format!("mailboxes[{i}].{key}"));
                 }
             }
         }
@@ -220,7 +252,11 @@ pub(crate) struct Mailbox {
 
 impl Mailbox {
     /// The mailbox a (validated) fixture describes; a UM-enabled mailbox without a PIN gets one.
-    pub(crate) fn from_fixture(fixture: &MailboxFixture, policy: &PinPolicy, seed: Option<u64>) -> Self {
+    pub(crate) fn from_fixture(
+        fixture: &MailboxFixture,
+        policy: &PinPolicy,
+        seed: Option<u64>,
+    ) -> Self {
         let mut mailbox = Mailbox {
             state: fixture.state(),
             password: fixture.password.clone(),
@@ -237,13 +273,21 @@ impl Mailbox {
     /// Whether `user` names this mailbox (address or any logon, case-insensitively).
     pub(crate) fn answers_to(&self, user: &str) -> bool {
         self.state.smtp_address.eq_ignore_ascii_case(user)
-            || self.state.logons.iter().any(|l| l.to_lowercase() == user.to_lowercase())
+            || self
+                .state
+                .logons
+                .iter()
+                .any(|l| l.to_lowercase() == user.to_lowercase())
     }
 
     /// What ResetPIN does to the mailbox: a new PIN under `policy`, expired, lockout and failed
     /// logons cleared, history appended. Returns the new PIN.
     pub(crate) fn reset_pin(&mut self, policy: &PinPolicy) -> String {
-        let pin = policy.generate(&self.state.pin_history, self.state.extension.as_deref(), &mut self.rng);
+        let pin = policy.generate(
+            &self.state.pin_history,
+            self.state.extension.as_deref(),
+            &mut self.rng,
+        );
         self.set_pin(pin.clone(), policy);
         self.state.pin_expired = true;
         self.state.locked_out = false;
@@ -340,7 +384,11 @@ where
 
 impl MailboxPatch {
     /// `mailbox` with this change applied (the caller checks and commits it).
-    pub(crate) fn applied_to(&self, mailbox: &Mailbox, policies: &BTreeMap<String, PinPolicy>) -> Mailbox {
+    pub(crate) fn applied_to(
+        &self,
+        mailbox: &Mailbox,
+        policies: &BTreeMap<String, PinPolicy>,
+    ) -> Mailbox {
         let mut next = mailbox.clone();
         let state = &mut next.state;
         set(&mut state.display_name, &self.display_name);
@@ -356,13 +404,24 @@ impl MailboxPatch {
         if let Some(p) = &self.properties {
             let properties = &mut state.properties;
             set(&mut properties.oof_status, &p.oof_status);
-            set(&mut properties.missed_call_notification_enabled, &p.missed_call_notification_enabled);
-            set(&mut properties.play_on_phone_dial_string, &p.play_on_phone_dial_string);
-            set(&mut properties.telephone_access_folder_email, &p.telephone_access_folder_email);
+            set(
+                &mut properties.missed_call_notification_enabled,
+                &p.missed_call_notification_enabled,
+            );
+            set(
+                &mut properties.play_on_phone_dial_string,
+                &p.play_on_phone_dial_string,
+            );
+            set(
+                &mut properties.telephone_access_folder_email,
+                &p.telephone_access_folder_email,
+            );
         }
         if let Some(pin) = &self.pin {
             match policies.get(&next.state.policy) {
-                Some(policy) if next.state.pin.as_ref() != Some(pin) => next.set_pin(pin.clone(), policy),
+                Some(policy) if next.state.pin.as_ref() != Some(pin) => {
+                    next.set_pin(pin.clone(), policy)
+                }
                 _ => next.state.pin = Some(pin.clone()),
             }
         }

@@ -56,11 +56,25 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
     Default,
-    Fixture { name: String, status: Option<u16>, headers: BTreeMap<String, String> },
-    Fault { exception: String, message: Option<String> },
-    Http { status: u16, body: Option<String>, headers: BTreeMap<String, String> },
+    Fixture {
+        name: String,
+        status: Option<u16>,
+        headers: BTreeMap<String, String>,
+    },
+    Fault {
+        exception: String,
+        message: Option<String>,
+    },
+    Http {
+        status: u16,
+        body: Option<String>,
+        headers: BTreeMap<String, String>,
+    },
     Network(NetworkFault),
-    Mail { fault: Option<MailFault>, delay_ms: Option<u64> },
+    Mail {
+        fault: Option<MailFault>,
+        delay_ms: Option<u64>,
+    },
 }
 
 /// Longest scripted delay: one hour is longer than any client timeout worth testing.
@@ -68,7 +82,10 @@ const MAX_DELAY_MS: u64 = 3_600_000;
 
 impl Outcome {
     fn new(action: Action) -> Self {
-        Outcome { action, delay_ms: None }
+        Outcome {
+            action,
+            delay_ms: None,
+        }
     }
     /// `"default"`: what the double does by itself from mailbox state.
     pub fn default_answer() -> Self {
@@ -76,15 +93,26 @@ impl Outcome {
     }
     /// `{"fixture": name}`: replay `responses/<name>.xml` byte for byte.
     pub fn fixture(name: impl Into<String>) -> Self {
-        Self::new(Action::Fixture { name: name.into(), status: None, headers: BTreeMap::new() })
+        Self::new(Action::Fixture {
+            name: name.into(),
+            status: None,
+            headers: BTreeMap::new(),
+        })
     }
     /// `{"fault": exception}`: a generated UM fault of that exception name.
     pub fn fault(exception: impl Into<String>) -> Self {
-        Self::new(Action::Fault { exception: exception.into(), message: None })
+        Self::new(Action::Fault {
+            exception: exception.into(),
+            message: None,
+        })
     }
     /// `{"http": status}`: a plain HTTP answer, no SOAP.
     pub fn http(status: u16) -> Self {
-        Self::new(Action::Http { status, body: None, headers: BTreeMap::new() })
+        Self::new(Action::Http {
+            status,
+            body: None,
+            headers: BTreeMap::new(),
+        })
     }
     /// `{"network": …}`: a connection-level failure.
     pub fn network(fault: NetworkFault) -> Self {
@@ -92,11 +120,17 @@ impl Outcome {
     }
     /// `{"mail": …}`: ResetPIN succeeds but its email is dropped or duplicated.
     pub fn mail(fault: MailFault) -> Self {
-        Self::new(Action::Mail { fault: Some(fault), delay_ms: None })
+        Self::new(Action::Mail {
+            fault: Some(fault),
+            delay_ms: None,
+        })
     }
     /// `{"mail_delay_ms": N}`: ResetPIN succeeds, its email is captured `ms` later.
     pub fn mail_delay_ms(ms: u64) -> Self {
-        Self::new(Action::Mail { fault: None, delay_ms: Some(ms) })
+        Self::new(Action::Mail {
+            fault: None,
+            delay_ms: Some(ms),
+        })
     }
     /// Answer `ms` milliseconds late (`delay_ms`).
     pub fn with_delay_ms(mut self, ms: u64) -> Self {
@@ -146,11 +180,17 @@ impl Outcome {
 impl From<Outcome> for Value {
     fn from(outcome: Outcome) -> Value {
         let mut map = Map::new();
-        let headers_value = |h: BTreeMap<String, String>| Value::Object(h.into_iter().map(|(k, v)| (k, v.into())).collect());
+        let headers_value = |h: BTreeMap<String, String>| {
+            Value::Object(h.into_iter().map(|(k, v)| (k, v.into())).collect())
+        };
         match outcome.action {
             Action::Default if outcome.delay_ms.is_none() => return Value::from("default"),
             Action::Default => {}
-            Action::Fixture { name, status, headers } => {
+            Action::Fixture {
+                name,
+                status,
+                headers,
+            } => {
                 map.insert("fixture".into(), name.into());
                 if let Some(status) = status {
                     map.insert("status".into(), status.into());
@@ -165,7 +205,11 @@ impl From<Outcome> for Value {
                     map.insert("message".into(), message.into());
                 }
             }
-            Action::Http { status, body, headers } => {
+            Action::Http {
+                status,
+                body,
+                headers,
+            } => {
                 map.insert("http".into(), status.into());
                 if let Some(body) = body {
                     map.insert("body".into(), body.into());
@@ -175,11 +219,17 @@ impl From<Outcome> for Value {
                 }
             }
             Action::Network(fault) => {
-                map.insert("network".into(), serde_json::to_value(fault).expect("a unit enum serialises"));
+                map.insert(
+                    "network".into(),
+                    serde_json::to_value(fault).expect("a unit enum serialises"),
+                );
             }
             Action::Mail { fault, delay_ms } => {
                 if let Some(fault) = fault {
-                    map.insert("mail".into(), serde_json::to_value(fault).expect("a unit enum serialises"));
+                    map.insert(
+                        "mail".into(),
+                        serde_json::to_value(fault).expect("a unit enum serialises"),
+                    );
                 }
                 if let Some(ms) = delay_ms {
                     map.insert("mail_delay_ms".into(), ms.into());
@@ -194,8 +244,19 @@ impl From<Outcome> for Value {
 }
 
 const KINDS: [&str; 5] = ["fixture", "fault", "http", "network", "mail"];
-const KEYS: [&str; 11] =
-    ["fixture", "status", "headers", "fault", "message", "http", "body", "network", "mail", "mail_delay_ms", "delay_ms"];
+const KEYS: [&str; 11] = [
+    "fixture",
+    "status",
+    "headers",
+    "fault",
+    "message",
+    "http",
+    "body",
+    "network",
+    "mail",
+    "mail_delay_ms",
+    "delay_ms",
+];
 
 impl TryFrom<Value> for Outcome {
     type Error = String;
@@ -203,12 +264,23 @@ impl TryFrom<Value> for Outcome {
     fn try_from(value: Value) -> Result<Self, String> {
         let map = match value {
             Value::String(word) if word == "default" => return Ok(Outcome::default_answer()),
-            Value::String(word) => return Err(format!("unknown outcome '{word}' (the only word form is \"default\")")),
+            Value::String(word) => {
+                return Err(format!(
+                    "unknown outcome '{word}' (the only word form is \"default\")"
+                ))
+            }
             Value::Object(map) => map,
-            other => return Err(format!("an outcome is \"default\" or an object, not {other}")),
+            other => {
+                return Err(format!(
+                    "an outcome is \"default\" or an object, not {other}"
+                ))
+            }
         };
         if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(format!("unknown key '{key}' in outcome (known: {})", KEYS.join(", ")));
+            return Err(format!(
+                "unknown key '{key}' in outcome (known: {})",
+                KEYS.join(", ")
+            ));
         }
         let has = |k: &str| map.contains_key(k);
         let kinds: Vec<&str> = KINDS
@@ -217,12 +289,23 @@ impl TryFrom<Value> for Outcome {
             .filter(|k| has(k) || (*k == "mail" && has("mail_delay_ms")))
             .collect();
         if kinds.len() > 1 {
-            return Err(format!("an outcome takes one of fixture, fault, http, network, mail; found {}", kinds.join(" and ")));
+            return Err(format!(
+                "an outcome takes one of fixture, fault, http, network, mail; found {}",
+                kinds.join(" and ")
+            ));
         }
         let kind = kinds.first().copied().unwrap_or("default");
-        for (key, allowed) in [("status", &["fixture"][..]), ("headers", &["fixture", "http"]), ("message", &["fault"]), ("body", &["http"])] {
+        for (key, allowed) in [
+            ("status", &["fixture"][..]),
+            ("headers", &["fixture", "http"]),
+            ("message", &["fault"]),
+            ("body", &["http"]),
+        ] {
             if has(key) && !allowed.contains(&kind) {
-                return Err(format!("'{key}' goes with {}, not with {kind}", allowed.join(" or ")));
+                return Err(format!(
+                    "'{key}' goes with {}, not with {kind}",
+                    allowed.join(" or ")
+                ));
             }
         }
         let action = match kind {
@@ -233,33 +316,46 @@ impl TryFrom<Value> for Outcome {
             },
             "fault" => {
                 let exception = string(&map, "fault")?.ok_or("'fault' must be a string")?;
-                if exception.is_empty() || !exception.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                if exception.is_empty()
+                    || !exception
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                {
                     return Err(format!("'fault' must be an exception name such as UserNotUmEnabledException, not '{exception}'"));
                 }
-                Action::Fault { exception, message: string(&map, "message")? }
+                Action::Fault {
+                    exception,
+                    message: string(&map, "message")?,
+                }
             }
             "http" => Action::Http {
                 status: status(&map, "http")?.ok_or("'http' must be a status code")?,
                 body: string(&map, "body")?,
                 headers: headers(&map)?,
             },
-            "network" => Action::Network(
-                serde_json::from_value(map["network"].clone())
-                    .map_err(|_| format!("'network' must be \"reset\", \"close\", \"garbage\" or \"hang\", not {}", map["network"]))?,
-            ),
+            "network" => {
+                Action::Network(serde_json::from_value(map["network"].clone()).map_err(|_| {
+                    format!(
+                        "'network' must be \"reset\", \"close\", \"garbage\" or \"hang\", not {}",
+                        map["network"]
+                    )
+                })?)
+            }
             "mail" => Action::Mail {
                 fault: match map.get("mail") {
                     None => None,
-                    Some(v) => Some(
-                        serde_json::from_value(v.clone())
-                            .map_err(|_| format!("'mail' must be \"drop\" or \"duplicate\", not {v}"))?,
-                    ),
+                    Some(v) => Some(serde_json::from_value(v.clone()).map_err(|_| {
+                        format!("'mail' must be \"drop\" or \"duplicate\", not {v}")
+                    })?),
                 },
                 delay_ms: millis(&map, "mail_delay_ms")?,
             },
             _ => Action::Default,
         };
-        Ok(Outcome { action, delay_ms: millis(&map, "delay_ms")? })
+        Ok(Outcome {
+            action,
+            delay_ms: millis(&map, "delay_ms")?,
+        })
     }
 }
 
@@ -276,7 +372,9 @@ fn status(map: &Map<String, Value>, key: &str) -> Result<Option<u16>, String> {
         None => Ok(None),
         Some(v) => match v.as_u64() {
             Some(code @ 100..=599) => Ok(Some(code as u16)),
-            _ => Err(format!("'{key}' must be an HTTP status from 100 to 599, not {v}")),
+            _ => Err(format!(
+                "'{key}' must be an HTTP status from 100 to 599, not {v}"
+            )),
         },
     }
 }
@@ -286,22 +384,34 @@ fn millis(map: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
         None => Ok(None),
         Some(v) => match v.as_u64() {
             Some(ms) if ms <= MAX_DELAY_MS => Ok(Some(ms)),
-            _ => Err(format!("'{key}' must be whole milliseconds from 0 to {MAX_DELAY_MS}, not {v}")),
+            _ => Err(format!(
+                "'{key}' must be whole milliseconds from 0 to {MAX_DELAY_MS}, not {v}"
+            )),
         },
     }
 }
 
 fn headers(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, String> {
-    let Some(value) = map.get("headers") else { return Ok(BTreeMap::new()) };
-    let Value::Object(entries) = value else { return Err(format!("'headers' must be an object of strings, not {value}")) };
+    let Some(value) = map.get("headers") else {
+        return Ok(BTreeMap::new());
+    };
+    let Value::Object(entries) = value else {
+        return Err(format!(
+            "'headers' must be an object of strings, not {value}"
+        ));
+    };
     let mut out = BTreeMap::new();
     for (name, value) in entries {
-        let Value::String(value) = value else { return Err(format!("header '{name}' must be a string, not {value}")) };
+        let Value::String(value) = value else {
+            return Err(format!("header '{name}' must be a string, not {value}"));
+        };
         if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(format!("'{name}' is not a valid HTTP header name"));
         }
         if http::HeaderValue::from_str(value).is_err() {
-            return Err(format!("the value of header '{name}' is not a valid HTTP header value"));
+            return Err(format!(
+                "the value of header '{name}' is not a valid HTTP header value"
+            ));
         }
         out.insert(name.clone(), value.clone());
     }
@@ -388,7 +498,10 @@ impl Scenario {
     pub(crate) fn shape_problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if self.operation != "*" && Operation::from_name(&self.operation).is_none() {
-            out.push(("operation".into(), format!("unknown operation '{}'", self.operation)));
+            out.push((
+                "operation".into(),
+                format!("unknown operation '{}'", self.operation),
+            ));
         }
         if self.outcomes.is_empty() {
             out.push(("outcomes".into(), "must list at least one outcome".into()));
@@ -397,7 +510,13 @@ impl Scenario {
             if let Some(name) = outcome.fixture_name() {
                 let folder = name.split('/').next().unwrap_or_default();
                 if self.operation != "*" && folder != self.operation {
-                    out.push((format!("outcomes[{i}].fixture"), format!("'{name}' is a {folder} response, but the scenario is for {}", self.operation)));
+                    out.push((
+                        format!("outcomes[{i}].fixture"),
+                        format!(
+                            "'{name}' is a {folder} response, but the scenario is for {}",
+                            self.operation
+                        ),
+                    ));
                 }
             }
         }
@@ -426,7 +545,10 @@ impl ScenarioBook {
     /// A book holding `scenarios` under ids that continue this book's count, so an id never
     /// names two different scenarios over a server's life.
     pub(crate) fn successor(&self, scenarios: &[Scenario]) -> ScenarioBook {
-        let mut book = ScenarioBook { list: Vec::new(), next_id: self.next_id };
+        let mut book = ScenarioBook {
+            list: Vec::new(),
+            next_id: self.next_id,
+        };
         for scenario in scenarios {
             book.add(scenario.clone());
         }
@@ -516,13 +638,22 @@ mod tests {
     fn bad_forms_say_what_is_wrong() {
         let cases = [
             (json!("defualt"), "unknown outcome 'defualt'"),
-            (json!({"fixture": "a", "fault": "b"}), "found fixture and fault"),
+            (
+                json!({"fixture": "a", "fault": "b"}),
+                "found fixture and fault",
+            ),
             (json!({"fautl": "X"}), "unknown key 'fautl'"),
             (json!({"http": 700}), "'http' must be an HTTP status"),
             (json!({"network": "explode"}), "'network' must be"),
             (json!({"fault": "X", "body": "y"}), "'body' goes with http"),
-            (json!({"http": 503, "headers": {"bad header": "x"}}), "not a valid HTTP header name"),
-            (json!({"delay_ms": -1}), "'delay_ms' must be whole milliseconds"),
+            (
+                json!({"http": 503, "headers": {"bad header": "x"}}),
+                "not a valid HTTP header name",
+            ),
+            (
+                json!({"delay_ms": -1}),
+                "'delay_ms' must be whole milliseconds",
+            ),
         ];
         for (form, expected) in cases {
             let err = parse(form.clone()).unwrap_err();
@@ -541,10 +672,11 @@ mod tests {
     fn kinds(book: &mut ScenarioBook, n: usize) -> Vec<Option<u16>> {
         (0..n)
             .map(|_| {
-                book.take("DAVE@contoso.com", Operation::ResetPin).map(|(_, o)| match o.action {
-                    Action::Http { status, .. } => status,
-                    _ => 0,
-                })
+                book.take("DAVE@contoso.com", Operation::ResetPin)
+                    .map(|(_, o)| match o.action {
+                        Action::Http { status, .. } => status,
+                        _ => 0,
+                    })
             })
             .collect()
     }
@@ -552,9 +684,18 @@ mod tests {
     #[test]
     fn then_default_retires_repeat_last_repeats_and_cycle_starts_over() {
         let two = || vec![Outcome::http(500), Outcome::http(503)];
-        assert_eq!(kinds(&mut book_with(two(), Then::Default), 3), [Some(500), Some(503), None]);
-        assert_eq!(kinds(&mut book_with(two(), Then::RepeatLast), 4), [Some(500), Some(503), Some(503), Some(503)]);
-        assert_eq!(kinds(&mut book_with(two(), Then::Cycle), 5), [Some(500), Some(503), Some(500), Some(503), Some(500)]);
+        assert_eq!(
+            kinds(&mut book_with(two(), Then::Default), 3),
+            [Some(500), Some(503), None]
+        );
+        assert_eq!(
+            kinds(&mut book_with(two(), Then::RepeatLast), 4),
+            [Some(500), Some(503), Some(503), Some(503)]
+        );
+        assert_eq!(
+            kinds(&mut book_with(two(), Then::Cycle), 5),
+            [Some(500), Some(503), Some(500), Some(503), Some(500)]
+        );
     }
 
     #[test]

@@ -82,11 +82,21 @@ impl PinPolicy {
                 out.push((key, format!("{value} is out of range {lo}–{hi}")));
             }
         };
-        range("min_pin_length", self.min_pin_length, 4, MAX_PIN_LENGTH as u32);
+        range(
+            "min_pin_length",
+            self.min_pin_length,
+            4,
+            MAX_PIN_LENGTH as u32,
+        );
         range("pin_history_count", self.pin_history_count, 1, 20);
         range("pin_lifetime_days", self.pin_lifetime_days, 0, 999);
         range("max_logon_attempts", self.max_logon_attempts, 1, 999);
-        range("logon_failures_before_pin_reset", self.logon_failures_before_pin_reset, 0, 999);
+        range(
+            "logon_failures_before_pin_reset",
+            self.logon_failures_before_pin_reset,
+            0,
+            999,
+        );
         if self.logon_failures_before_pin_reset >= self.max_logon_attempts {
             out.push((
                 "logon_failures_before_pin_reset",
@@ -98,7 +108,10 @@ impl PinPolicy {
         }
         let chars = self.reset_pin_text.chars().count();
         if chars > 512 {
-            out.push(("reset_pin_text", format!("{chars} characters, at most 512 allowed")));
+            out.push((
+                "reset_pin_text",
+                format!("{chars} characters, at most 512 allowed"),
+            ));
         }
         if self.name.trim().is_empty() {
             out.push(("name", "must not be empty".to_string()));
@@ -145,8 +158,15 @@ impl PinPolicy {
 
     /// A new PIN: exactly `min_pin_length` digits, allowed by the pattern rules, and not among
     /// the last `pin_history_count` entries of `history` (oldest first, current PIN last).
-    pub(crate) fn generate(&self, history: &[String], extension: Option<&str>, rng: &mut StdRng) -> String {
-        let recent = &history[history.len().saturating_sub(self.pin_history_count as usize)..];
+    pub(crate) fn generate(
+        &self,
+        history: &[String],
+        extension: Option<&str>,
+        rng: &mut StdRng,
+    ) -> String {
+        let recent = &history[history
+            .len()
+            .saturating_sub(self.pin_history_count as usize)..];
         // Terminates with probability 1: with at least 4 digits, at most 20 history entries and
         // a handful of pattern PINs are excluded out of 10,000+, so nearly every draw succeeds.
         loop {
@@ -166,7 +186,11 @@ pub(crate) fn mailbox_rng(seed: Option<u64>, address: &str) -> StdRng {
         Some(seed) => {
             // FNV-1a: a stable hash (std's hasher may change between Rust releases).
             let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-            for byte in seed.to_le_bytes().iter().chain(address.to_ascii_lowercase().as_bytes()) {
+            for byte in seed
+                .to_le_bytes()
+                .iter()
+                .chain(address.to_ascii_lowercase().as_bytes())
+            {
                 hash ^= u64::from(*byte);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
@@ -181,28 +205,51 @@ mod tests {
     use super::*;
 
     fn strict() -> PinPolicy {
-        PinPolicy { min_pin_length: 4, pin_history_count: 20, ..PinPolicy::exchange_default("Strict") }
+        PinPolicy {
+            min_pin_length: 4,
+            pin_history_count: 20,
+            ..PinPolicy::exchange_default("Strict")
+        }
     }
 
     #[test]
     fn common_patterns_are_refused_unless_allowed() {
         let policy = PinPolicy::exchange_default("Default");
         for pin in ["111111", "123456", "654321", "456789", "987654"] {
-            assert!(policy.check_pin(pin, None).is_err(), "{pin} should be refused");
+            assert!(
+                policy.check_pin(pin, None).is_err(),
+                "{pin} should be refused"
+            );
         }
         for pin in ["135790", "890123", "112233", "123457"] {
-            assert_eq!(policy.check_pin(pin, None), Ok(()), "{pin} should be accepted");
+            assert_eq!(
+                policy.check_pin(pin, None),
+                Ok(()),
+                "{pin} should be accepted"
+            );
         }
-        let lax = PinPolicy { allow_common_patterns: true, ..policy };
+        let lax = PinPolicy {
+            allow_common_patterns: true,
+            ..policy
+        };
         assert_eq!(lax.check_pin("123456", None), Ok(()));
-        assert!(lax.check_pin("940013", Some("4001")).is_err(), "the extension rule always applies");
+        assert!(
+            lax.check_pin("940013", Some("4001")).is_err(),
+            "the extension rule always applies"
+        );
     }
 
     #[test]
     fn length_and_digit_rules_name_the_problem() {
         let policy = PinPolicy::exchange_default("Default");
-        assert!(policy.check_pin("13579", None).unwrap_err().contains("5 digits"));
-        assert!(policy.check_pin("13a790", None).unwrap_err().contains("digits only"));
+        assert!(policy
+            .check_pin("13579", None)
+            .unwrap_err()
+            .contains("5 digits"));
+        assert!(policy
+            .check_pin("13a790", None)
+            .unwrap_err()
+            .contains("digits only"));
         assert!(policy.check_pin(&"1357902468".repeat(3), None).is_err());
     }
 
@@ -227,7 +274,9 @@ mod tests {
         let policy = PinPolicy::exchange_default("Default");
         let draw = |seed| {
             let mut rng = mailbox_rng(Some(seed), "alice@contoso.com");
-            (0..5).map(|_| policy.generate(&[], None, &mut rng)).collect::<Vec<_>>()
+            (0..5)
+                .map(|_| policy.generate(&[], None, &mut rng))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(1), draw(1));
         assert_ne!(draw(1), draw(2));

@@ -18,7 +18,12 @@ pub(crate) struct Ring<T> {
 
 impl<T: Keyed + Clone> Ring<T> {
     pub(crate) fn new(capacity: usize) -> Self {
-        Ring { items: VecDeque::new(), capacity: capacity.max(1), evicted: 0, next_id: 0 }
+        Ring {
+            items: VecDeque::new(),
+            capacity: capacity.max(1),
+            evicted: 0,
+            next_id: 0,
+        }
     }
 
     /// The next id; ids count up from 1 and are never reused, not even after `clear`.
@@ -60,13 +65,28 @@ impl<T: Keyed + Clone> Ring<T> {
         self.items.iter()
     }
 
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.items.iter_mut()
+    }
+
     /// Oldest first: entries after `after_id` that satisfy `keep`, at most `limit` of them, and
     /// how many matched before the limit.
-    pub(crate) fn page(&self, keep: impl Fn(&T) -> bool, after_id: Option<u64>, limit: Option<usize>) -> (usize, Vec<T>) {
+    pub(crate) fn page(
+        &self,
+        keep: impl Fn(&T) -> bool,
+        after_id: Option<u64>,
+        limit: Option<usize>,
+    ) -> (usize, Vec<T>) {
         let after = after_id.unwrap_or(0);
-        let matching = self.items.iter().filter(|item| item.key() > after && keep(item));
+        let matching = self
+            .items
+            .iter()
+            .filter(|item| item.key() > after && keep(item));
         let total = matching.clone().count();
-        let page = matching.take(limit.unwrap_or(usize::MAX)).cloned().collect();
+        let page = matching
+            .take(limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
         (total, page)
     }
 }

@@ -8,12 +8,19 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use rand::rngs::StdRng;
+
+use crate::calls::CallBook;
 use crate::error::{Error, Problem};
 use crate::fixtures::{FixtureSet, Fixtures};
 use crate::journal::Journal;
 use crate::mail::{Email, EmailFilter, MailStore};
 use crate::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::outcomes::{Scenario, ScenarioBook};
+use crate::pin::mailbox_rng;
+
+/// Seeds the call-id RNG (no mailbox address can equal it: it has no '@').
+const CALL_RNG_KEY: &str = "play-on-phone calls";
 
 /// Bounds and options a server runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +34,13 @@ pub(crate) struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { max_body_bytes: 1_048_576, max_emails: 10_000, max_requests: 10_000, seed: None, admin_token: None }
+        Config {
+            max_body_bytes: 1_048_576,
+            max_emails: 10_000,
+            max_requests: 10_000,
+            seed: None,
+            admin_token: None,
+        }
     }
 }
 
@@ -41,6 +54,9 @@ pub(crate) struct World {
     loaded_scenarios: ScenarioBook,
     pub(crate) emails: MailStore,
     pub(crate) journal: Journal,
+    pub(crate) calls: CallBook,
+    /// Generates call ids; apart from the mailboxes' RNGs so calls never shift PIN sequences.
+    pub(crate) call_rng: StdRng,
     seed: Option<u64>,
 }
 
@@ -53,6 +69,8 @@ impl World {
             loaded_scenarios: ScenarioBook::default(),
             emails: MailStore::new(config.max_emails),
             journal: Journal::new(config.max_requests),
+            calls: CallBook::new(config.max_requests),
+            call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
             seed: config.seed,
         };
         world.install(world.fixtures.clone());
@@ -81,11 +99,15 @@ impl World {
         self.scenarios.restore(&self.loaded_scenarios);
         self.emails.reset();
         self.journal.clear();
+        self.calls.clear();
+        self.call_rng = mailbox_rng(self.seed, CALL_RNG_KEY);
     }
 
     /// The mailbox with this SMTP address (case-insensitive).
     pub(crate) fn mailbox_index(&self, address: &str) -> Option<usize> {
-        self.mailboxes.iter().position(|m| m.state.smtp_address.eq_ignore_ascii_case(address))
+        self.mailboxes
+            .iter()
+            .position(|m| m.state.smtp_address.eq_ignore_ascii_case(address))
     }
 }
 
@@ -114,7 +136,12 @@ impl Shared {
         let fixtures = crate::fixtures::load(&source).map_err(Error::Fixtures)?;
         let world = World::new(fixtures, &config);
         Ok(Shared {
-            inner: Arc::new(Inner { world: Mutex::new(world), mail_tick: watch::Sender::new(0), config, source }),
+            inner: Arc::new(Inner {
+                world: Mutex::new(world),
+                mail_tick: watch::Sender::new(0),
+                config,
+                source,
+            }),
         })
     }
 
@@ -125,7 +152,10 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, World> {
         // A panic while holding the lock cannot leave a half-applied change behind: changes are
         // made on values that are only swapped in once complete. So serving on is safe.
-        self.inner.world.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .world
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on the world under the lock. Delayed emails that are due are captured first,
@@ -156,17 +186,18 @@ impl Shared {
         tokio::pin!(stop);
         loop {
             let mut tick = self.inner.mail_tick.subscribe();
-            let (total, page, evicted, next_due) =
-                self.with(|w| {
-                    let (total, page) = w.emails.page(filter);
-                    (total, page, w.emails.evicted(), w.emails.next_due())
-                });
+            let (total, page, evicted, next_due) = self.with(|w| {
+                let (total, page) = w.emails.page(filter);
+                (total, page, w.emails.evicted(), w.emails.next_due())
+            });
             let now = tokio::time::Instant::now();
             if total > 0 || now >= deadline {
                 return (total, page, evicted);
             }
             // Wake for a new email, for a delayed email falling due, at the deadline, or at stop.
-            let wake = next_due.map_or(deadline, |due| deadline.min(tokio::time::Instant::from_std(due)));
+            let wake = next_due.map_or(deadline, |due| {
+                deadline.min(tokio::time::Instant::from_std(due))
+            });
             tokio::select! {
                 _ = tick.changed() => {}
                 _ = tokio::time::sleep_until(wake) => {}
@@ -182,27 +213,44 @@ impl Shared {
             if problems.is_empty() {
                 Ok(w.scenarios.add(scenario))
             } else {
-                Err(problems.into_iter().map(|(key, problem)| format!("{key}: {problem}")).collect())
+                Err(problems
+                    .into_iter()
+                    .map(|(key, problem)| format!("{key}: {problem}"))
+                    .collect())
             }
         })
     }
 
     /// Applies `patch` to the mailbox `address` if the result passes the fixture checks;
     /// `Ok(None)` if there is no such mailbox, every problem if it does not pass.
-    pub(crate) fn update_mailbox(&self, address: &str, patch: MailboxPatch) -> Result<Option<MailboxState>, Vec<String>> {
+    pub(crate) fn update_mailbox(
+        &self,
+        address: &str,
+        patch: MailboxPatch,
+    ) -> Result<Option<MailboxState>, Vec<String>> {
         self.with(|w| {
-            let Some(index) = w.mailbox_index(address) else { return Ok(None) };
+            let Some(index) = w.mailbox_index(address) else {
+                return Ok(None);
+            };
             let next = patch.applied_to(&w.mailboxes[index], &w.fixtures.policies);
-            let mut problems: Vec<String> = mailbox::problems(&next.state, &w.fixtures.references())
-                .into_iter()
-                .map(|(key, problem)| format!("{key}: {problem}"))
-                .collect();
-            let states = w.mailboxes.iter().enumerate().map(|(i, m)| (i, if i == index { &next.state } else { &m.state }));
-            problems.extend(
-                mailbox::duplicate_names(states)
+            let mut problems: Vec<String> =
+                mailbox::problems(&next.state, &w.fixtures.references())
                     .into_iter()
-                    .map(|(i, key, problem)| format!("{key}: {problem} (mailbox {})", w.mailboxes[i].state.smtp_address)),
-            );
+                    .map(|(key, problem)| format!("{key}: {problem}"))
+                    .collect();
+            let states = w
+                .mailboxes
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (i, if i == index { &next.state } else { &m.state }));
+            problems.extend(mailbox::duplicate_names(states).into_iter().map(
+                |(i, key, problem)| {
+                    format!(
+                        "{key}: {problem} (mailbox {})",
+                        w.mailboxes[i].state.smtp_address
+                    )
+                },
+            ));
             if !problems.is_empty() {
                 return Err(problems);
             }
@@ -218,8 +266,11 @@ impl Shared {
 
     /// Re-reads the fixtures folder; all or nothing.
     pub(crate) fn reload(&self) -> Result<(), ReloadError> {
-        let Some(dir) = self.inner.source.dir() else { return Err(ReloadError::Embedded) };
-        let set = FixtureSet::from_dir(dir).map_err(|e| ReloadError::Problems(vec![read_problem(e)]))?;
+        let Some(dir) = self.inner.source.dir() else {
+            return Err(ReloadError::Embedded);
+        };
+        let set =
+            FixtureSet::from_dir(dir).map_err(|e| ReloadError::Problems(vec![read_problem(e)]))?;
         let fixtures = crate::fixtures::load(&set).map_err(ReloadError::Problems)?;
         self.with(|w| w.install(Arc::new(fixtures)));
         Ok(())
@@ -234,5 +285,9 @@ pub(crate) enum ReloadError {
 }
 
 fn read_problem(error: Error) -> Problem {
-    Problem { file: String::new(), path: String::new(), message: error.to_string() }
+    Problem {
+        file: String::new(),
+        path: String::new(),
+        message: error.to_string(),
+    }
 }

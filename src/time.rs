@@ -7,26 +7,36 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Timestamp(u64);
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 impl Timestamp {
     pub(crate) fn now() -> Self {
-        let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        let since = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
         Timestamp(since.as_millis() as u64)
     }
 
     /// `2026-11-27T09:00:00.123Z`
     pub(crate) fn rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", self.0 % 1000)
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+            self.0 % 1000
+        )
     }
 
     /// `Fri, 27 Nov 2026 09:00:00 +0000`
     pub(crate) fn rfc5322(self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
         let weekday = WEEKDAYS[((self.0 / 86_400_000) % 7) as usize];
-        format!("{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000", MONTHS[(mo - 1) as usize])
+        format!(
+            "{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000",
+            MONTHS[(mo - 1) as usize]
+        )
     }
 
     /// Calendar fields in UTC (Howard Hinnant's days-to-civil algorithm).
@@ -62,6 +72,9 @@ mod tests {
     #[test]
     fn formats_the_epoch_and_a_leap_day() {
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp(951_782_400_000).rfc3339(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            Timestamp(951_782_400_000).rfc3339(),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 }

@@ -21,7 +21,13 @@ pub(crate) struct WireRequest {
 }
 
 impl WireRequest {
-    pub(crate) fn new(method: &str, path: &str, query: Option<&str>, headers: Vec<(String, String)>, body: Bytes) -> Self {
+    pub(crate) fn new(
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+    ) -> Self {
         WireRequest {
             method: method.to_string(),
             path: path.to_string(),
@@ -35,7 +41,10 @@ impl WireRequest {
 
     /// The first header called `name` (case-insensitive).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn path_and_query(&self) -> String {
@@ -47,7 +56,9 @@ impl WireRequest {
 
     /// Query parameters, percent-decoded, in order.
     pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
-        let Some(query) = &self.query else { return Vec::new() };
+        let Some(query) = &self.query else {
+            return Vec::new();
+        };
         query
             .split('&')
             .filter(|pair| !pair.is_empty())
@@ -78,7 +89,10 @@ fn decode(text: &str, plus_is_space: bool) -> String {
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
         match bytes[i] {
-            b'%' => match (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(high), Some(low)) => {
                     out.push((high * 16 + low) as u8);
                     i += 3;
@@ -103,15 +117,24 @@ pub(crate) struct WireResponse {
 
 impl WireResponse {
     pub(crate) fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
-        WireResponse { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into() }
+        WireResponse {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
     }
 
     pub(crate) fn empty(status: u16) -> Self {
-        WireResponse { status, headers: Vec::new(), body: Bytes::new() }
+        WireResponse {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
     }
 
     pub(crate) fn json(status: u16, value: &impl Serialize) -> Self {
-        let body = serde_json::to_vec(value).expect("admin values serialise: plain data, string keys");
+        let body =
+            serde_json::to_vec(value).expect("admin values serialise: plain data, string keys");
         Self::new(status, "application/json", body)
     }
 
@@ -126,7 +149,10 @@ impl WireResponse {
     }
 
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -146,14 +172,23 @@ pub(crate) struct Plan {
 
 impl Plan {
     pub(crate) fn now(response: WireResponse) -> Self {
-        Plan { reply: Reply::Http(response), delay: Duration::ZERO }
+        Plan {
+            reply: Reply::Http(response),
+            delay: Duration::ZERO,
+        }
     }
 }
 
 /// A header value that is safe to send: visible ASCII kept, anything else escaped.
 pub(crate) fn header_safe(text: &str) -> String {
     text.chars()
-        .map(|c| if (' '..='~').contains(&c) { c.to_string() } else { c.escape_unicode().to_string() })
+        .map(|c| {
+            if (' '..='~').contains(&c) {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
         .collect()
 }
 
@@ -167,12 +202,18 @@ mod tests {
         assert_eq!(percent_decode("a+b%2"), "a b%2");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(percent_decode_path("john+um%40contoso.com"), "john+um@contoso.com");
+        assert_eq!(
+            percent_decode_path("john+um%40contoso.com"),
+            "john+um@contoso.com"
+        );
     }
 
     #[test]
     fn header_values_are_made_safe() {
-        assert_eq!(header_safe("no mailbox has logon 'CONTOSO\\bob2'"), "no mailbox has logon 'CONTOSO\\bob2'");
+        assert_eq!(
+            header_safe("no mailbox has logon 'CONTOSO\\bob2'"),
+            "no mailbox has logon 'CONTOSO\\bob2'"
+        );
         assert_eq!(header_safe("é\n"), "\\u{e9}\\u{a}");
     }
 }

@@ -19,17 +19,31 @@ fn filter(params: &Params) -> Result<EmailFilter, WireResponse> {
     })
 }
 
-pub(super) async fn list(shared: &Shared, request: &WireRequest, stop: impl Future<Output = ()>) -> Result<WireResponse, WireResponse> {
+pub(super) async fn list(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: impl Future<Output = ()>,
+) -> Result<WireResponse, WireResponse> {
     let params = Params::parse(request, &FILTERS)?;
     let filter = filter(&params)?;
     let wait = Duration::from_millis(params.wait_ms()?);
     let (total, emails, evicted) = shared.wait_for_emails(&filter, wait, stop).await;
-    Ok(WireResponse::json(200, &serde_json::json!({ "total": total, "evicted": evicted, "emails": emails })))
+    Ok(WireResponse::json(
+        200,
+        &serde_json::json!({ "total": total, "evicted": evicted, "emails": emails }),
+    ))
 }
 
-pub(super) async fn latest(shared: &Shared, request: &WireRequest, stop: impl Future<Output = ()>) -> Result<WireResponse, WireResponse> {
+pub(super) async fn latest(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: impl Future<Output = ()>,
+) -> Result<WireResponse, WireResponse> {
     let params = Params::parse(request, &FILTERS)?;
-    let filter = EmailFilter { limit: None, ..filter(&params)? };
+    let filter = EmailFilter {
+        limit: None,
+        ..filter(&params)?
+    };
     let wait = Duration::from_millis(params.wait_ms()?);
     shared.wait_for_emails(&filter, wait, stop).await;
     match shared.with(|w| w.emails.latest(&filter)) {

@@ -7,21 +7,38 @@ use crate::wire::{WireRequest, WireResponse};
 
 pub(super) fn list(shared: &Shared) -> WireResponse {
     let mailboxes: Vec<_> = shared.with(|w| w.mailboxes.iter().map(|m| m.state.clone()).collect());
-    WireResponse::json(200, &serde_json::json!({ "total": mailboxes.len(), "mailboxes": mailboxes }))
+    WireResponse::json(
+        200,
+        &serde_json::json!({ "total": mailboxes.len(), "mailboxes": mailboxes }),
+    )
 }
 
 pub(super) fn one(shared: &Shared, address: &str) -> WireResponse {
-    match shared.with(|w| w.mailbox_index(address).map(|i| w.mailboxes[i].state.clone())) {
+    match shared.with(|w| {
+        w.mailbox_index(address)
+            .map(|i| w.mailboxes[i].state.clone())
+    }) {
         Some(state) => WireResponse::json(200, &state),
         None => WireResponse::json_error(404, format!("no mailbox '{address}'")),
     }
 }
 
-pub(super) fn patch(shared: &Shared, address: &str, request: &WireRequest) -> Result<WireResponse, WireResponse> {
+pub(super) fn patch(
+    shared: &Shared,
+    address: &str,
+    request: &WireRequest,
+) -> Result<WireResponse, WireResponse> {
     let patch: MailboxPatch = json_body(request)?;
     match shared.update_mailbox(address, patch) {
         Ok(Some(state)) => Ok(WireResponse::json(200, &state)),
-        Ok(None) => Err(WireResponse::json_error(404, format!("no mailbox '{address}'"))),
-        Err(problems) => Err(problem_list(400, "the mailbox was not changed", problems.into_iter())),
+        Ok(None) => Err(WireResponse::json_error(
+            404,
+            format!("no mailbox '{address}'"),
+        )),
+        Err(problems) => Err(problem_list(
+            400,
+            "the mailbox was not changed",
+            problems.into_iter(),
+        )),
     }
 }

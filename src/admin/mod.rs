@@ -23,23 +23,43 @@ pub(crate) fn is_admin(path: &str) -> bool {
 }
 
 /// Answers an admin request. `stop` ends a long-poll early when the server shuts down.
-pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: impl Future<Output = ()>) -> WireResponse {
+pub(crate) async fn handle(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: impl Future<Output = ()>,
+) -> WireResponse {
     if let Some(token) = &shared.config().admin_token {
         if request.header("authorization") != Some(format!("Bearer {token}").as_str()) {
-            return WireResponse::json_error(401, "this server needs 'Authorization: Bearer <admin token>' on admin requests")
-                .with_header("WWW-Authenticate", "Bearer realm=\"exchange-um-mock admin\"");
+            return WireResponse::json_error(
+                401,
+                "this server needs 'Authorization: Bearer <admin token>' on admin requests",
+            )
+            .with_header(
+                "WWW-Authenticate",
+                "Bearer realm=\"exchange-um-mock admin\"",
+            );
         }
     }
     let rest = request.path[PREFIX.len()..].trim_start_matches('/');
-    let segments: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(crate::wire::percent_decode_path).collect();
+    let segments: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(crate::wire::percent_decode_path)
+        .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let Some(allowed) = allowed_methods(&segments) else {
         return WireResponse::json_error(404, format!("no admin resource at {}", request.path));
     };
     let method = request.method.as_str();
     if !allowed.split(", ").any(|m| m == method) {
-        return WireResponse::json_error(405, format!("{method} is not allowed on {} (allowed: {allowed})", request.path))
-            .with_header("Allow", allowed);
+        return WireResponse::json_error(
+            405,
+            format!(
+                "{method} is not allowed on {} (allowed: {allowed})",
+                request.path
+            ),
+        )
+        .with_header("Allow", allowed);
     }
     let result = match (method, segments.as_slice()) {
         ("GET", ["health"]) => Ok(WireResponse::json(
@@ -52,6 +72,7 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: impl Fu
         ("GET", ["emails", id]) => emails::one(shared, id),
         ("GET", ["emails", id, "raw"]) => emails::raw(shared, id),
         ("GET", ["requests"]) => requests::list(shared, request),
+        ("GET", ["calls"]) => requests::calls(shared, request),
         ("DELETE", ["requests"]) => Ok(requests::clear(shared)),
         ("GET", ["mailboxes"]) => Ok(mailboxes::list(shared)),
         ("GET", ["mailboxes", address]) => Ok(mailboxes::one(shared, address)),
@@ -77,6 +98,7 @@ fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
         ["emails"] => "GET, DELETE",
         ["emails", _] | ["emails", _, "raw"] => "GET",
         ["requests"] => "GET, DELETE",
+        ["calls"] => "GET",
         ["mailboxes"] => "GET",
         ["mailboxes", _] => "GET, PATCH",
         ["scenarios"] => "GET, POST, DELETE",
@@ -98,7 +120,11 @@ fn reload(shared: &Shared) -> WireResponse {
 }
 
 /// `{"error": "<summary>: <p1>; <p2>", "problems": [...]}`
-pub(crate) fn problem_list(status: u16, summary: &str, problems: impl Iterator<Item = String>) -> WireResponse {
+pub(crate) fn problem_list(
+    status: u16,
+    summary: &str,
+    problems: impl Iterator<Item = String>,
+) -> WireResponse {
     let problems: Vec<String> = problems.collect();
     WireResponse::json(
         status,
@@ -112,24 +138,39 @@ struct Params(Vec<(String, String)>);
 impl Params {
     fn parse(request: &WireRequest, known: &[&str]) -> Result<Self, WireResponse> {
         let pairs = request.query_pairs();
-        if let Some((name, _)) = pairs.iter().find(|(name, _)| !known.contains(&name.as_str())) {
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(name, _)| !known.contains(&name.as_str()))
+        {
             return Err(WireResponse::json_error(
                 400,
-                format!("unknown parameter '{name}' (this resource takes: {})", known.join(", ")),
+                format!(
+                    "unknown parameter '{name}' (this resource takes: {})",
+                    known.join(", ")
+                ),
             ));
         }
         Ok(Params(pairs))
     }
 
     fn text(&self, name: &str) -> Option<String> {
-        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
     }
 
     fn number(&self, name: &str, max: u64) -> Result<Option<u64>, WireResponse> {
-        let Some(text) = self.text(name) else { return Ok(None) };
+        let Some(text) = self.text(name) else {
+            return Ok(None);
+        };
         match text.parse::<u64>() {
             Ok(n) if n <= max => Ok(Some(n)),
-            _ => Err(WireResponse::json_error(400, format!("parameter '{name}' must be a whole number from 0 to {max}, not '{text}'"))),
+            _ => Err(WireResponse::json_error(
+                400,
+                format!("parameter '{name}' must be a whole number from 0 to {max}, not '{text}'"),
+            )),
         }
     }
 
@@ -140,9 +181,12 @@ impl Params {
 
 /// Parses a path segment as an id.
 fn id(segment: &str, what: &str) -> Result<u64, WireResponse> {
-    segment
-        .parse()
-        .map_err(|_| WireResponse::json_error(400, format!("'{segment}' is not {what} id (a whole number)")))
+    segment.parse().map_err(|_| {
+        WireResponse::json_error(
+            400,
+            format!("'{segment}' is not {what} id (a whole number)"),
+        )
+    })
 }
 
 /// Parses a JSON request body, saying where it is wrong.
@@ -150,7 +194,11 @@ fn json_body<T: DeserializeOwned>(request: &WireRequest) -> Result<T, WireRespon
     let mut deserializer = serde_json::Deserializer::from_slice(&request.body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let at = if path == "." { String::new() } else { format!(" at {path}") };
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
         WireResponse::json_error(400, format!("bad JSON body{at}: {}", error.into_inner()))
     })
 }

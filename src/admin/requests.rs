@@ -1,4 +1,4 @@
-//! `/__admin/requests`: the request journal.
+//! `/__admin/requests`: the request journal; `/__admin/calls`: the Play on Phone calls placed.
 
 use super::Params;
 use crate::journal::RequestFilter;
@@ -17,10 +17,34 @@ pub(super) fn list(shared: &Shared, request: &WireRequest) -> Result<WireRespons
         let (total, page) = w.journal.page(&filter);
         (total, page, w.journal.evicted())
     });
-    Ok(WireResponse::json(200, &serde_json::json!({ "total": total, "evicted": evicted, "requests": requests })))
+    Ok(WireResponse::json(
+        200,
+        &serde_json::json!({ "total": total, "evicted": evicted, "requests": requests }),
+    ))
 }
 
 pub(super) fn clear(shared: &Shared) -> WireResponse {
     shared.with(|w| w.journal.clear());
     WireResponse::empty(204)
+}
+
+pub(super) fn calls(shared: &Shared, request: &WireRequest) -> Result<WireResponse, WireResponse> {
+    let params = Params::parse(request, &["mailbox"])?;
+    let mailbox = params.text("mailbox");
+    let calls: Vec<_> = shared.with(|w| {
+        let step = w.fixtures.call_step_ms;
+        w.calls
+            .all(step)
+            .into_iter()
+            .filter(|c| {
+                mailbox
+                    .as_ref()
+                    .is_none_or(|m| c.mailbox.eq_ignore_ascii_case(m))
+            })
+            .collect()
+    });
+    Ok(WireResponse::json(
+        200,
+        &serde_json::json!({ "total": calls.len(), "calls": calls }),
+    ))
 }

@@ -14,7 +14,11 @@ pub(super) fn add(shared: &Shared, request: &WireRequest) -> Result<WireResponse
     let scenario: Scenario = json_body(request)?;
     match shared.add_scenario(scenario) {
         Ok(stored) => Ok(WireResponse::json(201, &stored)),
-        Err(problems) => Err(problem_list(400, "the scenario was not added", problems.into_iter())),
+        Err(problems) => Err(problem_list(
+            400,
+            "the scenario was not added",
+            problems.into_iter(),
+        )),
     }
 }
 

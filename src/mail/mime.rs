@@ -18,7 +18,10 @@ pub(crate) fn render(email: &Email, date: &str) -> String {
         ("Message-ID", format!("<exum.{}@{domain}>", email.id)),
         ("MIME-Version", "1.0".to_string()),
         ("X-Exum-Email-Id", email.id.to_string()),
-        ("Content-Type", format!("multipart/alternative; boundary=\"{boundary}\"")),
+        (
+            "Content-Type",
+            format!("multipart/alternative; boundary=\"{boundary}\""),
+        ),
     ] {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -38,14 +41,19 @@ fn encode_word(value: &str) -> String {
     if value.is_ascii() {
         value.to_string()
     } else {
-        format!("=?utf-8?B?{}?=", base64::engine::general_purpose::STANDARD.encode(value))
+        format!(
+            "=?utf-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(value)
+        )
     }
 }
 
 /// `Name <address>` with only the display name encoded.
 fn encode_address(value: &str) -> String {
     match value.rsplit_once('<') {
-        Some((name, address)) if !name.is_ascii() => format!("{} <{address}", encode_word(name.trim_end())),
+        Some((name, address)) if !name.is_ascii() => {
+            format!("{} <{address}", encode_word(name.trim_end()))
+        }
         _ => value.to_string(),
     }
 }
@@ -60,8 +68,13 @@ fn quoted_printable(text: &str) -> String {
         let bytes = line.as_bytes();
         for (i, &byte) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
-            let literal = matches!(byte, 33..=60 | 62..=126) || (matches!(byte, b' ' | b'\t') && !last);
-            let piece = if literal { (byte as char).to_string() } else { format!("={byte:02X}") };
+            let literal =
+                matches!(byte, 33..=60 | 62..=126) || (matches!(byte, b' ' | b'\t') && !last);
+            let piece = if literal {
+                (byte as char).to_string()
+            } else {
+                format!("={byte:02X}")
+            };
             if width + piece.len() > 75 {
                 encoded.push_str("=\r\n");
                 width = 0;
@@ -90,7 +103,13 @@ mod tests {
     #[test]
     fn non_ascii_headers_are_encoded_words() {
         assert_eq!(encode_word("PIN"), "PIN");
-        assert_eq!(encode_word("Zurücksetzen"), "=?utf-8?B?WnVyw7xja3NldHplbg==?=");
-        assert_eq!(encode_address("Exchänge <x@y.z>"), "=?utf-8?B?RXhjaMOkbmdl?= <x@y.z>");
+        assert_eq!(
+            encode_word("Zurücksetzen"),
+            "=?utf-8?B?WnVyw7xja3NldHplbg==?="
+        );
+        assert_eq!(
+            encode_address("Exchänge <x@y.z>"),
+            "=?utf-8?B?RXhjaMOkbmdl?= <x@y.z>"
+        );
     }
 }

@@ -92,7 +92,9 @@ pub(crate) struct EmailFilter {
 
 impl EmailFilter {
     fn keeps(&self, email: &Email) -> bool {
-        let same = |want: &Option<String>, have: &str| want.as_ref().is_none_or(|w| w.eq_ignore_ascii_case(have));
+        let same = |want: &Option<String>, have: &str| {
+            want.as_ref().is_none_or(|w| w.eq_ignore_ascii_case(have))
+        };
         same(&self.to, &email.to) && same(&self.mailbox, &email.mailbox)
     }
 }
@@ -108,7 +110,10 @@ pub(crate) struct MailStore {
 
 impl MailStore {
     pub(crate) fn new(capacity: usize) -> Self {
-        MailStore { ring: Ring::new(capacity), delayed: Vec::new() }
+        MailStore {
+            ring: Ring::new(capacity),
+            delayed: Vec::new(),
+        }
     }
 
     /// Captures `pending` now and returns the stored email.
@@ -129,7 +134,10 @@ impl MailStore {
             request_id: pending.request_id,
             sent_at: at.rfc3339(),
         };
-        self.ring.push(Captured { email: email.clone(), at });
+        self.ring.push(Captured {
+            email: email.clone(),
+            at,
+        });
         email
     }
 
@@ -185,18 +193,27 @@ impl MailStore {
 
     /// The RFC 5322 / MIME text of email `id`.
     pub(crate) fn raw(&self, id: u64) -> Option<String> {
-        self.ring.get(id).map(|c| mime::render(&c.email, &c.at.rfc5322()))
+        self.ring
+            .get(id)
+            .map(|c| mime::render(&c.email, &c.at.rfc5322()))
     }
 
     pub(crate) fn page(&self, filter: &EmailFilter) -> (usize, Vec<Email>) {
-        let (total, page) = self.ring.page(|c| filter.keeps(&c.email), filter.after_id, filter.limit);
+        let (total, page) =
+            self.ring
+                .page(|c| filter.keeps(&c.email), filter.after_id, filter.limit);
         (total, page.into_iter().map(|c| c.email).collect())
     }
 
     /// The newest email that matches `filter` (its `limit` is ignored).
     pub(crate) fn latest(&self, filter: &EmailFilter) -> Option<Email> {
         let after = filter.after_id.unwrap_or(0);
-        self.ring.iter().rev().map(|c| &c.email).find(|e| e.id > after && filter.keeps(e)).cloned()
+        self.ring
+            .iter()
+            .rev()
+            .map(|c| &c.email)
+            .find(|e| e.id > after && filter.keeps(e))
+            .cloned()
     }
 
     /// Every stored email, oldest first.

@@ -25,7 +25,14 @@ Access numbers: {access_numbers}
 ";
 
 /// Placeholders a template may use.
-pub(crate) const PLACEHOLDERS: [&str; 6] = ["display_name", "smtp_address", "domain", "pin", "extension", "access_numbers"];
+pub(crate) const PLACEHOLDERS: [&str; 6] = [
+    "display_name",
+    "smtp_address",
+    "domain",
+    "pin",
+    "extension",
+    "access_numbers",
+];
 
 /// The values filled into a template.
 pub(crate) struct MailValues<'a> {
@@ -62,10 +69,20 @@ impl MailTemplate {
             text: fixture.text.unwrap_or_else(|| DEFAULT_TEXT.into()),
         };
         let mut problems = Vec::new();
-        for (key, value) in [("from", &template.from), ("subject", &template.subject), ("text", &template.text)] {
+        for (key, value) in [
+            ("from", &template.from),
+            ("subject", &template.subject),
+            ("text", &template.text),
+        ] {
             for name in placeholders(value) {
                 if !PLACEHOLDERS.contains(&name) {
-                    problems.push((key, format!("unknown placeholder '{{{name}}}' (known: {})", PLACEHOLDERS.join(", "))));
+                    problems.push((
+                        key,
+                        format!(
+                            "unknown placeholder '{{{name}}}' (known: {})",
+                            PLACEHOLDERS.join(", ")
+                        ),
+                    ));
                 }
             }
         }
@@ -75,7 +92,10 @@ impl MailTemplate {
             }
         }
         if !placeholders(&template.text).any(|p| p == "pin") {
-            problems.push(("text", "must contain {pin}, or the email would not tell the PIN".to_string()));
+            problems.push((
+                "text",
+                "must contain {pin}, or the email would not tell the PIN".to_string(),
+            ));
         }
         if problems.is_empty() {
             Ok(template)
@@ -95,7 +115,12 @@ impl MailTemplate {
             text_body.push('\n');
         }
         let html_body = to_html(&text_body);
-        RenderedMail { from: fill(&self.from, values), subject: fill(&self.subject, values), text_body, html_body }
+        RenderedMail {
+            from: fill(&self.from, values),
+            subject: fill(&self.subject, values),
+            text_body,
+            html_body,
+        }
     }
 }
 
@@ -103,7 +128,8 @@ impl MailTemplate {
 fn placeholders(template: &str) -> impl Iterator<Item = &str> {
     template.split('{').skip(1).filter_map(|rest| {
         let name = rest.split('}').next().filter(|_| rest.contains('}'))?;
-        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).then_some(name)
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .then_some(name)
     })
 }
 
@@ -130,7 +156,15 @@ fn to_html(text: &str) -> String {
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", p.lines().map(|l| escape(l).into_owned()).collect::<Vec<_>>().join("<br>")))
+        .map(|p| {
+            format!(
+                "<p>{}</p>",
+                p.lines()
+                    .map(|l| escape(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            )
+        })
         .collect();
     format!("<html><body>{}</body></html>", paragraphs.join(""))
 }
@@ -145,16 +179,29 @@ mod tests {
             smtp_address: "alice@contoso.com",
             pin: "482913",
             extension: Some("4001"),
-            access_numbers: Box::leak(Box::new(vec!["+1 425 555 0100".to_string(), "+44 20 7946 0000".to_string()])),
+            access_numbers: Box::leak(Box::new(vec![
+                "+1 425 555 0100".to_string(),
+                "+44 20 7946 0000".to_string(),
+            ])),
             reset_pin_text: "Call the helpdesk at x5000.",
         }
     }
 
     #[test]
     fn the_default_wording_carries_every_value_in_both_bodies() {
-        let mail = MailTemplate::from_fixture(MailFixture::default()).unwrap().render(&values());
-        assert_eq!(mail.from, "Microsoft Exchange <MicrosoftExchange@contoso.com>");
-        for needle in ["482913", "4001", "+1 425 555 0100, +44 20 7946 0000", "Call the helpdesk at x5000."] {
+        let mail = MailTemplate::from_fixture(MailFixture::default())
+            .unwrap()
+            .render(&values());
+        assert_eq!(
+            mail.from,
+            "Microsoft Exchange <MicrosoftExchange@contoso.com>"
+        );
+        for needle in [
+            "482913",
+            "4001",
+            "+1 425 555 0100, +44 20 7946 0000",
+            "Call the helpdesk at x5000.",
+        ] {
             assert!(mail.text_body.contains(needle), "text lacks {needle}");
             assert!(mail.html_body.contains(needle), "html lacks {needle}");
         }
@@ -164,7 +211,11 @@ mod tests {
 
     #[test]
     fn a_template_without_the_pin_or_with_unknown_placeholders_is_refused() {
-        let fixture = MailFixture { from: None, subject: Some("PIN for {user}".into()), text: Some("no pin here".into()) };
+        let fixture = MailFixture {
+            from: None,
+            subject: Some("PIN for {user}".into()),
+            text: Some("no pin here".into()),
+        };
         let problems = MailTemplate::from_fixture(fixture).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].1.contains("{user}"));

@@ -2,7 +2,11 @@
 //! [`execute`]. Operations are synchronous and run under the state lock, so each request's
 //! changes land together.
 
+mod calls;
+mod get_um_properties;
+mod is_um_enabled;
 mod reset_pin;
+mod settings;
 
 use serde::{Deserialize, Serialize};
 
@@ -111,8 +115,21 @@ pub(crate) struct Done {
 }
 
 impl Done {
+    /// A void operation's answer.
     pub(crate) fn empty() -> Self {
-        Done { inner_xml: String::new(), email: None }
+        Done {
+            inner_xml: String::new(),
+            email: None,
+        }
+    }
+
+    /// A value wrapped in an inner element named like the response (`<OpResponse>value</OpResponse>`).
+    pub(crate) fn value(operation: Operation, inner_xml: &str) -> Self {
+        let name = format!("{}Response", operation.name());
+        Done {
+            inner_xml: format!("<{name}>{inner_xml}</{name}>"),
+            email: None,
+        }
     }
 }
 
@@ -120,16 +137,87 @@ impl Done {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
     /// A UM fault with this exception name; the reason goes to the journal.
-    Um { exception: &'static str, reason: String },
+    Um {
+        exception: &'static str,
+        reason: String,
+    },
     /// A schema-invalid request (`ErrorInvalidRequest`).
     Invalid(String),
 }
 
 /// Runs `operation` for the caller as the double does by itself.
 pub(crate) fn execute(operation: Operation, ctx: Ctx<'_>) -> Result<Done, Failure> {
+    if operation != Operation::IsUmEnabled {
+        require_um_enabled(&ctx)?;
+    }
     match operation {
         Operation::ResetPin => reset_pin::run(ctx),
-        other => Err(Failure::Invalid(format!("operation '{}' is not implemented yet", other.name()))),
+        Operation::IsUmEnabled => is_um_enabled::run(ctx),
+        Operation::GetUmProperties => get_um_properties::run(ctx),
+        Operation::SetOofStatus => settings::set_oof_status(ctx),
+        Operation::SetMissedCallNotificationEnabled => {
+            settings::set_missed_call_notification_enabled(ctx)
+        }
+        Operation::SetPlayOnPhoneDialString => settings::set_play_on_phone_dial_string(ctx),
+        Operation::SetTelephoneAccessFolderEmail => {
+            settings::set_telephone_access_folder_email(ctx)
+        }
+        Operation::PlayOnPhone => calls::play_on_phone(ctx),
+        Operation::PlayOnPhoneGreeting => calls::play_on_phone_greeting(ctx),
+        Operation::GetCallInfo => calls::get_call_info(ctx),
+        Operation::Disconnect => calls::disconnect(ctx),
+    }
+}
+
+impl Ctx<'_> {
+    pub(crate) fn mailbox(&mut self) -> &mut crate::mailbox::Mailbox {
+        &mut self.world.mailboxes[self.mailbox]
+    }
+
+    /// The request's parameters by name, in the order of `names`; a parameter not in `names`
+    /// or given twice makes the request schema-invalid.
+    pub(crate) fn params<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<[Option<String>; N], Failure> {
+        let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
+        for (name, value) in &self.call.params {
+            let Some(i) = names.iter().position(|n| n == name) else {
+                let expected = if N == 0 {
+                    "no parameters".to_string()
+                } else {
+                    names.join(", ")
+                };
+                return Err(Failure::Invalid(format!(
+                    "{} has no parameter '{name}' (it takes {expected})",
+                    self.call.operation
+                )));
+            };
+            if found[i].is_some() {
+                return Err(Failure::Invalid(format!(
+                    "parameter '{name}' appears twice"
+                )));
+            }
+            found[i] = Some(value.clone());
+        }
+        Ok(found)
+    }
+}
+
+/// A parameter that must be present.
+pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
+    value.ok_or_else(|| Failure::Invalid(format!("parameter '{name}' is missing")))
+}
+
+/// An `xsd:boolean` parameter.
+pub(crate) fn boolean(value: Option<String>, name: &str) -> Result<bool, Failure> {
+    let text = required(value, name)?;
+    match text.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(Failure::Invalid(format!(
+            "parameter '{name}' must be true or false, not '{other}'"
+        ))),
     }
 }
 

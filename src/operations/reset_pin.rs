@@ -1,18 +1,18 @@
 //! `ResetPIN`: a new PIN under the mailbox's policy, and the email that tells it.
 
-use super::{require_um_enabled, Ctx, Done, Failure};
+use super::{Ctx, Done, Failure};
 use crate::mail::template::MailValues;
 use crate::mail::PendingEmail;
 use crate::operations::Operation;
 use crate::state::World;
 
 pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    require_um_enabled(&ctx)?;
-    if let Some((name, _)) = ctx.call.params.first() {
-        return Err(Failure::Invalid(format!("ResetPIN takes no parameters, got '{name}'")));
-    }
+    ctx.params([])?;
     let email = reset(ctx.world, ctx.mailbox, ctx.request_id);
-    Ok(Done { inner_xml: String::new(), email: Some(email) })
+    Ok(Done {
+        inner_xml: String::new(),
+        email: Some(email),
+    })
 }
 
 /// The side effects of a successful reset, shared by the live operation and a replayed canned

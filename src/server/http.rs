@@ -31,11 +31,17 @@ const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 const DRAIN: Duration = Duration::from_secs(5);
 
 /// Serves `listener` until `shutdown` resolves, then drains.
-pub(crate) async fn serve(listener: TcpListener, shared: Shared, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Shared,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop_tx, stop) = Stop::new();
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -59,13 +65,20 @@ pub(crate) async fn serve(listener: TcpListener, shared: Shared, shutdown: impl 
     }
 }
 
-fn connection(stream: TcpStream, builder: &http1::Builder, graceful: &GracefulShutdown, shared: Shared, stop: Stop) {
+fn connection(
+    stream: TcpStream,
+    builder: &http1::Builder,
+    graceful: &GracefulShutdown,
+    shared: Shared,
+    stop: Stop,
+) {
     // A second handle on the socket, to reset, close or scribble on it when an outcome says so,
     // after hyper's connection (which owns the stream) has been dropped.
     let raw = socket2::SockRef::from(&stream).try_clone().ok();
     // A request whose outcome is a connection fault hands it to the connection task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
-    let service = service_fn(move |request| respond(shared.clone(), request, stop.clone(), fault_tx.clone()));
+    let service =
+        service_fn(move |request| respond(shared.clone(), request, stop.clone(), fault_tx.clone()));
     let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
     tokio::spawn(async move {
         // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
@@ -89,8 +102,11 @@ fn carry_out(raw: socket2::Socket, fault: NetworkFault) {
         NetworkFault::Garbage => {
             let mut rng = rand::rng();
             // Bytes that cannot start an HTTP response: '\0' first, then random.
-            let garbage: Vec<u8> = std::iter::once(0).chain((0..rng.random_range(32..256)).map(|_| rng.random())).collect();
-            raw.send(&garbage).and_then(|_| raw.shutdown(Shutdown::Write))
+            let garbage: Vec<u8> = std::iter::once(0)
+                .chain((0..rng.random_range(32..256)).map(|_| rng.random()))
+                .collect();
+            raw.send(&garbage)
+                .and_then(|_| raw.shutdown(Shutdown::Write))
         }
     };
     if let Err(error) = result {
@@ -108,7 +124,12 @@ async fn respond(
     let headers = parts
         .headers
         .iter()
-        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let limit = shared.config().max_body_bytes;
     let declared = parts
@@ -125,7 +146,13 @@ async fn respond(
         Ok(body) => (body, None),
         Err(failure) => (Bytes::new(), Some(failure)),
     };
-    let wire = WireRequest::new(parts.method.as_str(), parts.uri.path(), parts.uri.query(), headers, body);
+    let wire = WireRequest::new(
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query(),
+        headers,
+        body,
+    );
     let plan = match failure {
         None => router::route(&shared, &wire, stop.clone()).await,
         Some(None) => router::too_large(&shared, &wire),
@@ -139,7 +166,12 @@ async fn respond(
 /// [`DRAIN_LIMIT`]) before the 413 goes out: closing a connection with unread data resets it,
 /// and a client still writing its body would lose the answer. A client that sent
 /// `Expect: 100-continue` has not sent the body yet, so it is not asked for.
-async fn read_body(mut body: Incoming, limit: usize, declared: Option<u64>, expects_continue: bool) -> Result<Bytes, Option<String>> {
+async fn read_body(
+    mut body: Incoming,
+    limit: usize,
+    declared: Option<u64>,
+    expects_continue: bool,
+) -> Result<Bytes, Option<String>> {
     if declared.is_some_and(|n| n > limit as u64) {
         if !expects_continue && declared.is_some_and(|n| n <= DRAIN_LIMIT) {
             drain(body).await;
@@ -171,7 +203,11 @@ async fn drain(mut body: Incoming) {
     }
 }
 
-async fn deliver(plan: Plan, stop: Stop, faults: mpsc::UnboundedSender<NetworkFault>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn deliver(
+    plan: Plan,
+    stop: Stop,
+    faults: mpsc::UnboundedSender<NetworkFault>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
@@ -188,9 +224,13 @@ async fn deliver(plan: Plan, stop: Stop, faults: mpsc::UnboundedSender<NetworkFa
         }
     };
     let mut response = Response::new(Full::new(wire.body));
-    *response.status_mut() = http::StatusCode::from_u16(wire.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        http::StatusCode::from_u16(wire.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in wire.headers {
-        match (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(&value)) {
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
             (Ok(name), Ok(value)) => {
                 response.headers_mut().append(name, value);
             }

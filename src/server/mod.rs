@@ -158,18 +158,31 @@ impl UmMockServerBuilder {
         let shared = Shared::new(set, self.config)?;
         let listener = match self.listener {
             Some(listener) => listener,
-            None => std::net::TcpListener::bind("127.0.0.1:0")
-                .map_err(|source| Error::Listen { address: "127.0.0.1:0".into(), source })?,
+            None => std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Listen {
+                address: "127.0.0.1:0".into(),
+                source,
+            })?,
         };
-        listener.set_nonblocking(true).map_err(|source| Error::Listen { address: local(&listener), source })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| Error::Listen {
+                address: local(&listener),
+                source,
+            })?;
         Ok((shared, listener))
     }
 
     /// Starts the server on its own thread; it is ready to answer when this returns.
     pub async fn start(self) -> Result<UmMockServer, Error> {
         let (shared, listener) = self.prepare()?;
-        let address = listener.local_addr().map_err(|source| Error::Listen { address: local(&listener), source })?;
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+        let address = listener.local_addr().map_err(|source| Error::Listen {
+            address: local(&listener),
+            source,
+        })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
         let handle = runtime.handle().clone();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (stopped_tx, stopped_rx) = oneshot::channel::<()>();
@@ -179,14 +192,27 @@ impl UmMockServerBuilder {
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => http::serve(listener, served, async { let _ = stop_rx.await; }).await,
-                        Err(error) => tracing::error!(%error, "cannot register the listener with the runtime"),
+                        Ok(listener) => {
+                            http::serve(listener, served, async {
+                                let _ = stop_rx.await;
+                            })
+                            .await
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "cannot register the listener with the runtime")
+                        }
                     }
                 });
                 let _ = stopped_tx.send(());
             })
             .map_err(Error::Runtime)?;
-        Ok(UmMockServer { shared, address, runtime: handle, stop: Some(stop_tx), stopped: Some(stopped_rx) })
+        Ok(UmMockServer {
+            shared,
+            address,
+            runtime: handle,
+            stop: Some(stop_tx),
+            stopped: Some(stopped_rx),
+        })
     }
 
     /// Serves on `listener` in the current Tokio runtime until `shutdown` resolves, then drains
@@ -200,8 +226,15 @@ impl UmMockServerBuilder {
     ) -> Result<(), Error> {
         self.listener = Some(listener);
         let (shared, listener) = self.prepare()?;
-        let address = listener.local_addr().map_err(|source| Error::Listen { address: local(&listener), source })?;
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(|source| Error::Listen { address: address.to_string(), source })?;
+        let address = listener.local_addr().map_err(|source| Error::Listen {
+            address: local(&listener),
+            source,
+        })?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|source| Error::Listen {
+                address: address.to_string(),
+                source,
+            })?;
         ready(address);
         http::serve(listener, shared, shutdown).await;
         Ok(())
@@ -209,7 +242,10 @@ impl UmMockServerBuilder {
 }
 
 fn local(listener: &std::net::TcpListener) -> String {
-    listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "the given listener".into())
+    listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "the given listener".into())
 }
 
 impl UmMockServer {
@@ -251,25 +287,42 @@ impl UmMockServer {
 
     /// The captured emails sent to `address` (case-insensitive), oldest first.
     pub fn emails_to(&self, address: &str) -> Vec<Email> {
-        let filter = EmailFilter { to: Some(address.to_string()), ..EmailFilter::default() };
+        let filter = EmailFilter {
+            to: Some(address.to_string()),
+            ..EmailFilter::default()
+        };
         self.shared.with(|w| w.emails.page(&filter).1)
     }
 
     /// The first email to `address` captured from now on, or an error after `timeout`. Woken
     /// by the store when an email arrives (no polling); works from any async runtime.
-    pub async fn wait_for_email(&self, address: &str, timeout: Duration) -> Result<Email, WaitError> {
+    pub async fn wait_for_email(
+        &self,
+        address: &str,
+        timeout: Duration,
+    ) -> Result<Email, WaitError> {
         let newest = self.shared.with(|w| w.emails.newest_id());
-        let filter = EmailFilter { to: Some(address.to_string()), after_id: Some(newest), limit: Some(1), ..EmailFilter::default() };
+        let filter = EmailFilter {
+            to: Some(address.to_string()),
+            after_id: Some(newest),
+            limit: Some(1),
+            ..EmailFilter::default()
+        };
         let shared = self.shared.clone();
         let (tx, rx) = oneshot::channel();
         // The waiting runs on the server's runtime, so the caller's runtime (if any) does not matter.
         self.runtime.spawn(async move {
-            let (_, emails, _) = shared.wait_for_emails(&filter, timeout, std::future::pending()).await;
+            let (_, emails, _) = shared
+                .wait_for_emails(&filter, timeout, std::future::pending())
+                .await;
             let _ = tx.send(emails.into_iter().next());
         });
         match rx.await {
             Ok(Some(email)) => Ok(email),
-            Ok(None) => Err(WaitError::Timeout { to: address.to_string(), waited: timeout }),
+            Ok(None) => Err(WaitError::Timeout {
+                to: address.to_string(),
+                waited: timeout,
+            }),
             Err(_) => Err(WaitError::Stopped),
         }
     }
@@ -281,16 +334,24 @@ impl UmMockServer {
 
     /// The state of the mailbox with this SMTP address.
     pub fn mailbox(&self, address: &str) -> Option<MailboxState> {
-        self.shared.with(|w| w.mailbox_index(address).map(|i| w.mailboxes[i].state.clone()))
+        self.shared.with(|w| {
+            w.mailbox_index(address)
+                .map(|i| w.mailboxes[i].state.clone())
+        })
     }
 
     /// Every mailbox, in fixture order.
     pub fn mailboxes(&self) -> Vec<MailboxState> {
-        self.shared.with(|w| w.mailboxes.iter().map(|m| m.state.clone()).collect())
+        self.shared
+            .with(|w| w.mailboxes.iter().map(|m| m.state.clone()).collect())
     }
 
     /// Changes a mailbox at run time, checked like a fixture; every problem otherwise.
-    pub fn update_mailbox(&self, address: &str, patch: MailboxPatch) -> Result<MailboxState, Vec<String>> {
+    pub fn update_mailbox(
+        &self,
+        address: &str,
+        patch: MailboxPatch,
+    ) -> Result<MailboxState, Vec<String>> {
         self.shared
             .update_mailbox(address, patch)?
             .ok_or_else(|| vec![format!("no mailbox '{address}'")])

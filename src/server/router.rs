@@ -1,9 +1,9 @@
-//! Routes a request: the admin API, the UM endpoint, or 404.
+//! Routes a request: the admin API, the UM endpoint, Autodiscover, or 404.
 
 use tokio::sync::watch;
 
 use crate::wire::{Plan, WireRequest, WireResponse};
-use crate::{admin, endpoint, state::Shared};
+use crate::{admin, autodiscover, endpoint, state::Shared};
 
 /// Fires once when the server stops; long-polls and hanging requests end on it.
 #[derive(Debug, Clone)]
@@ -28,7 +28,14 @@ pub(crate) async fn route(shared: &Shared, request: &WireRequest, stop: Stop) ->
     if endpoint::is_endpoint(&request.path) {
         return endpoint::handle(shared, request);
     }
-    let response = WireResponse::new(404, "text/plain; charset=utf-8", "404 - File or directory not found.");
+    if autodiscover::is_autodiscover(&request.path) {
+        return autodiscover::handle(shared, request);
+    }
+    let response = WireResponse::new(
+        404,
+        "text/plain; charset=utf-8",
+        "404 - File or directory not found.",
+    );
     let reason = format!(
         "no UM endpoint at {} (use {} or {})",
         request.path,
@@ -45,8 +52,12 @@ pub(crate) fn too_large(shared: &Shared, request: &WireRequest) -> Plan {
     if admin::is_admin(&request.path) {
         return Plan::now(WireResponse::json_error(413, reason).with_header("Connection", "close"));
     }
-    let response = WireResponse::new(413, "text/plain; charset=utf-8", "413 Request Entity Too Large")
-        .with_header("Connection", "close");
+    let response = WireResponse::new(
+        413,
+        "text/plain; charset=utf-8",
+        "413 Request Entity Too Large",
+    )
+    .with_header("Connection", "close");
     endpoint::journal_only(shared, request, response, Some(reason))
 }
 
@@ -54,10 +65,12 @@ pub(crate) fn too_large(shared: &Shared, request: &WireRequest) -> Plan {
 /// journaled unless it was an admin request. Nothing is performed for a request never received
 /// whole.
 pub(crate) fn incomplete(shared: &Shared, request: &WireRequest, error: &str) -> Plan {
-    let reason = format!("the body could not be read to its Content-Length or final chunk ({error})");
+    let reason =
+        format!("the body could not be read to its Content-Length or final chunk ({error})");
     if admin::is_admin(&request.path) {
         return Plan::now(WireResponse::json_error(400, reason).with_header("Connection", "close"));
     }
-    let response = WireResponse::new(400, "text/plain; charset=utf-8", "400 Bad Request").with_header("Connection", "close");
+    let response = WireResponse::new(400, "text/plain; charset=utf-8", "400 Bad Request")
+        .with_header("Connection", "close");
     endpoint::journal_only(shared, request, response, Some(reason))
 }

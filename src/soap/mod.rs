@@ -28,6 +28,8 @@ impl MessagesNs {
     }
 
     pub(crate) fn from_uri(uri: &[u8]) -> Option<Self> {
-        [MessagesNs::Http, MessagesNs::Https].into_iter().find(|ns| ns.uri().as_bytes() == uri)
+        [MessagesNs::Http, MessagesNs::Https]
+            .into_iter()
+            .find(|ns| ns.uri().as_bytes() == uri)
     }
 }

@@ -25,10 +25,14 @@ pub(crate) struct SoapCall {
     pub(crate) params: Vec<(String, String)>,
 }
 
+#[cfg(test)]
 impl SoapCall {
     /// The text of parameter `name` (exact case); `None` when absent.
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -40,7 +44,10 @@ pub(crate) enum ReadError {
     /// A SOAP 1.2 envelope: answered with a `VersionMismatch` fault.
     VersionMismatch,
     /// The body element is in a namespace other than the UM messages namespace.
-    WrongNamespace { namespace: String, operation: String },
+    WrongNamespace {
+        namespace: String,
+        operation: String,
+    },
 }
 
 fn invalid(reason: impl Into<String>) -> ReadError {
@@ -53,32 +60,46 @@ pub(crate) fn read_envelope(body: &[u8]) -> Result<SoapCall, ReadError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid("empty body"));
     }
-    let text = std::str::from_utf8(body).map_err(|e| invalid(format!("body is not valid UTF-8 ({e})")))?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| invalid(format!("body is not valid UTF-8 ({e})")))?;
     let mut reader = NsReader::from_str(text);
     let mut parser = Parser::default();
     loop {
         let (ns, event) = match reader.read_resolved_event() {
             Ok(resolved) => resolved,
-            Err(e) => return Err(invalid(format!("not well-formed XML near byte {}: {e}", reader.error_position()))),
+            Err(e) => {
+                return Err(invalid(format!(
+                    "not well-formed XML near byte {}: {e}",
+                    reader.error_position()
+                )))
+            }
         };
         let ns = match ns {
             ResolveResult::Bound(ns) => Some(ns.into_inner().to_vec()),
             ResolveResult::Unbound => None,
             ResolveResult::Unknown(prefix) => {
-                return Err(invalid(format!("undeclared namespace prefix '{}'", String::from_utf8_lossy(&prefix))));
+                return Err(invalid(format!(
+                    "undeclared namespace prefix '{}'",
+                    String::from_utf8_lossy(&prefix)
+                )));
             }
         };
         match event {
             Event::Decl(decl) => {
                 if let Some(encoding) = decl.encoding() {
-                    let encoding = encoding.map_err(|e| invalid(format!("bad XML declaration: {e}")))?;
+                    let encoding =
+                        encoding.map_err(|e| invalid(format!("bad XML declaration: {e}")))?;
                     let encoding = String::from_utf8_lossy(&encoding).to_ascii_lowercase();
                     if !matches!(encoding.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
-                        return Err(invalid(format!("declared encoding '{encoding}' is not supported (UTF-8 only)")));
+                        return Err(invalid(format!(
+                            "declared encoding '{encoding}' is not supported (UTF-8 only)"
+                        )));
                     }
                 }
             }
-            Event::DocType(_) => return Err(invalid("DTDs and entity declarations are not allowed")),
+            Event::DocType(_) => {
+                return Err(invalid("DTDs and entity declarations are not allowed"))
+            }
             Event::Start(start) => parser.open(ns, &start, false)?,
             Event::Empty(start) => parser.open(ns, &start, true)?,
             Event::End(_) => parser.close(),
@@ -94,11 +115,16 @@ pub(crate) fn read_envelope(body: &[u8]) -> Result<SoapCall, ReadError> {
                 let resolved = if r.is_char_ref() {
                     r.resolve_char_ref().ok().flatten().map(String::from)
                 } else {
-                    let name = r.decode().map_err(|e| invalid(format!("bad entity: {e}")))?;
+                    let name = r
+                        .decode()
+                        .map_err(|e| invalid(format!("bad entity: {e}")))?;
                     quick_xml::escape::resolve_predefined_entity(&name).map(String::from)
                 };
                 let resolved = resolved.ok_or_else(|| {
-                    invalid(format!("undefined entity '&{};'", String::from_utf8_lossy(&r)))
+                    invalid(format!(
+                        "undefined entity '&{};'",
+                        String::from_utf8_lossy(&r)
+                    ))
                 })?;
                 parser.text(&resolved)?;
             }
@@ -124,7 +150,12 @@ struct Parser {
 }
 
 impl Parser {
-    fn open(&mut self, ns: Option<Vec<u8>>, start: &BytesStart<'_>, empty: bool) -> Result<(), ReadError> {
+    fn open(
+        &mut self,
+        ns: Option<Vec<u8>>,
+        start: &BytesStart<'_>,
+        empty: bool,
+    ) -> Result<(), ReadError> {
         for attribute in start.attributes() {
             attribute.map_err(|e| invalid(format!("bad attribute: {e}")))?;
         }
@@ -144,7 +175,9 @@ impl Parser {
                     return Err(ReadError::VersionMismatch);
                 }
                 if local != "Envelope" || ns != SOAP11_ENVELOPE.as_bytes() {
-                    return Err(invalid(format!("the root element is '{local}', not a SOAP 1.1 Envelope")));
+                    return Err(invalid(format!(
+                        "the root element is '{local}', not a SOAP 1.1 Envelope"
+                    )));
                 }
             }
             2 if ns == SOAP11_ENVELOPE.as_bytes() && local == "Body" => {
@@ -152,15 +185,25 @@ impl Parser {
                 self.seen_body = true;
             }
             2 if ns == SOAP11_ENVELOPE.as_bytes() && local == "Header" => {}
-            2 => return Err(invalid(format!("unexpected element '{local}' in the Envelope"))),
+            2 => {
+                return Err(invalid(format!(
+                    "unexpected element '{local}' in the Envelope"
+                )))
+            }
             3 if self.in_body && self.call.is_none() => {
                 let ns = MessagesNs::from_uri(&ns).ok_or_else(|| ReadError::WrongNamespace {
                     namespace: String::from_utf8_lossy(&ns).into_owned(),
                     operation: local.clone(),
                 })?;
-                self.call = Some(SoapCall { ns, operation: local, params: Vec::new() });
+                self.call = Some(SoapCall {
+                    ns,
+                    operation: local,
+                    params: Vec::new(),
+                });
             }
-            4 if self.in_body && self.call.is_some() && !self.call_done => self.param = Some((local, String::new())),
+            4 if self.in_body && self.call.is_some() && !self.call_done => {
+                self.param = Some((local, String::new()))
+            }
             _ => {}
         }
         if empty {
@@ -217,7 +260,9 @@ mod tests {
     const HTTP_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
 
     fn envelope(body: &str) -> String {
-        format!(r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/><soap:Body>{body}</soap:Body></soap:Envelope>"#)
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header/><soap:Body>{body}</soap:Body></soap:Envelope>"#
+        )
     }
 
     fn reason(body: &[u8]) -> String {
@@ -229,20 +274,36 @@ mod tests {
 
     #[test]
     fn reads_the_operation_and_its_parameters_in_either_namespace() {
-        let call = read_envelope(envelope(&format!(r#"<SetOofStatus xmlns="{HTTP_NS}"><status>true</status></SetOofStatus>"#)).as_bytes()).unwrap();
+        let call = read_envelope(
+            envelope(&format!(
+                r#"<SetOofStatus xmlns="{HTTP_NS}"><status>true</status></SetOofStatus>"#
+            ))
+            .as_bytes(),
+        )
+        .unwrap();
         assert_eq!(call.ns, MessagesNs::Http);
         assert_eq!(call.operation, "SetOofStatus");
         assert_eq!(call.param("status"), Some("true"));
 
         let https = r#"<m:ResetPIN xmlns:m="https://schemas.microsoft.com/exchange/services/2006/messages"/>"#;
         let call = read_envelope(envelope(https).as_bytes()).unwrap();
-        assert_eq!((call.ns, call.operation.as_str()), (MessagesNs::Https, "ResetPIN"));
+        assert_eq!(
+            (call.ns, call.operation.as_str()),
+            (MessagesNs::Https, "ResetPIN")
+        );
     }
 
     #[test]
     fn resolves_predefined_and_character_entities_in_parameters() {
-        let body = format!(r#"<SetPlayOnPhoneDialString xmlns="{HTTP_NS}"><dialString>a&amp;b&#x41;&lt;</dialString></SetPlayOnPhoneDialString>"#);
-        assert_eq!(read_envelope(envelope(&body).as_bytes()).unwrap().param("dialString"), Some("a&bA<"));
+        let body = format!(
+            r#"<SetPlayOnPhoneDialString xmlns="{HTTP_NS}"><dialString>a&amp;b&#x41;&lt;</dialString></SetPlayOnPhoneDialString>"#
+        );
+        assert_eq!(
+            read_envelope(envelope(&body).as_bytes())
+                .unwrap()
+                .param("dialString"),
+            Some("a&bA<")
+        );
     }
 
     #[test]
@@ -255,9 +316,14 @@ mod tests {
         let latin1 = envelope("").replace("utf-8", "iso-8859-1");
         assert!(reason(latin1.as_bytes()).contains("iso-8859-1"));
         let deep = format!("{}{}", "<a>".repeat(70), "</a>".repeat(70));
-        assert!(reason(envelope(&format!(r#"<ResetPIN xmlns="{HTTP_NS}">{deep}</ResetPIN>"#)).as_bytes()).contains("deeper than 64"));
+        assert!(reason(
+            envelope(&format!(r#"<ResetPIN xmlns="{HTTP_NS}">{deep}</ResetPIN>"#)).as_bytes()
+        )
+        .contains("deeper than 64"));
         assert!(reason(envelope("").as_bytes()).contains("Body is empty"));
-        let undefined = envelope(&format!(r#"<ResetPIN xmlns="{HTTP_NS}"><x>&xxe;</x></ResetPIN>"#));
+        let undefined = envelope(&format!(
+            r#"<ResetPIN xmlns="{HTTP_NS}"><x>&xxe;</x></ResetPIN>"#
+        ));
         assert!(reason(undefined.as_bytes()).contains("undefined entity"));
     }
 
@@ -265,18 +331,27 @@ mod tests {
     fn a_truncated_envelope_is_refused() {
         let full = envelope(&format!(r#"<ResetPIN xmlns="{HTTP_NS}"/>"#));
         for cut in [40, full.len() / 2, full.len() - 5] {
-            assert!(read_envelope(&full.as_bytes()[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                read_envelope(&full.as_bytes()[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 
     #[test]
     fn tells_soap_12_and_foreign_namespaces_apart() {
         let soap12 = r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>"#;
-        assert_eq!(read_envelope(soap12.as_bytes()), Err(ReadError::VersionMismatch));
+        assert_eq!(
+            read_envelope(soap12.as_bytes()),
+            Err(ReadError::VersionMismatch)
+        );
         let foreign = envelope(r#"<ResetPIN xmlns="urn:other"/>"#);
         assert_eq!(
             read_envelope(foreign.as_bytes()),
-            Err(ReadError::WrongNamespace { namespace: "urn:other".into(), operation: "ResetPIN".into() })
+            Err(ReadError::WrongNamespace {
+                namespace: "urn:other".into(),
+                operation: "ResetPIN".into()
+            })
         );
     }
 }

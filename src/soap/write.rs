@@ -20,7 +20,9 @@ pub(crate) fn success(ns: MessagesNs, operation: &str, inner: &str) -> String {
     if inner.is_empty() {
         envelope(&format!(r#"<{operation}Response xmlns="{uri}"/>"#))
     } else {
-        envelope(&format!(r#"<{operation}Response xmlns="{uri}">{inner}</{operation}Response>"#))
+        envelope(&format!(
+            r#"<{operation}Response xmlns="{uri}">{inner}</{operation}Response>"#
+        ))
     }
 }
 

@@ -4,11 +4,14 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod discovery;
 mod emails;
 mod journal;
 mod mailbox_patch;
+mod operations;
 mod outcomes;
 mod outcomes_network;
+mod readme;
 mod reload;
 mod reset_pin;
 mod scenarios;

@@ -1,0 +1,385 @@
+//! Plain-old-XML Autodiscover (`POST /autodiscover/autodiscover.xml`), for clients that find the
+//! UM endpoint through a `UMUrl` instead of being configured with it.
+//!
+//! Like Exchange, it answers for the authenticated caller whatever mailbox the request names,
+//! and it reports a bad request as an Autodiscover `Error` (code 600, HTTP 200), not an HTTP
+//! error: clients look for `ErrorCode` in the body.
+
+use quick_xml::escape::partial_escape as escape;
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+
+use crate::auth::{authenticate, unauthorized};
+use crate::endpoint::{Entry, SERVICE_PATH_2007};
+use crate::soap::read::MAX_DEPTH;
+use crate::soap::CONTENT_TYPE;
+use crate::state::{Shared, World};
+use crate::wire::{Plan, WireRequest, WireResponse};
+
+/// Where Outlook-style clients post their Autodiscover request.
+pub(crate) const PATH: &str = "/autodiscover/autodiscover.xml";
+
+const REQUEST_NS: &str =
+    "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006";
+const RESPONSE_NS: &str = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006";
+/// The only response schema served: Outlook's. (Mobile sync clients ask for another one.)
+const OUTLOOK_RESPONSE_NS: &str =
+    "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a";
+const EWS_PATH: &str = "/EWS/Exchange.asmx";
+
+/// Whether `path` is the Autodiscover path (case-insensitive, like IIS).
+pub(crate) fn is_autodiscover(path: &str) -> bool {
+    path.eq_ignore_ascii_case(PATH)
+}
+
+/// What an Autodiscover request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ask {
+    /// `EMailAddress` or, failing that, `LegacyDN`.
+    mailbox: String,
+}
+
+/// Answers an Autodiscover request; every request is journaled.
+pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+    // Parse outside the lock, as the UM endpoint does.
+    let ask = if request.method == "POST" {
+        read_request(&request.body)
+    } else {
+        Err(format!(
+            "{} is not how Autodiscover is asked (POST the request XML)",
+            request.method
+        ))
+    };
+    shared.with(|world| answer(world, request, ask))
+}
+
+fn answer(world: &mut World, request: &WireRequest, ask: Result<Ask, String>) -> Plan {
+    let mut entry = Entry::new(world.journal.allocate_id(), request);
+    // IIS checks credentials before the application reads anything.
+    let (index, user) = match authenticate(request.header("authorization"), &world.mailboxes) {
+        Ok(found) => found,
+        Err(refusal) => {
+            entry.record.identity = refusal.user;
+            entry.record.reason = Some(refusal.reason);
+            return entry.finish(world, Plan::now(unauthorized()));
+        }
+    };
+    entry.record.identity = Some(user);
+    let mailbox = &world.mailboxes[index].state;
+    entry.record.mailbox = Some(mailbox.smtp_address.clone());
+    let response = match ask {
+        Ok(ask) => {
+            if !ask.mailbox.eq_ignore_ascii_case(&mailbox.smtp_address) {
+                entry.record.reason = Some(format!(
+                    "the request names '{}'; answered for the caller '{}', as Exchange does",
+                    ask.mailbox, mailbox.smtp_address
+                ));
+            }
+            let host = host(request);
+            let body = settings(
+                &mailbox.display_name,
+                &mailbox.smtp_address,
+                &world.fixtures.fqdn,
+                &host,
+            );
+            WireResponse::new(200, CONTENT_TYPE, body)
+        }
+        Err(reason) => {
+            entry.record.reason = Some(reason);
+            WireResponse::new(
+                200,
+                CONTENT_TYPE,
+                error(entry.record.id, &request.received_at.rfc3339()),
+            )
+        }
+    };
+    entry.finish(world, Plan::now(response))
+}
+
+/// The host (and port) the client used, to build URLs that reach the double the same way.
+fn host(request: &WireRequest) -> String {
+    request
+        .header("host")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost")
+        .to_string()
+}
+
+/// The Outlook response: the caller and one `EXCH` and one `EXPR` protocol, both pointing at
+/// the double (clients differ in which one they read the URLs from).
+fn settings(display_name: &str, address: &str, fqdn: &str, host: &str) -> String {
+    let host_name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    let urls = format!(
+        "<EwsUrl>http://{host}{EWS_PATH}</EwsUrl><UMUrl>http://{host}{SERVICE_PATH_2007}</UMUrl>",
+        host = escape(host)
+    );
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="{RESPONSE_NS}"><Response xmlns="{OUTLOOK_RESPONSE_NS}"><User><DisplayName>{name}</DisplayName><AutoDiscoverSMTPAddress>{address}</AutoDiscoverSMTPAddress></User><Account><AccountType>email</AccountType><Action>settings</Action><Protocol><Type>EXCH</Type><Server>{fqdn}</Server>{urls}</Protocol><Protocol><Type>EXPR</Type><Server>{host_name}</Server>{urls}</Protocol></Account></Response></Autodiscover>"#,
+        name = escape(display_name),
+        address = escape(address),
+        fqdn = escape(fqdn),
+        host_name = escape(host_name),
+    )
+}
+
+/// Exchange's answer to a request it cannot read. `Id` is the journal id, so a failing test
+/// can find the request.
+fn error(id: u64, time: &str) -> String {
+    let time = time
+        .split_once('T')
+        .map_or(time, |(_, t)| t.trim_end_matches('Z'));
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="{RESPONSE_NS}"><Response><Error Time="{time}" Id="{id}"><ErrorCode>600</ErrorCode><Message>Invalid Request</Message><DebugData /></Error></Response></Autodiscover>"#
+    )
+}
+
+/// Reads `<Autodiscover><Request><EMailAddress/><AcceptableResponseSchema/></Request>…`, with the
+/// same refusals as the SOAP reader: no DTD, no unknown entities, bounded depth, UTF-8.
+fn read_request(body: &[u8]) -> Result<Ask, String> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let text = std::str::from_utf8(body).map_err(|e| format!("body is not valid UTF-8 ({e})"))?;
+    let mut reader = NsReader::from_str(text);
+    let mut path: Vec<String> = Vec::new();
+    let mut roots = 0;
+    let (mut email, mut legacy_dn, mut schema) = (None::<String>, None::<String>, None::<String>);
+    loop {
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok(resolved) => resolved,
+            Err(e) => {
+                return Err(format!(
+                    "not well-formed XML near byte {}: {e}",
+                    reader.error_position()
+                ))
+            }
+        };
+        let opened = match &event {
+            Event::Start(start) | Event::Empty(start) => {
+                Some(start.local_name().into_inner().to_vec())
+            }
+            _ => None,
+        };
+        if let Some(local) = opened {
+            let local = String::from_utf8_lossy(&local).into_owned();
+            if path.is_empty() {
+                roots += 1;
+                let in_request_ns = matches!(&ns, ResolveResult::Bound(n) if n.into_inner() == REQUEST_NS.as_bytes());
+                if roots > 1 || local != "Autodiscover" || !in_request_ns {
+                    return Err(format!(
+                        "the root element is not an Autodiscover request in {REQUEST_NS}"
+                    ));
+                }
+            }
+            path.push(local);
+            if path.len() > MAX_DEPTH {
+                return Err(format!("elements nested deeper than {MAX_DEPTH}"));
+            }
+            if matches!(event, Event::Empty(_)) {
+                path.pop();
+            }
+            continue;
+        }
+        let field = match path.as_slice() {
+            [_, request, field] if request == "Request" => match field.as_str() {
+                "EMailAddress" => Some(&mut email),
+                "LegacyDN" => Some(&mut legacy_dn),
+                "AcceptableResponseSchema" => Some(&mut schema),
+                _ => None,
+            },
+            _ => None,
+        };
+        let text = match event {
+            Event::DocType(_) => return Err("DTDs and entity declarations are not allowed".into()),
+            Event::End(_) => {
+                path.pop();
+                continue;
+            }
+            Event::Eof => break,
+            Event::Text(t) => t
+                .decode()
+                .map_err(|e| format!("bad text: {e}"))?
+                .into_owned(),
+            Event::CData(c) => c
+                .decode()
+                .map_err(|e| format!("bad CDATA: {e}"))?
+                .into_owned(),
+            Event::GeneralRef(r) => {
+                let resolved = if r.is_char_ref() {
+                    r.resolve_char_ref().ok().flatten().map(String::from)
+                } else {
+                    let name = r.decode().map_err(|e| format!("bad entity: {e}"))?;
+                    quick_xml::escape::resolve_predefined_entity(&name).map(String::from)
+                };
+                resolved.ok_or_else(|| {
+                    format!("undefined entity '&{};'", String::from_utf8_lossy(&r))
+                })?
+            }
+            _ => continue,
+        };
+        if path.is_empty() && !text.trim().is_empty() {
+            return Err("text outside the root element".into());
+        }
+        if let Some(field) = field {
+            field.get_or_insert_with(String::new).push_str(&text);
+        }
+    }
+    if !path.is_empty() || roots == 0 {
+        return Err("the request is empty or truncated".into());
+    }
+    let schema = schema.map(|s| s.trim().to_string()).unwrap_or_default();
+    if schema != OUTLOOK_RESPONSE_NS {
+        return Err(format!(
+            "AcceptableResponseSchema is '{schema}'; only {OUTLOOK_RESPONSE_NS} is served"
+        ));
+    }
+    let mailbox = [email, legacy_dn]
+        .into_iter()
+        .flatten()
+        .map(|m| m.trim().to_string())
+        .find(|m| !m.is_empty());
+    let mailbox = mailbox.ok_or("the request has neither EMailAddress nor LegacyDN")?;
+    Ok(Ask { mailbox })
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::fixtures::FixtureSet;
+    use crate::state::Config;
+    use crate::wire::Reply;
+
+    fn request_xml(address: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="{REQUEST_NS}"><Request><EMailAddress>{address}</EMailAddress><AcceptableResponseSchema>{OUTLOOK_RESPONSE_NS}</AcceptableResponseSchema></Request></Autodiscover>"#
+        )
+    }
+
+    fn post(shared: &Shared, user: Option<&str>, body: &str) -> WireResponse {
+        let mut headers = vec![("Host".to_string(), "127.0.0.1:8080".to_string())];
+        if let Some(user) = user {
+            let credentials =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:secret"));
+            headers.push(("Authorization".into(), format!("Basic {credentials}")));
+        }
+        let request = WireRequest::new(
+            "POST",
+            "/Autodiscover/Autodiscover.xml",
+            None,
+            headers,
+            Bytes::from(body.to_string()),
+        );
+        match handle(shared, &request).reply {
+            Reply::Http(response) => response,
+            Reply::Network(fault) => panic!("unexpected network fault {fault:?}"),
+        }
+    }
+
+    fn server() -> Shared {
+        Shared::new(FixtureSet::embedded(), Config::default()).unwrap()
+    }
+
+    fn text(response: &WireResponse) -> &str {
+        std::str::from_utf8(&response.body).unwrap()
+    }
+
+    #[test]
+    fn the_caller_gets_a_um_url_pointing_at_the_double() {
+        let shared = server();
+        let response = post(
+            &shared,
+            Some("CONTOSO\\alice"),
+            &request_xml("alice@contoso.com"),
+        );
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("content-type"),
+            Some("text/xml; charset=utf-8")
+        );
+        let body = text(&response);
+        assert!(
+            body.contains("<UMUrl>http://127.0.0.1:8080/UnifiedMessaging/Service.asmx</UMUrl>"),
+            "{body}"
+        );
+        assert!(
+            body.contains("<EwsUrl>http://127.0.0.1:8080/EWS/Exchange.asmx</EwsUrl>"),
+            "{body}"
+        );
+        assert!(
+            body.contains("<DisplayName>Alice Wood</DisplayName>"),
+            "{body}"
+        );
+        assert!(
+            body.contains("<AutoDiscoverSMTPAddress>alice@contoso.com</AutoDiscoverSMTPAddress>"),
+            "{body}"
+        );
+        assert!(body.contains(OUTLOOK_RESPONSE_NS));
+        let journal = shared.with(|world| world.journal.all());
+        assert_eq!(journal.len(), 1);
+        assert_eq!(journal[0].mailbox.as_deref(), Some("alice@contoso.com"));
+        assert_eq!(journal[0].status, Some(200));
+    }
+
+    #[test]
+    fn asking_for_another_mailbox_answers_for_the_caller_and_says_so() {
+        let shared = server();
+        let response = post(&shared, Some("alice"), &request_xml("carol@contoso.com"));
+        assert_eq!(response.status, 200);
+        assert!(text(&response).contains("<AutoDiscoverSMTPAddress>alice@contoso.com<"));
+        assert!(!text(&response).contains("carol"));
+        assert!(response
+            .header("X-Exum-Reason")
+            .unwrap()
+            .contains("answered for the caller 'alice@contoso.com'"));
+    }
+
+    #[test]
+    fn no_credentials_is_a_journaled_401_with_the_challenge() {
+        let shared = server();
+        let response = post(&shared, None, &request_xml("alice@contoso.com"));
+        assert_eq!(response.status, 401);
+        assert_eq!(
+            response.header("WWW-Authenticate"),
+            Some(crate::auth::CHALLENGE)
+        );
+        let journal = shared.with(|world| world.journal.all());
+        assert_eq!((journal.len(), journal[0].status), (1, Some(401)));
+    }
+
+    #[test]
+    fn a_bad_request_gets_the_autodiscover_error_600_with_a_reason() {
+        let shared = server();
+        let bad = [
+            ("", "empty"),
+            ("<Autodiscover", "well-formed"),
+            ("<Other/>", "root element"),
+            (
+                &request_xml("alice@contoso.com").replace("2006a", "2006b"),
+                "AcceptableResponseSchema",
+            ),
+            (&request_xml("").to_string(), "neither EMailAddress"),
+            (r#"<!DOCTYPE a [<!ENTITY x "y">]><a/>"#, "DTD"),
+        ];
+        for (body, why) in bad {
+            let response = post(&shared, Some("alice"), body);
+            assert_eq!(response.status, 200, "{body}");
+            assert!(
+                text(&response)
+                    .contains("<ErrorCode>600</ErrorCode><Message>Invalid Request</Message>"),
+                "{body}"
+            );
+            let reason = response.header("X-Exum-Reason").unwrap();
+            assert!(reason.contains(why), "{body}: {reason}");
+        }
+        assert_eq!(shared.with(|world| world.journal.all()).len(), bad.len());
+    }
+
+    #[test]
+    fn the_path_matches_in_any_case() {
+        assert!(is_autodiscover("/AutoDiscover/AutoDiscover.xml"));
+        assert!(!is_autodiscover("/autodiscover/autodiscover.json"));
+    }
+}

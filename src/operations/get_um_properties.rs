@@ -1,0 +1,49 @@
+//! `GetUMProperties`: the caller's UM settings, fields in the schema's order; absent values are
+//! omitted.
+
+use super::{Ctx, Done, Failure, Operation};
+use crate::soap::write::element;
+
+pub(super) fn run(mut ctx: Ctx<'_>) -> Result<Done, Failure> {
+    ctx.params([])?;
+    let fixtures = ctx.world.fixtures.clone();
+    let state = &ctx.mailbox().state;
+    let properties = &state.properties;
+    let numbers = state
+        .dial_plan
+        .as_ref()
+        .and_then(|plan| fixtures.dial_plans.get(plan))
+        .map(|n| n.join(", "));
+    let mut xml = element("OofStatus", bool_text(properties.oof_status));
+    xml += &element(
+        "MissedCallNotificationEnabled",
+        bool_text(properties.missed_call_notification_enabled),
+    );
+    for (name, value) in [
+        (
+            "PlayOnPhoneDialString",
+            properties.play_on_phone_dial_string.as_deref(),
+        ),
+        (
+            "TelephoneAccessNumbers",
+            numbers.as_deref().filter(|n| !n.is_empty()),
+        ),
+        (
+            "TelephoneAccessFolderEmail",
+            properties.telephone_access_folder_email.as_deref(),
+        ),
+    ] {
+        if let Some(value) = value {
+            xml += &element(name, value);
+        }
+    }
+    Ok(Done::value(Operation::GetUmProperties, &xml))
+}
+
+fn bool_text(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}
