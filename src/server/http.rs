@@ -140,7 +140,6 @@ async fn respond(
         .headers
         .get(http::header::EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    // Err(None): over the limit; Err(Some(error)): the body could not be read to its end.
     let body = read_body(body, limit, declared, expects_continue).await;
     let (body, failure) = match body {
         Ok(body) => (body, None),
@@ -155,11 +154,19 @@ async fn respond(
     );
     let plan = match failure {
         None => router::route(&shared, &wire, stop.clone()).await,
-        Some(None) => router::too_large(&shared, &wire),
-        Some(Some(error)) => router::incomplete(&shared, &wire, &error),
+        Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
+        Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
     };
     tracing::info!(method = %wire.method, path = %wire.path, "answered");
     deliver(plan, stop, faults).await
+}
+
+/// Why a request body was not read.
+enum BodyError {
+    /// Over `--max-body-bytes`.
+    TooLarge,
+    /// The client stopped sending before the body's end.
+    Incomplete(String),
 }
 
 /// Reads a body of at most `limit` bytes. A larger one is read on and dropped (up to
@@ -171,20 +178,20 @@ async fn read_body(
     limit: usize,
     declared: Option<u64>,
     expects_continue: bool,
-) -> Result<Bytes, Option<String>> {
+) -> Result<Bytes, BodyError> {
     if declared.is_some_and(|n| n > limit as u64) {
         if !expects_continue && declared.is_some_and(|n| n <= DRAIN_LIMIT) {
             drain(body).await;
         }
-        return Err(None);
+        return Err(BodyError::TooLarge);
     }
     let mut collected = BytesMut::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| Some(error.to_string()))?;
+        let frame = frame.map_err(|error| BodyError::Incomplete(error.to_string()))?;
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limit {
                 drain(body).await;
-                return Err(None);
+                return Err(BodyError::TooLarge);
             }
             collected.extend_from_slice(&data);
         }
