@@ -339,3 +339,21 @@ async fn reset_brings_back_the_scenarios_as_loaded() {
     assert_eq!(mock.reset_pin("dave").await.status, 500);
     assert_eq!(mock.reset_pin("alice").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_scenario_as_listed_can_be_posted_back_and_gets_a_new_id() {
+    let mock = Mock::start().await;
+    let listed = mock.get_json("/__admin/scenarios").await["scenarios"][0].clone();
+    assert_eq!(listed["id"], 1, "dave's scenario from the fixtures: {listed}");
+
+    let reply = mock
+        .admin("POST", "/__admin/scenarios", Some(listed.clone()))
+        .await;
+
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let stored = reply.json();
+    assert_eq!(stored["id"], 2, "the server gives the id");
+    assert_eq!(stored["given"], 0);
+    assert_eq!(stored["remaining"], listed["outcomes"]);
+    assert_eq!(stored["outcomes"], listed["outcomes"]);
+}
