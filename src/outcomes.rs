@@ -449,8 +449,9 @@ pub enum Then {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Scenario {
-    /// Given by the server when the scenario is stored.
-    #[serde(default, skip_deserializing)]
+    /// Given by the server when the scenario is stored. Accepted and ignored when adding one,
+    /// so that a scenario as listed can be posted back (the same for `remaining` and `given`).
+    #[serde(default)]
     pub id: u64,
     /// An SMTP address, or `*` for every mailbox.
     pub mailbox: String,
@@ -459,13 +460,13 @@ pub struct Scenario {
     /// The outcomes, given one per matching request, in order.
     pub outcomes: Vec<Outcome>,
     /// The outcomes still to give before `then` applies.
-    #[serde(default, skip_deserializing)]
+    #[serde(default)]
     pub remaining: Vec<Outcome>,
     /// What happens after the list.
     #[serde(default)]
     pub then: Then,
     /// How many outcomes this scenario has given so far.
-    #[serde(default, skip_deserializing)]
+    #[serde(default)]
     pub given: u64,
 }
 
