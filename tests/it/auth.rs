@@ -124,3 +124,21 @@ async fn the_journal_keeps_the_scheme_but_redacts_the_credentials() {
         .to_string()
         .contains(&basic("alice", "any password")[6..]));
 }
+
+#[tokio::test]
+async fn an_authorization_header_of_one_bare_token_is_redacted_whole() {
+    let mock = Mock::start().await;
+    let secret = "c2VjcmV0LXRva2Vu";
+
+    let reply = call_with(&mock, Some(secret)).await;
+
+    assert_eq!(reply.status, 401);
+    assert!(
+        !reply.header("X-Exum-Reason").contains(secret),
+        "{}",
+        reply.header("X-Exum-Reason")
+    );
+    let journal = mock.journal("").await;
+    assert_eq!(journal["requests"][0]["headers"]["authorization"], "[redacted]");
+    assert!(!journal.to_string().contains(secret), "{journal:#}");
+}
