@@ -35,6 +35,13 @@ pub(crate) fn authenticate(
         return Err(refuse(None, "no Authorization header".into()));
     };
     let (scheme, credentials) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
+    if !scheme.eq_ignore_ascii_case("Basic") && credentials.trim().is_empty() {
+        // One bare token: it may be the credentials themselves, so it is not repeated here.
+        return Err(refuse(
+            None,
+            "malformed Authorization header (expected 'Basic <credentials>')".into(),
+        ));
+    }
     if !scheme.eq_ignore_ascii_case("Basic") {
         return Err(refuse(
             None,

@@ -124,6 +124,15 @@ impl Journal {
     }
 }
 
+/// `Scheme [redacted]`, or just `[redacted]` when the value is a single token: that token may
+/// be the credentials themselves (a client that sends a bare key), not a scheme.
+fn redact(value: &str) -> String {
+    match value.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [scheme, _, ..] => format!("{scheme} [redacted]"),
+        _ => "[redacted]".to_string(),
+    }
+}
+
 /// Header map for the journal: lowercase names, repeated headers joined with `, `, and the
 /// credentials of `Authorization` replaced (the scheme stays, so a test can see which was used).
 pub(crate) fn journal_headers(headers: &[(String, String)]) -> BTreeMap<String, String> {
@@ -131,8 +140,7 @@ pub(crate) fn journal_headers(headers: &[(String, String)]) -> BTreeMap<String, 
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
         let value = if name == "authorization" {
-            let scheme = value.split_whitespace().next().unwrap_or_default();
-            format!("{scheme} [redacted]")
+            redact(value)
         } else {
             value.clone()
         };
