@@ -283,3 +283,20 @@ async fn clearing_the_emails_does_not_lose_one_still_on_its_way() {
         .await;
     assert_eq!(late["request_id"], reply.request_id());
 }
+
+#[tokio::test]
+async fn a_header_the_outcome_sets_replaces_the_canned_responses_own() {
+    let mock = Mock::start().await;
+    let content_type = "application/soap+xml; charset=utf-8";
+    script_alice(
+        &mock,
+        json!({"fixture": "ResetPIN/server-busy", "headers": {"Content-Type": content_type}}),
+    )
+    .await;
+
+    let reply = mock.reset_pin("alice").await;
+
+    assert_eq!(reply.status, 500);
+    let sent: Vec<_> = reply.headers.get_all("content-type").iter().collect();
+    assert_eq!(sent, [content_type], "one Content-Type, the scripted one");
+}
