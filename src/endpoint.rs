@@ -175,11 +175,10 @@ fn perform(
                 world.emails.capture(email);
             }
             let default_status = if canned.is_fault { 500 } else { 200 };
-            let mut response =
-                WireResponse::new(status.unwrap_or(default_status), CONTENT_TYPE, canned.body);
-            for (header, value) in headers {
-                response = response.with_header(header, value.clone());
-            }
+            let response = with_scripted_headers(
+                WireResponse::new(status.unwrap_or(default_status), CONTENT_TYPE, canned.body),
+                headers,
+            );
             (
                 Reply::Http(response),
                 Some(format!("replayed canned response '{name}'")),
@@ -200,17 +199,14 @@ fn perform(
             body,
             headers,
         } => {
-            let mut response = WireResponse::new(
-                *status,
-                "text/plain; charset=utf-8",
-                body.clone().unwrap_or_default(),
+            let mut response = with_scripted_headers(
+                WireResponse::new(
+                    *status,
+                    "text/plain; charset=utf-8",
+                    body.clone().unwrap_or_default(),
+                ),
+                headers,
             );
-            for (header, value) in headers {
-                response
-                    .headers
-                    .retain(|(n, _)| !n.eq_ignore_ascii_case(header));
-                response = response.with_header(header, value.clone());
-            }
             if *status == 401 && response.header("WWW-Authenticate").is_none() {
                 response = response.with_header("WWW-Authenticate", CHALLENGE);
             }
@@ -230,6 +226,21 @@ fn perform(
             )
         }
     }
+}
+
+/// `response` with the headers an outcome sets, each replacing one of the same name (a
+/// scripted Content-Type must not go out next to the double's own).
+fn with_scripted_headers(
+    mut response: WireResponse,
+    headers: &std::collections::BTreeMap<String, String>,
+) -> WireResponse {
+    for (header, value) in headers {
+        response
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(header));
+        response = response.with_header(header, value.clone());
+    }
+    response
 }
 
 /// The operation as the double does it by itself, with the email handled as scripted.
