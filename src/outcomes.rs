@@ -662,6 +662,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_status_built_in_code_that_cannot_be_a_final_answer_is_a_problem() {
+        for outcome in [
+            Outcome::http(42),
+            Outcome::http(101),
+            Outcome::fixture("ResetPIN/success").with_status(100),
+        ] {
+            let scenario = Scenario::new("*", "ResetPIN").outcome(outcome.clone());
+
+            let problems = scenario.shape_problems();
+
+            assert!(
+                problems
+                    .iter()
+                    .any(|(key, problem)| key == "outcomes[0]" && problem.contains("200 to 599")),
+                "{outcome:?}: {problems:?}"
+            );
+        }
+    }
+
     fn book_with(outcomes: Vec<Outcome>, then: Then) -> ScenarioBook {
         let mut book = ScenarioBook::default();
         let mut s = Scenario::new("dave@contoso.com", "ResetPIN").then(then);

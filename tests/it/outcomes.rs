@@ -300,3 +300,22 @@ async fn a_header_the_outcome_sets_replaces_the_canned_responses_own() {
     let sent: Vec<_> = reply.headers.get_all("content-type").iter().collect();
     assert_eq!(sent, [content_type], "one Content-Type, the scripted one");
 }
+
+#[tokio::test]
+async fn an_http_status_that_cannot_be_a_final_answer_is_refused() {
+    let mock = Mock::start().await;
+    for outcome in [
+        json!({"http": 100}),
+        json!({"http": 101}),
+        json!({"http": 199}),
+        json!({"fixture": "ResetPIN/server-busy", "status": 101}),
+    ] {
+        let body = json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [outcome]});
+
+        let reply = mock.admin("POST", "/__admin/scenarios", Some(body)).await;
+
+        assert_eq!(reply.status, 400, "{outcome}: {}", reply.text());
+        let error = reply.json()["error"].as_str().unwrap().to_string();
+        assert!(error.contains("from 200 to 599"), "{outcome}: {error}");
+    }
+}
