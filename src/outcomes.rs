@@ -367,13 +367,19 @@ fn string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, String>
     }
 }
 
+/// Statuses a scripted answer may have: a final response. A 1xx is not one (hyper turns 100
+/// into an empty 500 and 101 into a protocol switch), so the client would never see it.
+const FINAL_STATUSES: std::ops::RangeInclusive<u16> = 200..=599;
+
 fn status(map: &Map<String, Value>, key: &str) -> Result<Option<u16>, String> {
     match map.get(key) {
         None => Ok(None),
-        Some(v) => match v.as_u64() {
-            Some(code @ 100..=599) => Ok(Some(code as u16)),
+        Some(v) => match v.as_u64().and_then(|code| u16::try_from(code).ok()) {
+            Some(code) if FINAL_STATUSES.contains(&code) => Ok(Some(code)),
             _ => Err(format!(
-                "'{key}' must be an HTTP status from 100 to 599, not {v}"
+                "'{key}' must be an HTTP status from {} to {}, not {v}",
+                FINAL_STATUSES.start(),
+                FINAL_STATUSES.end()
             )),
         },
     }
@@ -508,6 +514,23 @@ impl Scenario {
             out.push(("outcomes".into(), "must list at least one outcome".into()));
         }
         for (i, outcome) in self.outcomes.iter().enumerate() {
+            // The JSON form checks this when parsed; an outcome built in code has not been.
+            if let Action::Fixture {
+                status: Some(code), ..
+            }
+            | Action::Http { status: code, .. } = &outcome.action
+            {
+                if !FINAL_STATUSES.contains(code) {
+                    out.push((
+                        format!("outcomes[{i}]"),
+                        format!(
+                            "status {code} is not from {} to {}",
+                            FINAL_STATUSES.start(),
+                            FINAL_STATUSES.end()
+                        ),
+                    ));
+                }
+            }
             if let Some(name) = outcome.fixture_name() {
                 let folder = name.split('/').next().unwrap_or_default();
                 if self.operation != "*" && folder != self.operation {
