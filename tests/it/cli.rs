@@ -224,6 +224,40 @@ fn validate_prints_every_problem_as_file_path_problem_and_exits_1() {
 }
 
 #[test]
+fn validate_reports_every_problem_past_a_broken_server_or_mail_section() {
+    let dir = TempDir::new("validate-sections");
+    dir.write(
+        "mock.json",
+        r#"{
+          "server": {"fqdn": 5},
+          "mail": {"text": "no pin here"},
+          "mailboxes": [{"smtp_address": "a@x.com", "extension": "100", "policy": "Nope"}],
+          "scenarios": [{"mailbox": "zed@x.com", "operation": "ResetPIN", "outcomes": ["default"]}]
+        }"#,
+    );
+
+    let output = run(command().arg("validate").arg(&dir.0));
+
+    assert_eq!(output.status.code(), Some(1));
+    let mut found = lines(&output.stdout);
+    found.sort();
+    let paths: Vec<&str> = found
+        .iter()
+        .map(|line| line.splitn(3, ": ").nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "mail.text",
+            "mailboxes[0].policy",
+            "scenarios[0].mailbox",
+            "server.fqdn"
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn validate_accepts_the_embedded_set_and_the_repo_fixtures_folder() {
     let expected =
         "fixtures OK: 5 mailboxes, 3 policies, 1 dial plan, 1 scenario, 4 canned responses";
