@@ -267,6 +267,21 @@ async fn with_an_admin_token_every_admin_request_needs_the_bearer() {
 }
 
 #[tokio::test]
+async fn the_admin_bearer_scheme_matches_in_any_case() {
+    let mock = Mock::with(UmMockServer::builder().admin_token("t")).await;
+    for authorization in ["Bearer t", "bearer t", "BEARER t"] {
+        let request = mock
+            .client
+            .get(mock.url("/__admin/health"))
+            .header("Authorization", authorization);
+
+        let reply = mock.send(request).await;
+
+        assert_eq!(reply.status, 200, "{authorization}: {}", reply.text());
+    }
+}
+
+#[tokio::test]
 async fn an_admin_body_over_the_limit_gets_a_json_413_and_is_not_journaled() {
     let mock = Mock::with(UmMockServer::builder().max_body_bytes(64)).await;
     let big = json!({"display_name": "x".repeat(200)});
