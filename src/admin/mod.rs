@@ -29,7 +29,13 @@ pub(crate) async fn handle(
     stop: impl Future<Output = ()>,
 ) -> WireResponse {
     if let Some(token) = &shared.config().admin_token {
-        if request.header("authorization") != Some(format!("Bearer {token}").as_str()) {
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
+        let presented = request
+            .header("authorization")
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .map(|(_, credentials)| credentials.trim());
+        if presented != Some(token.as_str()) {
             return WireResponse::json_error(
                 401,
                 "this server needs 'Authorization: Bearer <admin token>' on admin requests",
