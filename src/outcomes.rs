@@ -705,6 +705,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_framing_header_built_in_code_is_a_problem() {
+        let outcome = Outcome::http(200)
+            .with_body("hello")
+            .with_header("Content-Length", "100");
+        let scenario = Scenario::new("*", "ResetPIN").outcome(outcome);
+
+        let problems = scenario.shape_problems();
+
+        assert!(
+            problems
+                .iter()
+                .any(|(key, problem)| key == "outcomes[0]" && problem.contains("Content-Length")),
+            "{problems:?}"
+        );
+    }
+
     fn book_with(outcomes: Vec<Outcome>, then: Then) -> ScenarioBook {
         let mut book = ScenarioBook::default();
         let mut s = Scenario::new("dave@contoso.com", "ResetPIN").then(then);

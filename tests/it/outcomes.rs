@@ -319,3 +319,19 @@ async fn an_http_status_that_cannot_be_a_final_answer_is_refused() {
         assert!(error.contains("from 200 to 599"), "{outcome}: {error}");
     }
 }
+
+#[tokio::test]
+async fn an_outcome_may_not_script_the_headers_that_frame_the_body() {
+    let mock = Mock::start().await;
+    for (name, value) in [("Content-Length", "100"), ("transfer-encoding", "chunked")] {
+        let outcome = json!({"http": 200, "body": "hello", "headers": {name: value}});
+        let body = json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [outcome]});
+
+        let reply = mock.admin("POST", "/__admin/scenarios", Some(body)).await;
+
+        assert_eq!(reply.status, 400, "{outcome}: {}", reply.text());
+        let error = reply.json()["error"].as_str().unwrap().to_string();
+        assert!(error.contains(name), "{outcome}: {error}");
+    }
+    assert_eq!(mock.reset_pin("alice").await.status, 200, "nothing was added");
+}
