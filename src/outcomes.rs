@@ -411,17 +411,34 @@ fn headers(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, String>
         let Value::String(value) = value else {
             return Err(format!("header '{name}' must be a string, not {value}"));
         };
-        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err(format!("'{name}' is not a valid HTTP header name"));
-        }
-        if http::HeaderValue::from_str(value).is_err() {
-            return Err(format!(
-                "the value of header '{name}' is not a valid HTTP header value"
-            ));
+        if let Some(problem) = header_problem(name, value) {
+            return Err(problem);
         }
         out.insert(name.clone(), value.clone());
     }
     Ok(out)
+}
+
+/// Headers that frame the body: the double sets them from the body it sends. A scripted one
+/// that disagrees would break the response (hyper even asserts on it in debug builds).
+const FRAMING_HEADERS: [&str; 2] = ["Content-Length", "Transfer-Encoding"];
+
+/// Why a scripted response header cannot be sent, if it cannot.
+fn header_problem(name: &str, value: &str) -> Option<String> {
+    if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Some(format!("'{name}' is not a valid HTTP header name"));
+    }
+    if http::HeaderValue::from_str(value).is_err() {
+        return Some(format!(
+            "the value of header '{name}' is not a valid HTTP header value"
+        ));
+    }
+    if FRAMING_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        return Some(format!(
+            "header '{name}' cannot be scripted: the double frames the body itself"
+        ));
+    }
+    None
 }
 
 /// What happens after a scenario has given every outcome of its list.
@@ -529,6 +546,14 @@ impl Scenario {
                             FINAL_STATUSES.end()
                         ),
                     ));
+                }
+            }
+            if let Action::Fixture { headers, .. } | Action::Http { headers, .. } = &outcome.action
+            {
+                for (name, value) in headers {
+                    if let Some(problem) = header_problem(name, value) {
+                        out.push((format!("outcomes[{i}]"), problem));
+                    }
                 }
             }
             if let Some(name) = outcome.fixture_name() {
