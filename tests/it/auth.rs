@@ -139,6 +139,9 @@ async fn an_authorization_header_of_one_bare_token_is_redacted_whole() {
         reply.header("X-Exum-Reason")
     );
     let journal = mock.journal("").await;
-    assert_eq!(journal["requests"][0]["headers"]["authorization"], "[redacted]");
+    assert_eq!(
+        journal["requests"][0]["headers"]["authorization"],
+        "[redacted]"
+    );
     assert!(!journal.to_string().contains(secret), "{journal:#}");
 }

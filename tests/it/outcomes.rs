@@ -310,7 +310,8 @@ async fn an_http_status_that_cannot_be_a_final_answer_is_refused() {
         json!({"http": 199}),
         json!({"fixture": "ResetPIN/server-busy", "status": 101}),
     ] {
-        let body = json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [outcome]});
+        let body =
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [outcome]});
 
         let reply = mock.admin("POST", "/__admin/scenarios", Some(body)).await;
 
@@ -325,7 +326,8 @@ async fn an_outcome_may_not_script_the_headers_that_frame_the_body() {
     let mock = Mock::start().await;
     for (name, value) in [("Content-Length", "100"), ("transfer-encoding", "chunked")] {
         let outcome = json!({"http": 200, "body": "hello", "headers": {name: value}});
-        let body = json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [outcome]});
+        let body =
+            json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [outcome]});
 
         let reply = mock.admin("POST", "/__admin/scenarios", Some(body)).await;
 
@@ -333,5 +335,9 @@ async fn an_outcome_may_not_script_the_headers_that_frame_the_body() {
         let error = reply.json()["error"].as_str().unwrap().to_string();
         assert!(error.contains(name), "{outcome}: {error}");
     }
-    assert_eq!(mock.reset_pin("alice").await.status, 200, "nothing was added");
+    assert_eq!(
+        mock.reset_pin("alice").await.status,
+        200,
+        "nothing was added"
+    );
 }

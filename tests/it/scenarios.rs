@@ -344,7 +344,10 @@ async fn reset_brings_back_the_scenarios_as_loaded() {
 async fn a_scenario_as_listed_can_be_posted_back_and_gets_a_new_id() {
     let mock = Mock::start().await;
     let listed = mock.get_json("/__admin/scenarios").await["scenarios"][0].clone();
-    assert_eq!(listed["id"], 1, "dave's scenario from the fixtures: {listed}");
+    assert_eq!(
+        listed["id"], 1,
+        "dave's scenario from the fixtures: {listed}"
+    );
 
     let reply = mock
         .admin("POST", "/__admin/scenarios", Some(listed.clone()))
