@@ -243,7 +243,7 @@ fn validate_reports_every_problem_past_a_broken_server_or_mail_section() {
     found.sort();
     let paths: Vec<&str> = found
         .iter()
-        .map(|line| line.splitn(3, ": ").nth(1).unwrap())
+        .map(|line| line.split(": ").nth(1).unwrap())
         .collect();
     assert_eq!(
         paths,
