@@ -162,6 +162,29 @@ async fn an_unknown_operation_or_a_wrong_namespace_is_named_in_the_reason() {
 }
 
 #[tokio::test]
+async fn a_huge_operation_name_still_gets_a_fault_whose_headers_a_client_can_read() {
+    let mock = Mock::start().await;
+    // Longer than Node's whole header limit (16 KiB); curl refuses one header over 100 KiB.
+    let name = "R".repeat(20_000);
+
+    let reply = mock
+        .post_as("alice", PATH_2010, envelope(HTTP_NS, &name))
+        .await;
+
+    assert_eq!(reply.status, 500);
+    assert_eq!(reply.text(), invalid_request_xml());
+    let reason = reply.header("X-Exum-Reason");
+    assert!(reason.starts_with("unknown operation 'RRR"), "{reason:.80}");
+    assert!(reason.len() <= 1024, "X-Exum-Reason is {} bytes", reason.len());
+    let entry = mock.journal_entry(reply.request_id()).await;
+    assert_eq!(
+        entry["reason"],
+        format!("unknown operation '{name}'"),
+        "the journal keeps the whole reason"
+    );
+}
+
+#[tokio::test]
 async fn a_soap_12_envelope_gets_a_soap_11_version_mismatch_fault() {
     let mock = Mock::start().await;
     let soap12 = format!(
