@@ -180,3 +180,26 @@ async fn a_minimal_mock_json_is_enough_to_serve() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn a_folder_that_cannot_be_read_any_more_is_a_400_that_reads_cleanly() {
+    let dir = TempDir::with_default_fixtures("reload-gone");
+    let mock = serving(&dir).await;
+    std::fs::remove_dir_all(&dir.0).unwrap();
+
+    let reply = mock.admin("POST", "/__admin/reload", None).await;
+
+    assert_eq!(reply.status, 400);
+    let answer = reply.json();
+    let problem = answer["problems"][0].as_str().unwrap();
+    assert!(
+        problem.starts_with("cannot read fixtures at "),
+        "{problem:?}"
+    );
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the fixtures were not reloaded: cannot read fixtures at "),
+        "{error:?}"
+    );
+    assert_eq!(mock.mailbox("alice@contoso.com").await["pin"], "135790");
+}
