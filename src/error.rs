@@ -17,7 +17,10 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
+        if self.file.is_empty() && self.path.is_empty() {
+            // About the folder as a whole (it could not be read): the message names it.
+            write!(f, "{}", self.message)
+        } else if self.path.is_empty() {
             write!(f, "{}: {}", self.file, self.message)
         } else {
             write!(f, "{}: {}: {}", self.file, self.path, self.message)
