@@ -203,3 +203,26 @@ async fn the_library_waits_for_an_email_too() {
         mock.server.mailbox("alice@contoso.com").unwrap().pin
     );
 }
+
+#[tokio::test]
+async fn a_value_that_looks_like_a_placeholder_is_written_as_it_is() {
+    let mock = Mock::start().await;
+    let patched = mock
+        .admin(
+            "PATCH",
+            "/__admin/mailboxes/alice@contoso.com",
+            Some(json!({"display_name": "Alice {pin} {domain}"})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+
+    mock.reset_pin_ok("alice").await;
+
+    let email = mock.get_json("/__admin/emails/latest").await;
+    let text = email["text_body"].as_str().unwrap();
+    assert!(
+        text.starts_with("Hello Alice {pin} {domain},"),
+        "the display name is not a template: {text}"
+    );
+    assert_eq!(text.matches(email["pin"].as_str().unwrap()).count(), 1);
+}
