@@ -133,20 +133,40 @@ fn placeholders(template: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The template with each known `{placeholder}` replaced, in one pass: a value that itself
+/// contains `{pin}` or the like (a display name, an access number) is written as it is.
 fn fill(template: &str, values: &MailValues<'_>) -> String {
     let domain = values.smtp_address.rsplit('@').next().unwrap_or_default();
     let access_numbers = values.access_numbers.join(", ");
-    let mut out = template.to_string();
-    for (name, value) in [
-        ("display_name", values.display_name),
-        ("smtp_address", values.smtp_address),
-        ("domain", domain),
-        ("pin", values.pin),
-        ("extension", values.extension.unwrap_or("")),
-        ("access_numbers", &access_numbers),
-    ] {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let value_of = |name: &str| match name {
+        "display_name" => Some(values.display_name),
+        "smtp_address" => Some(values.smtp_address),
+        "domain" => Some(domain),
+        "pin" => Some(values.pin),
+        "extension" => Some(values.extension.unwrap_or("")),
+        "access_numbers" => Some(access_numbers.as_str()),
+        _ => None,
+    };
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let known = after
+            .find('}')
+            .and_then(|close| Some((close, value_of(&after[..close])?)));
+        match known {
+            Some((close, value)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
