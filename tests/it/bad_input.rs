@@ -175,7 +175,11 @@ async fn a_huge_operation_name_still_gets_a_fault_whose_headers_a_client_can_rea
     assert_eq!(reply.text(), invalid_request_xml());
     let reason = reply.header("X-Exum-Reason");
     assert!(reason.starts_with("unknown operation 'RRR"), "{reason:.80}");
-    assert!(reason.len() <= 1024, "X-Exum-Reason is {} bytes", reason.len());
+    assert!(
+        reason.len() <= 1024,
+        "X-Exum-Reason is {} bytes",
+        reason.len()
+    );
     let entry = mock.journal_entry(reply.request_id()).await;
     assert_eq!(
         entry["reason"],
