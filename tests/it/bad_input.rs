@@ -2,6 +2,7 @@
 //! says why, nothing changes, and the server keeps serving.
 
 use exchange_um_mock::UmMockServer;
+use serde_json::json;
 
 use crate::support::*;
 
@@ -186,6 +187,24 @@ async fn a_huge_operation_name_still_gets_a_fault_whose_headers_a_client_can_rea
         format!("unknown operation '{name}'"),
         "the journal keeps the whole reason"
     );
+}
+
+#[tokio::test]
+async fn a_character_xml_does_not_allow_is_refused_and_never_stored() {
+    let mock = Mock::start().await;
+    let set = |dial_string: &str| {
+        wrap_body(&format!(
+            r#"<SetPlayOnPhoneDialString xmlns="{HTTP_NS}"><dialString>{dial_string}</dialString></SetPlayOnPhoneDialString>"#
+        ))
+        .into_bytes()
+    };
+
+    assert_invalid_request(&mock, set("4255\u{2}550142"), "U+0002").await;
+    assert_invalid_request(&mock, set("4255&#x1;550142"), "U+0001").await;
+    assert_invalid_request(&mock, set("4255&#xFFFE;550142"), "U+FFFE").await;
+
+    let alice = mock.mailbox("alice@contoso.com").await;
+    assert_eq!(alice["properties"]["play_on_phone_dial_string"], json!(null));
 }
 
 #[tokio::test]
