@@ -62,6 +62,11 @@ pub(crate) fn read_envelope(body: &[u8]) -> Result<SoapCall, ReadError> {
     }
     let text =
         std::str::from_utf8(body).map_err(|e| invalid(format!("body is not valid UTF-8 ({e})")))?;
+    // quick-xml does not check characters; a stored one XML forbids would make every later
+    // answer that echoes it unparseable.
+    if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
+        return Err(not_allowed(c));
+    }
     let mut reader = NsReader::from_str(text);
     let mut parser = Parser::default();
     loop {
@@ -126,12 +131,27 @@ pub(crate) fn read_envelope(body: &[u8]) -> Result<SoapCall, ReadError> {
                         String::from_utf8_lossy(&r)
                     ))
                 })?;
+                if let Some(c) = resolved.chars().find(|c| !is_xml_char(*c)) {
+                    return Err(not_allowed(c));
+                }
                 parser.text(&resolved)?;
             }
             Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => return parser.finish(),
         }
     }
+}
+
+/// XML 1.0's `Char` production: what a document may hold, literally or as a reference.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn not_allowed(c: char) -> ReadError {
+    invalid(format!(
+        "character U+{:04X} is not allowed in XML",
+        u32::from(c)
+    ))
 }
 
 /// Tracks where the reader is in the envelope.
