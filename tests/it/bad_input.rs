@@ -204,7 +204,10 @@ async fn a_character_xml_does_not_allow_is_refused_and_never_stored() {
     assert_invalid_request(&mock, set("4255&#xFFFE;550142"), "U+FFFE").await;
 
     let alice = mock.mailbox("alice@contoso.com").await;
-    assert_eq!(alice["properties"]["play_on_phone_dial_string"], json!(null));
+    assert_eq!(
+        alice["properties"]["play_on_phone_dial_string"],
+        json!(null)
+    );
 }
 
 #[tokio::test]
