@@ -134,6 +134,13 @@ fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout).replace(&address, README_ADDRESS);
         let actual: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
+        // A helper script that crashed is never a README output worth keeping, even when
+        // UPDATE_README would happily record it.
+        assert!(
+            !text.contains("Traceback (most recent call last)"),
+            "$ {}\ncrashed:\n{text}",
+            step.command
+        );
         let expected: Vec<String> = step.expected.iter().map(|l| mask(l.trim_end())).collect();
         if actual.iter().map(|l| mask(l)).collect::<Vec<_>>() != expected {
             failures.push(format!(
