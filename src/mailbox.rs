@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::pin::{mailbox_rng, PinPolicy};
+use crate::soap::read::is_xml_char;
 
 /// Settings a client changes through the UM operations (`SetOofStatus`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +206,36 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
     for (i, logon) in state.logons.iter().enumerate() {
         if logon.trim().is_empty() {
             push(&format!("logons[{i}]"), "must not be empty".to_string());
+        }
+    }
+    // These values are written into SOAP and Autodiscover answers: a character XML cannot
+    // hold would make every later answer for the mailbox unreadable.
+    let properties = &state.properties;
+    let texts = [("display_name".to_string(), Some(&state.display_name))]
+        .into_iter()
+        .chain(
+            state
+                .logons
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (format!("logons[{i}]"), Some(l))),
+        )
+        .chain([
+            (
+                "properties.play_on_phone_dial_string".to_string(),
+                properties.play_on_phone_dial_string.as_ref(),
+            ),
+            (
+                "properties.telephone_access_folder_email".to_string(),
+                properties.telephone_access_folder_email.as_ref(),
+            ),
+        ]);
+    for (key, text) in texts {
+        if let Some(c) = text.and_then(|t| t.chars().find(|c| !is_xml_char(*c))) {
+            push(
+                &key,
+                format!("character U+{:04X} cannot be written in XML", u32::from(c)),
+            );
         }
     }
     out
@@ -436,5 +467,37 @@ impl MailboxPatch {
 fn set<T: Clone>(target: &mut T, value: &Option<T>) {
     if let Some(value) = value {
         *target = value.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_xml_cannot_hold_is_a_problem_wherever_it_is_set() {
+        let policies = BTreeMap::from([(
+            DEFAULT_POLICY.to_string(),
+            PinPolicy::exchange_default(DEFAULT_POLICY),
+        )]);
+        let dial_plans = BTreeMap::new();
+        let refs = References {
+            policies: &policies,
+            dial_plans: &dial_plans,
+        };
+        let mut state: MailboxFixture =
+            serde_json::from_str(r#"{"smtp_address": "a@x.com", "extension": "100"}"#).unwrap();
+        state.display_name = Some("A\u{1}".into());
+        state.properties.play_on_phone_dial_string = Some("555\u{FFFE}".into());
+
+        let keys: Vec<_> = problems(&state.state(), &refs)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+
+        assert_eq!(
+            keys,
+            ["display_name", "properties.play_on_phone_dial_string"]
+        );
     }
 }

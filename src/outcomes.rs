@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::operations::Operation;
+use crate::soap::read::is_xml_char;
 
 /// A connection-level failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +178,62 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// Every reason this outcome cannot be given as it is. The JSON form is checked when
+    /// parsed; an outcome built in code is checked when its scenario is added.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.action {
+            Action::Fixture {
+                status, headers, ..
+            } => {
+                if let Some(code) = status.filter(|c| !FINAL_STATUSES.contains(c)) {
+                    out.push(status_problem("status", code));
+                }
+                out.extend(headers.iter().filter_map(|(n, v)| header_problem(n, v)));
+            }
+            Action::Http {
+                status,
+                body,
+                headers,
+            } => {
+                if !FINAL_STATUSES.contains(status) {
+                    out.push(status_problem("http", status));
+                }
+                if matches!(status, 204 | 304) && body.as_ref().is_some_and(|b| !b.is_empty()) {
+                    out.push(format!(
+                        "a {status} answer has no body, so 'body' would never be sent"
+                    ));
+                }
+                out.extend(headers.iter().filter_map(|(n, v)| header_problem(n, v)));
+            }
+            Action::Fault { exception, message } => {
+                let name_ok = !exception.is_empty()
+                    && exception
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                if !name_ok {
+                    out.push(format!(
+                        "'fault' must be an exception name such as UserNotUmEnabledException, not '{exception}'"
+                    ));
+                }
+                // The message is written into the fault's XML.
+                if let Some(c) = message
+                    .as_ref()
+                    .and_then(|m| m.chars().find(|c| !is_xml_char(*c)))
+                {
+                    out.push(format!(
+                        "'message' holds U+{:04X}, which XML cannot hold",
+                        u32::from(c)
+                    ));
+                }
+            }
+            Action::Default | Action::Network(_) | Action::Mail { .. } => {}
+        }
+        out
+    }
+}
+
 impl From<Outcome> for Value {
     fn from(outcome: Outcome) -> Value {
         let mut map = Map::new();
@@ -314,20 +371,10 @@ impl TryFrom<Value> for Outcome {
                 status: status(&map, "status")?,
                 headers: headers(&map)?,
             },
-            "fault" => {
-                let exception = string(&map, "fault")?.ok_or("'fault' must be a string")?;
-                if exception.is_empty()
-                    || !exception
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-                {
-                    return Err(format!("'fault' must be an exception name such as UserNotUmEnabledException, not '{exception}'"));
-                }
-                Action::Fault {
-                    exception,
-                    message: string(&map, "message")?,
-                }
-            }
+            "fault" => Action::Fault {
+                exception: string(&map, "fault")?.ok_or("'fault' must be a string")?,
+                message: string(&map, "message")?,
+            },
             "http" => Action::Http {
                 status: status(&map, "http")?.ok_or("'http' must be a status code")?,
                 body: string(&map, "body")?,
@@ -352,10 +399,14 @@ impl TryFrom<Value> for Outcome {
             },
             _ => Action::Default,
         };
-        Ok(Outcome {
+        let outcome = Outcome {
             action,
             delay_ms: millis(&map, "delay_ms")?,
-        })
+        };
+        match outcome.problems().as_slice() {
+            [] => Ok(outcome),
+            problems => Err(problems.join("; ")),
+        }
     }
 }
 
@@ -375,14 +426,18 @@ fn status(map: &Map<String, Value>, key: &str) -> Result<Option<u16>, String> {
     match map.get(key) {
         None => Ok(None),
         Some(v) => match v.as_u64().and_then(|code| u16::try_from(code).ok()) {
-            Some(code) if FINAL_STATUSES.contains(&code) => Ok(Some(code)),
-            _ => Err(format!(
-                "'{key}' must be an HTTP status from {} to {}, not {v}",
-                FINAL_STATUSES.start(),
-                FINAL_STATUSES.end()
-            )),
+            Some(code) => Ok(Some(code)),
+            None => Err(status_problem(key, v)),
         },
     }
+}
+
+fn status_problem(key: &str, value: impl std::fmt::Display) -> String {
+    format!(
+        "'{key}' must be an HTTP status from {} to {}, not {value}",
+        FINAL_STATUSES.start(),
+        FINAL_STATUSES.end()
+    )
 }
 
 fn millis(map: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
@@ -411,9 +466,6 @@ fn headers(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, String>
         let Value::String(value) = value else {
             return Err(format!("header '{name}' must be a string, not {value}"));
         };
-        if let Some(problem) = header_problem(name, value) {
-            return Err(problem);
-        }
         out.insert(name.clone(), value.clone());
     }
     Ok(out)
@@ -531,30 +583,8 @@ impl Scenario {
             out.push(("outcomes".into(), "must list at least one outcome".into()));
         }
         for (i, outcome) in self.outcomes.iter().enumerate() {
-            // The JSON form checks this when parsed; an outcome built in code has not been.
-            if let Action::Fixture {
-                status: Some(code), ..
-            }
-            | Action::Http { status: code, .. } = &outcome.action
-            {
-                if !FINAL_STATUSES.contains(code) {
-                    out.push((
-                        format!("outcomes[{i}]"),
-                        format!(
-                            "status {code} is not from {} to {}",
-                            FINAL_STATUSES.start(),
-                            FINAL_STATUSES.end()
-                        ),
-                    ));
-                }
-            }
-            if let Action::Fixture { headers, .. } | Action::Http { headers, .. } = &outcome.action
-            {
-                for (name, value) in headers {
-                    if let Some(problem) = header_problem(name, value) {
-                        out.push((format!("outcomes[{i}]"), problem));
-                    }
-                }
+            for problem in outcome.problems() {
+                out.push((format!("outcomes[{i}]"), problem));
             }
             if let Some(name) = outcome.fixture_name() {
                 let folder = name.split('/').next().unwrap_or_default();
@@ -636,10 +666,21 @@ impl ScenarioBook {
             }
             let outcome = next_outcome(s)?;
             s.given += 1;
-            let position = (s.given as usize).min(s.outcomes.len());
-            s.remaining = s.outcomes[position..].to_vec();
+            s.remaining = upcoming(s);
             Some((s.id, outcome))
         })
+    }
+}
+
+/// What the scenario gives next, in order, until its list ends or starts over: the rest of the
+/// list; past it, the last outcome for `repeat-last` and the rest of the round for `cycle`.
+fn upcoming(s: &Scenario) -> Vec<Outcome> {
+    let (len, given) = (s.outcomes.len(), s.given as usize);
+    match s.then {
+        _ if given < len || len == 0 => s.outcomes[given.min(len)..].to_vec(),
+        Then::Default => Vec::new(),
+        Then::RepeatLast => s.outcomes[len - 1..].to_vec(),
+        Then::Cycle => s.outcomes[given % len..].to_vec(),
     }
 }
 
@@ -782,6 +823,46 @@ mod tests {
             kinds(&mut book_with(two(), Then::Cycle), 5),
             [Some(500), Some(503), Some(500), Some(503), Some(500)]
         );
+    }
+
+    #[test]
+    fn remaining_shows_what_comes_next_for_every_then() {
+        let remaining_after = |then, takes| {
+            let mut book = book_with(
+                vec![Outcome::http(500), Outcome::http(502), Outcome::http(503)],
+                then,
+            );
+            kinds(&mut book, takes);
+            let statuses: Vec<u16> = book.newest_first()[0]
+                .remaining
+                .iter()
+                .map(|o| match o.action {
+                    Action::Http { status, .. } => status,
+                    _ => 0,
+                })
+                .collect();
+            statuses
+        };
+        assert_eq!(remaining_after(Then::Default, 1), [502, 503]);
+        assert_eq!(remaining_after(Then::Default, 3), [0u16; 0]);
+        assert_eq!(
+            remaining_after(Then::RepeatLast, 4),
+            [503],
+            "the last outcome keeps coming"
+        );
+        assert_eq!(
+            remaining_after(Then::Cycle, 4),
+            [502, 503],
+            "the rest of the second round"
+        );
+    }
+
+    #[test]
+    fn values_that_could_never_be_sent_are_problems() {
+        assert!(Outcome::http(204).with_body("x").problems()[0].contains("has no body"));
+        assert!(Outcome::fault("X").with_message("bad \u{1}").problems()[0].contains("U+0001"));
+        assert!(Outcome::fault("not a name").problems()[0].contains("exception name"));
+        assert!(Outcome::http(204).problems().is_empty());
     }
 
     #[test]

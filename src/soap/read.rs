@@ -143,7 +143,7 @@ pub(crate) fn read_envelope(body: &[u8]) -> Result<SoapCall, ReadError> {
 }
 
 /// XML 1.0's `Char` production: what a document may hold, literally or as a reference.
-fn is_xml_char(c: char) -> bool {
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
