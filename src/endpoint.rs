@@ -12,7 +12,7 @@ use crate::mail::PendingEmail;
 use crate::operations::{self, Ctx, Failure, Operation};
 use crate::outcomes::{Action, MailFault, Outcome};
 use crate::soap::read::{read_envelope, ReadError, SoapCall};
-use crate::soap::{write, CONTENT_TYPE, SOAP11_ENVELOPE};
+use crate::soap::{write, MessagesNs, CONTENT_TYPE, SOAP11_ENVELOPE};
 use crate::state::{Shared, World};
 use crate::wire::{header_safe, Plan, Reply, WireRequest, WireResponse};
 
@@ -46,7 +46,27 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
     }
     // Parse outside the lock: it is the only work proportional to the request size.
     let parsed = read_envelope(&request.body);
-    shared.with(|world| answer(world, request, parsed))
+    let strict = shared.config().strict_soap_action;
+    shared.with(|world| answer(world, request, parsed, strict))
+}
+
+/// In strict mode, why the `SOAPAction` header does not name the body's operation, if it does
+/// not. Either scheme of the messages namespace is accepted; quotes are optional.
+fn soap_action_mismatch(header: Option<&str>, operation: Operation) -> Option<String> {
+    let Some(header) = header else {
+        return Some(format!(
+            "no SOAPAction header (strict mode; expected .../messages/{operation})"
+        ));
+    };
+    let action = header.trim().trim_matches('"');
+    let named = [MessagesNs::Http, MessagesNs::Https]
+        .iter()
+        .any(|ns| action == format!("{}/{operation}", ns.uri()));
+    (!named).then(|| {
+        format!(
+            "SOAPAction '{action}' does not name the body's operation {operation} (strict mode)"
+        )
+    })
 }
 
 /// `?wsdl` in any case, with or without a value, among other query parameters.
@@ -82,7 +102,12 @@ pub(crate) fn journal_only(
     })
 }
 
-fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, ReadError>) -> Plan {
+fn answer(
+    world: &mut World,
+    request: &WireRequest,
+    parsed: Result<SoapCall, ReadError>,
+    strict: bool,
+) -> Plan {
     let mut entry = Entry::new(world.journal.allocate_id(), request);
     let (index, user) = match authenticate(request.header("authorization"), &world.mailboxes) {
         Ok(found) => found,
@@ -120,6 +145,12 @@ fn answer(world: &mut World, request: &WireRequest, parsed: Result<SoapCall, Rea
         entry.record.reason = Some(format!("unknown operation '{}'", call.operation));
         return entry.finish(world, Plan::now(soap(500, write::invalid_request())));
     };
+    if strict {
+        if let Some(reason) = soap_action_mismatch(request.header("soapaction"), operation) {
+            entry.record.reason = Some(reason);
+            return entry.finish(world, Plan::now(soap(500, write::invalid_request())));
+        }
+    }
 
     let (scenario, outcome) = match world.scenarios.take(&address, operation) {
         Some((id, outcome)) => (Some(id), outcome),

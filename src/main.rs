@@ -44,6 +44,9 @@ struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on admin requests.
     #[arg(long, env = "EXUM_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Fault when SOAPAction is missing or names another operation than the body.
+    #[arg(long, env = "EXUM_STRICT_SOAP_ACTION")]
+    strict_soap_action: bool,
     /// Largest request body accepted; larger ones get 413.
     #[arg(long, env = "EXUM_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     max_body_bytes: usize,
@@ -122,6 +125,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         if let Some(token) = args.admin_token {
             builder = builder.admin_token(token);
         }
+        builder = builder.strict_soap_action(args.strict_soap_action);
         let ready = |address: SocketAddr| {
             println!("listening on http://{address}");
             tracing::info!("ready; admin API at http://{address}/__admin");

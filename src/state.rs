@@ -30,6 +30,8 @@ pub(crate) struct Config {
     pub(crate) max_requests: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) admin_token: Option<String>,
+    /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
+    pub(crate) strict_soap_action: bool,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             max_requests: 10_000,
             seed: None,
             admin_token: None,
+            strict_soap_action: false,
         }
     }
 }

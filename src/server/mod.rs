@@ -143,6 +143,14 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// Fault (`ErrorInvalidRequest`) when the `SOAPAction` header is missing or names another
+    /// operation than the body, as an Exchange 2007 ASMX server would. Off by default: the
+    /// 2010+ service dispatches on the body alone.
+    pub fn strict_soap_action(mut self, strict: bool) -> Self {
+        self.config.strict_soap_action = strict;
+        self
+    }
+
     /// Require `Authorization: Bearer <token>` on admin requests.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.config.admin_token = Some(token.into());

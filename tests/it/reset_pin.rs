@@ -315,3 +315,32 @@ async fn concurrent_resets_of_one_mailbox_give_one_email_each_and_a_consistent_h
         pins.last().unwrap().as_str()
     );
 }
+
+#[tokio::test]
+async fn strict_mode_faults_on_a_missing_or_mismatched_soap_action_and_takes_a_matching_one() {
+    let mock = Mock::with(UmMockServer::builder().strict_soap_action(true)).await;
+    let send = |action: Option<String>| {
+        let mut request = mock
+            .client
+            .post(mock.url(PATH_2010))
+            .header("Authorization", basic("alice", "x"))
+            .header("Content-Type", SOAP_CONTENT_TYPE)
+            .body(reset_pin_envelope());
+        if let Some(action) = action {
+            request = request.header("SOAPAction", action);
+        }
+        mock.send(request)
+    };
+
+    let missing = send(None).await;
+    let other = send(Some(format!("\"{HTTP_NS}/IsUMEnabled\""))).await;
+    let quoted = send(Some(format!("\"{HTTP_NS}/ResetPIN\""))).await;
+    let bare_https = send(Some(format!("{HTTPS_NS}/ResetPIN"))).await;
+
+    assert_eq!((missing.status, missing.text()), (500, invalid_request_xml().as_str()));
+    assert!(missing.header("X-Exum-Reason").starts_with("no SOAPAction header"));
+    assert_eq!((other.status, other.text()), (500, invalid_request_xml().as_str()));
+    assert!(other.header("X-Exum-Reason").contains("does not name the body's operation ResetPIN"));
+    assert_eq!((quoted.status, bare_https.status), (200, 200));
+    assert_eq!(mock.emails("to=alice@contoso.com").await["total"], 2, "only the matching calls reset");
+}
