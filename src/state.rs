@@ -10,7 +10,8 @@ use tokio::sync::watch;
 
 use crate::error::{Error, Problem};
 use crate::fixtures::{FixtureSet, Fixtures};
-use crate::journal::Journal;
+use crate::expect::Expectations;
+use crate::journal::{Journal, RecordedRequest};
 use crate::mail::{Email, EmailFilter, MailStore};
 use crate::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::outcomes::{Scenario, ScenarioBook};
@@ -41,6 +42,8 @@ pub(crate) struct World {
     loaded_scenarios: ScenarioBook,
     pub(crate) emails: MailStore,
     pub(crate) journal: Journal,
+    /// Counted as the journal records, so eviction from the journal cannot change a count.
+    pub(crate) expectations: Expectations,
     seed: Option<u64>,
 }
 
@@ -53,6 +56,7 @@ impl World {
             loaded_scenarios: ScenarioBook::default(),
             emails: MailStore::new(config.max_emails),
             journal: Journal::new(config.max_requests),
+            expectations: Expectations::default(),
             seed: config.seed,
         };
         world.install(world.fixtures.clone());
@@ -81,6 +85,14 @@ impl World {
         self.scenarios.restore(&self.loaded_scenarios);
         self.emails.reset();
         self.journal.clear();
+        // Expectations are part of a test's arrangement, like scenarios added at run time.
+        self.expectations.clear();
+    }
+
+    /// Journals a request, counting it for the expectations first (the one hook they need).
+    pub(crate) fn record(&mut self, request: RecordedRequest) {
+        self.expectations.observe(&request);
+        self.journal.record(request);
     }
 
     /// The mailbox with this SMTP address (case-insensitive).
