@@ -400,7 +400,7 @@ impl Entry {
         }
         let elapsed = self.started.elapsed() + plan.delay;
         self.record.duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
-        world.journal.record(self.record);
+        world.record(self.record);
         plan
     }
 }

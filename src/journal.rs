@@ -110,6 +110,11 @@ impl Journal {
         self.ring.clear();
     }
 
+    /// The id of the newest request that arrived (0 before the first).
+    pub(crate) fn last_id(&self) -> u64 {
+        self.ring.last_id()
+    }
+
     pub(crate) fn evicted(&self) -> u64 {
         self.ring.evicted()
     }

@@ -12,8 +12,9 @@ use rand::rngs::StdRng;
 
 use crate::calls::CallBook;
 use crate::error::{Error, Problem};
+use crate::expect::Expectations;
 use crate::fixtures::{FixtureSet, Fixtures};
-use crate::journal::Journal;
+use crate::journal::{Journal, RecordedRequest};
 use crate::mail::{Email, EmailFilter, MailStore};
 use crate::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::outcomes::{Scenario, ScenarioBook};
@@ -60,6 +61,8 @@ pub(crate) struct World {
     pub(crate) calls: CallBook,
     /// Generates call ids; apart from the mailboxes' RNGs so calls never shift PIN sequences.
     pub(crate) call_rng: StdRng,
+    /// Counted as the journal records, so eviction from the journal cannot change a count.
+    pub(crate) expectations: Expectations,
     seed: Option<u64>,
 }
 
@@ -74,6 +77,7 @@ impl World {
             journal: Journal::new(config.max_requests),
             calls: CallBook::new(config.max_requests),
             call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
+            expectations: Expectations::default(),
             seed: config.seed,
         };
         world.install(world.fixtures.clone());
@@ -104,6 +108,14 @@ impl World {
         self.journal.clear();
         self.calls.clear();
         self.call_rng = mailbox_rng(self.seed, CALL_RNG_KEY);
+        // Expectations are part of a test's arrangement, like scenarios added at run time.
+        self.expectations.clear();
+    }
+
+    /// Journals a request, counting it for the expectations first (the one hook they need).
+    pub(crate) fn record(&mut self, request: RecordedRequest) {
+        self.expectations.observe(&request);
+        self.journal.record(request);
     }
 
     /// The mailbox with this SMTP address (case-insensitive).

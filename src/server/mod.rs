@@ -3,26 +3,30 @@
 //! `#[test]`) and a client under test that blocks its own thread cannot starve it.
 
 mod http;
-mod router;
+pub(crate) mod router;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::double::UmDouble;
 use crate::endpoint::SERVICE_PATH_2010;
 use crate::error::Error;
 use crate::fixtures::FixtureSet;
-use crate::journal::RecordedRequest;
-use crate::mail::{Email, EmailFilter};
-use crate::mailbox::{MailboxPatch, MailboxState};
-use crate::outcomes::Scenario;
 use crate::state::{Config, Shared};
 
 /// A running exchange-um-mock: a UM web service on 127.0.0.1, plus typed access to what it
-/// captured. Dropping it stops the server.
+/// captured through [`UmDouble`], which it dereferences to (`server.emails()`,
+/// `server.wait_for_email(…)`, `server.expect(…)`…). Dropping it stops the server and checks
+/// its expectations.
+///
+/// [`UmMockServer::start`] needs no async runtime of its own: the server gets its own thread
+/// and current-thread Tokio runtime. So it works under `#[tokio::test]` of either flavour,
+/// in a plain `#[test]` through `futures::executor::block_on` (or a Tokio `Runtime`), and a
+/// client under test that blocks the test's thread cannot starve it.
 ///
 /// ```
 /// use exchange_um_mock::UmMockServer;
@@ -52,10 +56,12 @@ use crate::state::{Config, Shared};
 /// ```
 #[derive(Debug)]
 pub struct UmMockServer {
-    shared: Shared,
+    double: UmDouble,
     address: SocketAddr,
-    runtime: tokio::runtime::Handle,
+    /// Tells the server's thread to stop; sent by `shutdown` and `Drop` (or dropped, which
+    /// stops it too).
     stop: Option<oneshot::Sender<()>>,
+    /// Fires when the server's thread has drained and stopped; awaited by `shutdown`.
     stopped: Option<oneshot::Receiver<()>>,
 }
 
@@ -83,61 +89,156 @@ enum FixtureSource {
     Set(FixtureSet),
 }
 
-/// Why [`UmMockServer::wait_for_email`] returned without an email.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WaitError {
-    /// No email to that address arrived in time.
-    #[error("no email to {to} arrived within {waited:?}")]
-    Timeout {
-        /// The address waited for.
-        to: String,
-        /// How long it waited.
-        waited: Duration,
-    },
-    /// The server stopped while waiting.
-    #[error("the server stopped while waiting for an email")]
-    Stopped,
-}
-
 impl UmMockServerBuilder {
     /// Serve the fixtures folder at `dir` instead of the embedded default set.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange: a fixtures folder on disk.
+    /// let dir = std::env::temp_dir().join(format!("exum-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// std::fs::write(dir.join("mock.json"), r#"{"mailboxes": [{"smtp_address": "x@example.com", "extension": "100"}]}"#).unwrap();
+    ///
+    /// // Act
+    /// let server = UmMockServer::builder().fixtures_dir(&dir).start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(server.mailboxes()[0].smtp_address, "x@example.com");
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # }
+    /// ```
     pub fn fixtures_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.fixtures = Some(FixtureSource::Dir(dir.into()));
         self
     }
 
     /// Serve this fixture set (built in memory, or read with [`FixtureSet::from_dir`]).
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let fixtures = FixtureSet::embedded().with_file("responses/ResetPIN/teapot.xml", "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><s:Fault><faultcode>s:Server</faultcode><faultstring>teapot</faultstring></s:Fault></s:Body></s:Envelope>");
+    ///
+    /// // Act
+    /// let server = UmMockServer::builder().fixtures(fixtures).start().await.unwrap();
+    ///
+    /// // Assert: scenarios can now replay the extra file.
+    /// assert!(server.add_scenario(Scenario::new("alice@contoso.com", "ResetPIN").outcome(Outcome::fixture("ResetPIN/teapot"))).is_ok());
+    /// # }
+    /// ```
     pub fn fixtures(mut self, set: FixtureSet) -> Self {
         self.fixtures = Some(FixtureSource::Set(set));
         self
     }
 
     /// Make generated PINs reproducible: the same seed gives the same PINs run to run.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let reset_pin = |url: String, user: &'static str| reqwest::Client::new().post(url).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange: two servers with the same seed.
+    /// let one = UmMockServer::builder().seed(7).start().await.unwrap();
+    /// let two = UmMockServer::builder().seed(7).start().await.unwrap();
+    ///
+    /// // Act
+    /// reset_pin(one.service_url(), "alice").await.unwrap();
+    /// reset_pin(two.service_url(), "alice").await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(one.mailbox("alice@contoso.com").unwrap().pin, two.mailbox("alice@contoso.com").unwrap().pin);
+    /// # }
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = Some(seed);
         self
     }
 
     /// Serve on this listener instead of binding `127.0.0.1:0`.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let address = listener.local_addr().unwrap();
+    ///
+    /// // Act
+    /// let server = UmMockServer::builder().listener(listener).start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(server.address(), address);
+    /// # }
+    /// ```
     pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
         self.listener = Some(listener);
         self
     }
 
     /// Largest request body accepted (default 1 MiB); larger ones get 413.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::builder().max_body_bytes(16).start().await.unwrap();
+    ///
+    /// // Act
+    /// let status = reqwest::Client::new().post(server.service_url()).body("x".repeat(17)).send().await.unwrap().status();
+    ///
+    /// // Assert
+    /// assert_eq!(status, 413);
+    /// # }
+    /// ```
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.config.max_body_bytes = bytes;
         self
     }
 
     /// Emails kept before the oldest is dropped (default 10,000).
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let reset_pin = |url: String, user: &'static str| reqwest::Client::new().post(url).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange
+    /// let server = UmMockServer::builder().max_emails(1).start().await.unwrap();
+    ///
+    /// // Act
+    /// reset_pin(server.service_url(), "alice").await.unwrap();
+    /// reset_pin(server.service_url(), "carol").await.unwrap();
+    ///
+    /// // Assert: only the newest is kept.
+    /// assert_eq!(server.emails()[0].to, "carol@contoso.com");
+    /// # }
+    /// ```
     pub fn max_emails(mut self, count: usize) -> Self {
         self.config.max_emails = count;
         self
     }
 
     /// Journal entries kept before the oldest is dropped (default 10,000).
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let reset_pin = |url: String, user: &'static str| reqwest::Client::new().post(url).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange
+    /// let server = UmMockServer::builder().max_requests(1).start().await.unwrap();
+    ///
+    /// // Act
+    /// reset_pin(server.service_url(), "alice").await.unwrap();
+    /// reset_pin(server.service_url(), "carol").await.unwrap();
+    ///
+    /// // Assert: only the newest is kept.
+    /// assert_eq!(server.requests()[0].mailbox.as_deref(), Some("carol@contoso.com"));
+    /// # }
+    /// ```
     pub fn max_requests(mut self, count: usize) -> Self {
         self.config.max_requests = count;
         self
@@ -152,19 +253,40 @@ impl UmMockServerBuilder {
     }
 
     /// Require `Authorization: Bearer <token>` on admin requests.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::builder().admin_token("s3cret").start().await.unwrap();
+    ///
+    /// // Act
+    /// let without = reqwest::get(format!("{}/__admin/health", server.uri())).await.unwrap().status().as_u16();
+    /// let with = reqwest::Client::new().get(format!("{}/__admin/health", server.uri())).bearer_auth("s3cret").send().await.unwrap().status().as_u16();
+    ///
+    /// // Assert: the library accessors need no token.
+    /// assert_eq!((without, with), (401, 200));
+    /// # }
+    /// ```
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.config.admin_token = Some(token.into());
         self
     }
 
-    fn prepare(self) -> Result<(Shared, std::net::TcpListener), Error> {
+    /// The state a server (or a wiremock responder) runs on: fixtures loaded and checked.
+    pub(crate) fn shared_state(self) -> Result<Shared, Error> {
         let set = match self.fixtures {
             None => FixtureSet::embedded(),
             Some(FixtureSource::Set(set)) => set,
             Some(FixtureSource::Dir(dir)) => FixtureSet::from_dir(dir)?,
         };
-        let shared = Shared::new(set, self.config)?;
-        let listener = match self.listener {
+        Shared::new(set, self.config)
+    }
+
+    fn prepare(mut self) -> Result<(Shared, std::net::TcpListener), Error> {
+        let listener = self.listener.take();
+        let shared = self.shared_state()?;
+        let listener = match listener {
             Some(listener) => listener,
             None => std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Listen {
                 address: "127.0.0.1:0".into(),
@@ -180,7 +302,23 @@ impl UmMockServerBuilder {
         Ok((shared, listener))
     }
 
-    /// Starts the server on its own thread; it is ready to answer when this returns.
+    /// Starts the server on its own thread; it is ready to answer when this returns (the
+    /// socket is bound and listening before the thread starts). Needs no async runtime: it
+    /// awaits nothing, so `futures::executor::block_on` runs it from a plain `#[test]`.
+    ///
+    /// ```
+    /// use exchange_um_mock::{FixtureSet, UmMockServer};
+    ///
+    /// // A plain `#[test]`: no async runtime anywhere.
+    /// // Arrange
+    /// let fixtures = FixtureSet::from_mock_json(r#"{"mailboxes": [{"smtp_address": "x@example.com", "extension": "100"}]}"#);
+    ///
+    /// // Act
+    /// let server = futures::executor::block_on(UmMockServer::builder().fixtures(fixtures).start()).unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(server.mailboxes().len(), 1);
+    /// ```
     pub async fn start(self) -> Result<UmMockServer, Error> {
         let (shared, listener) = self.prepare()?;
         let address = listener.local_addr().map_err(|source| Error::Listen {
@@ -214,10 +352,10 @@ impl UmMockServerBuilder {
                 let _ = stopped_tx.send(());
             })
             .map_err(Error::Runtime)?;
+        let double = UmDouble::new(shared, Some(handle));
         Ok(UmMockServer {
-            shared,
+            double,
             address,
-            runtime: handle,
             stop: Some(stop_tx),
             stopped: Some(stopped_rx),
         })
@@ -226,6 +364,20 @@ impl UmMockServerBuilder {
     /// Serves on `listener` in the current Tokio runtime until `shutdown` resolves, then drains
     /// requests in flight (at most 5 s). `ready` is called once the server accepts requests.
     /// This is what the `exchange-um-mock` binary runs.
+    /// ```no_run
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:8080").unwrap();
+    ///
+    /// // Act: serve until Ctrl-C (this is what the binary does).
+    /// UmMockServer::builder()
+    ///     .run(listener, |at| println!("listening on http://{at}"), async { tokio::signal::ctrl_c().await.unwrap(); })
+    ///     .await
+    ///     .unwrap();
+    /// # }
+    /// ```
     pub async fn run(
         mut self,
         listener: std::net::TcpListener,
@@ -261,6 +413,17 @@ impl UmMockServer {
     ///
     /// # Panics
     /// If the server cannot start (no free port, no thread); the message says why.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Assert: the default fixtures are loaded.
+    /// assert!(server.mailbox("alice@contoso.com").unwrap().um_enabled);
+    /// # }
+    /// ```
     pub async fn start() -> UmMockServer {
         match UmMockServer::builder().start().await {
             Ok(server) => server,
@@ -269,118 +432,88 @@ impl UmMockServer {
     }
 
     /// A builder for a server with other fixtures, a seed, limits or a given listener.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::builder().seed(1).start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert!(server.uri().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
     pub fn builder() -> UmMockServerBuilder {
         UmMockServerBuilder::default()
     }
 
     /// `http://127.0.0.1:PORT`
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Act
+    /// let health = reqwest::get(format!("{}/__admin/health", server.uri())).await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(health.status(), 200);
+    /// # }
+    /// ```
     pub fn uri(&self) -> String {
         format!("http://{}", self.address)
     }
 
     /// The UM endpoint URL a client should call: `http://127.0.0.1:PORT/EWS/UM2007Legacy.asmx`.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Assert
+    /// assert_eq!(server.service_url(), format!("{}/EWS/UM2007Legacy.asmx", server.uri()));
+    /// # }
+    /// ```
     pub fn service_url(&self) -> String {
         format!("{}{SERVICE_PATH_2010}", self.uri())
     }
 
     /// The socket address the server listens on.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Assert
+    /// assert!(server.address().ip().is_loopback());
+    /// # }
+    /// ```
     pub fn address(&self) -> SocketAddr {
         self.address
     }
 
-    /// Every captured email, oldest first.
-    pub fn emails(&self) -> Vec<Email> {
-        self.shared.with(|w| w.emails.all())
-    }
-
-    /// The captured emails sent to `address` (case-insensitive), oldest first.
-    pub fn emails_to(&self, address: &str) -> Vec<Email> {
-        let filter = EmailFilter {
-            to: Some(address.to_string()),
-            ..EmailFilter::default()
-        };
-        self.shared.with(|w| w.emails.page(&filter).1)
-    }
-
-    /// The first email to `address` captured from now on, or an error after `timeout`. Woken
-    /// by the store when an email arrives (no polling); works from any async runtime.
-    pub async fn wait_for_email(
-        &self,
-        address: &str,
-        timeout: Duration,
-    ) -> Result<Email, WaitError> {
-        let newest = self.shared.with(|w| w.emails.newest_id());
-        let filter = EmailFilter {
-            to: Some(address.to_string()),
-            after_id: Some(newest),
-            limit: Some(1),
-            ..EmailFilter::default()
-        };
-        let shared = self.shared.clone();
-        let (tx, rx) = oneshot::channel();
-        // The waiting runs on the server's runtime, so the caller's runtime (if any) does not matter.
-        self.runtime.spawn(async move {
-            let (_, emails, _) = shared
-                .wait_for_emails(&filter, timeout, std::future::pending())
-                .await;
-            let _ = tx.send(emails.into_iter().next());
-        });
-        match rx.await {
-            Ok(Some(email)) => Ok(email),
-            Ok(None) => Err(WaitError::Timeout {
-                to: address.to_string(),
-                waited: timeout,
-            }),
-            Err(_) => Err(WaitError::Stopped),
-        }
-    }
-
-    /// The request journal, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.with(|w| w.journal.all())
-    }
-
-    /// The state of the mailbox with this SMTP address.
-    pub fn mailbox(&self, address: &str) -> Option<MailboxState> {
-        self.shared.with(|w| {
-            w.mailbox_index(address)
-                .map(|i| w.mailboxes[i].state.clone())
-        })
-    }
-
-    /// Every mailbox, in fixture order.
-    pub fn mailboxes(&self) -> Vec<MailboxState> {
-        self.shared
-            .with(|w| w.mailboxes.iter().map(|m| m.state.clone()).collect())
-    }
-
-    /// Changes a mailbox at run time, checked like a fixture; every problem otherwise.
-    pub fn update_mailbox(
-        &self,
-        address: &str,
-        patch: MailboxPatch,
-    ) -> Result<MailboxState, Vec<String>> {
-        self.shared
-            .update_mailbox(address, patch)?
-            .ok_or_else(|| vec![format!("no mailbox '{address}'")])
-    }
-
-    /// Adds a scenario (newest first wins); returns it as stored, with its id.
-    pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Vec<String>> {
-        self.shared.add_scenario(scenario)
-    }
-
-    /// The scenarios in force, newest first.
-    pub fn scenarios(&self) -> Vec<Scenario> {
-        self.shared.with(|w| w.scenarios.newest_first())
-    }
-
-    /// Back to the fixtures as loaded: mailboxes, scenarios, emails, journal.
-    pub fn reset(&self) {
-        self.shared.reset();
-    }
-
     /// Stops accepting, lets requests in flight finish (at most 5 s), and waits for the stop.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// let address = server.address();
+    ///
+    /// // Act
+    /// server.shutdown().await;
+    ///
+    /// // Assert: nothing listens there any more.
+    /// assert!(std::net::TcpStream::connect(address).is_err());
+    /// # }
+    /// ```
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -391,10 +524,21 @@ impl UmMockServer {
     }
 }
 
+impl Deref for UmMockServer {
+    type Target = UmDouble;
+
+    fn deref(&self) -> &UmDouble {
+        &self.double
+    }
+}
+
 impl Drop for UmMockServer {
+    /// Stops the server (without waiting for it), then checks the expectations, like
+    /// wiremock-rs: an unmet one panics with its report, unless the test is already panicking.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.double.verify_on_drop();
     }
 }

@@ -7,6 +7,7 @@ mod cli;
 mod discovery;
 mod emails;
 mod journal;
+mod library;
 mod mailbox_patch;
 mod operations;
 mod outcomes;

@@ -337,10 +337,24 @@ async fn strict_mode_faults_on_a_missing_or_mismatched_soap_action_and_takes_a_m
     let quoted = send(Some(format!("\"{HTTP_NS}/ResetPIN\""))).await;
     let bare_https = send(Some(format!("{HTTPS_NS}/ResetPIN"))).await;
 
-    assert_eq!((missing.status, missing.text()), (500, invalid_request_xml().as_str()));
-    assert!(missing.header("X-Exum-Reason").starts_with("no SOAPAction header"));
-    assert_eq!((other.status, other.text()), (500, invalid_request_xml().as_str()));
-    assert!(other.header("X-Exum-Reason").contains("does not name the body's operation ResetPIN"));
+    assert_eq!(
+        (missing.status, missing.text()),
+        (500, invalid_request_xml().as_str())
+    );
+    assert!(missing
+        .header("X-Exum-Reason")
+        .starts_with("no SOAPAction header"));
+    assert_eq!(
+        (other.status, other.text()),
+        (500, invalid_request_xml().as_str())
+    );
+    assert!(other
+        .header("X-Exum-Reason")
+        .contains("does not name the body's operation ResetPIN"));
     assert_eq!((quoted.status, bare_https.status), (200, 200));
-    assert_eq!(mock.emails("to=alice@contoso.com").await["total"], 2, "only the matching calls reset");
+    assert_eq!(
+        mock.emails("to=alice@contoso.com").await["total"],
+        2,
+        "only the matching calls reset"
+    );
 }
