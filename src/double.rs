@@ -89,6 +89,8 @@ impl UmDouble {
         }
     }
 
+    /// The state behind this double (for the wiremock responder, which answers on it).
+    #[cfg(feature = "wiremock")]
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }

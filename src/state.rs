@@ -67,9 +67,9 @@ pub(crate) struct World {
 }
 
 impl World {
-    fn new(fixtures: Fixtures, config: &Config) -> Self {
+    fn new(fixtures: Arc<Fixtures>, config: &Config) -> Self {
         let mut world = World {
-            fixtures: Arc::new(fixtures),
+            fixtures,
             mailboxes: Vec::new(),
             scenarios: ScenarioBook::default(),
             loaded_scenarios: ScenarioBook::default(),
@@ -148,7 +148,7 @@ struct Inner {
 
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
-        let fixtures = crate::fixtures::load(&source).map_err(Error::Fixtures)?;
+        let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
         let world = World::new(fixtures, &config);
         Ok(Shared {
             inner: Arc::new(Inner {
