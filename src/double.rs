@@ -341,7 +341,7 @@ impl UmDouble {
     /// let second = reset_pin("alice").await.unwrap().status();
     ///
     /// // Assert: busy once, then the double answers by itself again.
-    /// assert_eq!((first, second), (500, 200));
+    /// assert_eq!((first.as_u16(), second.as_u16()), (500, 200));
     /// # }
     /// ```
     pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Vec<String>> {

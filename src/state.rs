@@ -48,9 +48,9 @@ pub(crate) struct World {
 }
 
 impl World {
-    fn new(fixtures: Fixtures, config: &Config) -> Self {
+    fn new(fixtures: Arc<Fixtures>, config: &Config) -> Self {
         let mut world = World {
-            fixtures: Arc::new(fixtures),
+            fixtures,
             mailboxes: Vec::new(),
             scenarios: ScenarioBook::default(),
             loaded_scenarios: ScenarioBook::default(),
@@ -123,7 +123,7 @@ struct Inner {
 
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
-        let fixtures = crate::fixtures::load(&source).map_err(Error::Fixtures)?;
+        let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
         let world = World::new(fixtures, &config);
         Ok(Shared {
             inner: Arc::new(Inner { world: Mutex::new(world), mail_tick: watch::Sender::new(0), config, source }),
