@@ -89,6 +89,8 @@ impl UmDouble {
         }
     }
 
+    /// The responder answers on the same state the accessors read.
+    #[cfg(feature = "wiremock")]
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }
