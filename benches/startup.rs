@@ -20,13 +20,64 @@ const ENVELOPE: &str = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/e
 /// code for every server, so only the servers differ.
 fn post_reset_pin(address: SocketAddr) -> String {
     let mut stream = std::net::TcpStream::connect(address).expect("the server listens");
-    write!(
-        stream,
+    // One write: `write!` on a socket sends each formatted piece as its own segment, and the
+    // server then waits for the body in a second read, which measures the client, not it.
+    let request = format!(
         "POST /EWS/UM2007Legacy.asmx HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic YWxpY2U6cHc=\r\n\
          Content-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ENVELOPE}",
         ENVELOPE.len()
-    )
-    .expect("loopback write");
+    );
+    stream
+        .write_all(request.as_bytes())
+        .expect("loopback write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("loopback read");
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+/// Where the time goes: `start()` alone, then the first request alone (ResetPIN or health).
+async fn um_split(health: bool) -> (Duration, Duration) {
+    let started = Instant::now();
+    let server = UmMockServer::start().await;
+    let up = started.elapsed();
+    let started = Instant::now();
+    let status = if health {
+        get_health(server.address())
+    } else {
+        post_reset_pin(server.address())
+    };
+    let answered = started.elapsed();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    (up, answered)
+}
+
+/// wiremock's `MockServer` blocks in `Drop` on its own verification
+/// (`futures::executor::block_on`); on this bench's single runtime thread that hung now and
+/// then, so it is dropped on a blocking thread while the runtime keeps running.
+async fn drop_off_thread(server: MockServer) {
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .expect("dropping a MockServer");
+}
+
+async fn wiremock_split() -> (Duration, Duration) {
+    let started = Instant::now();
+    let server = MockServer::builder().start().await;
+    mount(&server).await;
+    let up = started.elapsed();
+    let started = Instant::now();
+    let status = post_reset_pin(*server.address());
+    let answered = started.elapsed();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    drop_off_thread(server).await;
+    (up, answered)
+}
+
+fn get_health(address: SocketAddr) -> String {
+    let mut stream = std::net::TcpStream::connect(address).expect("the server listens");
+    stream
+        .write_all(b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("loopback write");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("loopback read");
     answer.lines().next().unwrap_or_default().to_string()
@@ -105,7 +156,7 @@ fn memory_child(kind: &str, live: usize) {
         // Warm up the allocator, the client path and any one-off statics before the baseline.
         match kind {
             "um" => drop(um_mock_server().await),
-            _ => drop(wiremock_fresh().await),
+            _ => drop_off_thread(wiremock_fresh().await.1).await,
         }
         let before = rss_kib();
         let mut um = Vec::new();
@@ -148,17 +199,29 @@ fn main() {
         .build()
         .expect("a runtime");
     let (mut um, mut fresh, mut pooled) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut um_up, mut um_reset, mut um_health, mut wm_up, mut wm_request) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     runtime.block_on(async {
         // Interleaved, so drift in machine load hits every kind alike.
         for run in 0..warmup + runs {
             let (a, server_a) = um_mock_server().await;
             let (b, server_b) = wiremock_fresh().await;
             let (c, server_c) = wiremock_pooled().await;
-            drop((server_a, server_b, server_c));
+            drop(server_a);
+            drop_off_thread(server_b).await;
+            drop_off_thread(server_c).await;
+            let (up, reset) = um_split(false).await;
+            let (_, health) = um_split(true).await;
+            let (w_up, w_request) = wiremock_split().await;
             if run >= warmup {
                 um.push(a);
                 fresh.push(b);
                 pooled.push(c);
+                um_up.push(up);
+                um_reset.push(reset);
+                um_health.push(health);
+                wm_up.push(w_up);
+                wm_request.push(w_request);
             }
         }
     });
@@ -166,6 +229,12 @@ fn main() {
     summary("UmMockServer::start (embedded fixtures)", um);
     summary("wiremock MockServer::builder().start + mount", fresh);
     summary("wiremock MockServer::start (pooled) + mount", pooled);
+    println!("split (separate servers, same runs):");
+    summary("UmMockServer::start alone", um_up);
+    summary("  its first request: ResetPIN", um_reset);
+    summary("  its first request: GET /__admin/health", um_health);
+    summary("wiremock builder().start + mount alone", wm_up);
+    summary("  its first request: POST (template)", wm_request);
     println!("resident memory per live server ({live} servers, each answered one request):");
     println!("{:<44} {} KiB", "UmMockServer", memory("um", live));
     println!(

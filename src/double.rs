@@ -89,7 +89,7 @@ impl UmDouble {
         }
     }
 
-    /// The state behind this double (for the wiremock responder, which answers on it).
+    /// The responder answers on the same state the accessors read.
     #[cfg(feature = "wiremock")]
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
@@ -339,11 +339,11 @@ impl UmDouble {
     ///     .unwrap();
     ///
     /// // Act
-    /// let first = reset_pin("alice").await.unwrap().status().as_u16();
-    /// let second = reset_pin("alice").await.unwrap().status().as_u16();
+    /// let first = reset_pin("alice").await.unwrap().status();
+    /// let second = reset_pin("alice").await.unwrap().status();
     ///
     /// // Assert: busy once, then the double answers by itself again.
-    /// assert_eq!((first, second), (500, 200));
+    /// assert_eq!((first.as_u16(), second.as_u16()), (500, 200));
     /// # }
     /// ```
     pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Vec<String>> {

@@ -261,11 +261,11 @@ impl UmMockServerBuilder {
     /// let server = UmMockServer::builder().admin_token("s3cret").start().await.unwrap();
     ///
     /// // Act
-    /// let without = reqwest::get(format!("{}/__admin/health", server.uri())).await.unwrap().status().as_u16();
-    /// let with = reqwest::Client::new().get(format!("{}/__admin/health", server.uri())).bearer_auth("s3cret").send().await.unwrap().status().as_u16();
+    /// let without = reqwest::get(format!("{}/__admin/health", server.uri())).await.unwrap().status();
+    /// let with = reqwest::Client::new().get(format!("{}/__admin/health", server.uri())).bearer_auth("s3cret").send().await.unwrap().status();
     ///
     /// // Assert: the library accessors need no token.
-    /// assert_eq!((without, with), (401, 200));
+    /// assert_eq!((without.as_u16(), with.as_u16()), (401, 200));
     /// # }
     /// ```
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
