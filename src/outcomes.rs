@@ -13,6 +13,16 @@ use serde_json::{Map, Value};
 use crate::operations::Operation;
 
 /// A connection-level failure.
+///
+/// ```
+/// use exchange_um_mock::{NetworkFault, Outcome};
+///
+/// // Arrange, Act
+/// let outcome = Outcome::network(NetworkFault::Close);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&outcome).unwrap(), serde_json::json!({"network": "close"}));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NetworkFault {
@@ -27,6 +37,16 @@ pub enum NetworkFault {
 }
 
 /// What goes wrong with the PIN email of a ResetPIN that succeeds.
+///
+/// ```
+/// use exchange_um_mock::{MailFault, Outcome};
+///
+/// // Arrange, Act
+/// let lost = Outcome::mail(MailFault::Drop);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&lost).unwrap(), serde_json::json!({"mail": "drop"}));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailFault {
@@ -309,6 +329,16 @@ fn headers(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, String>
 }
 
 /// What happens after a scenario has given every outcome of its list.
+///
+/// ```
+/// use exchange_um_mock::{Outcome, Scenario, Then};
+///
+/// // Arrange, Act: always 503 for dave.
+/// let down = Scenario::new("dave@contoso.com", "*").outcome(Outcome::http(503)).then(Then::RepeatLast);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&down).unwrap()["then"], "repeat-last");
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Then {
