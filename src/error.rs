@@ -5,6 +5,20 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// One problem in a fixtures folder: `FILE: JSON-PATH: problem`.
+///
+/// ```
+/// use exchange_um_mock::FixtureSet;
+///
+/// // Arrange
+/// let set = FixtureSet::from_mock_json(r#"{"mailboxes": [{"smtp_address": "x@example.com", "policy": "Nope"}]}"#);
+///
+/// // Act
+/// let problems = set.validate().unwrap_err();
+///
+/// // Assert: each problem names its file and JSON path.
+/// assert_eq!(problems[0].file, "mock.json");
+/// assert!(problems[0].to_string().starts_with("mock.json: mailboxes[0].policy: "));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The file, relative to the fixtures folder (`mock.json`, `responses/ResetPIN/x.xml`).
@@ -29,6 +43,22 @@ impl fmt::Display for Problem {
 }
 
 /// Why a server could not start or fixtures could not be loaded.
+///
+/// ```
+/// use exchange_um_mock::{Error, FixtureSet, UmMockServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Arrange
+/// let broken = FixtureSet::from_mock_json("{ not json");
+///
+/// // Act
+/// let started = UmMockServer::builder().fixtures(broken).start().await;
+///
+/// // Assert
+/// assert!(matches!(started, Err(Error::Fixtures(_))));
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -35,6 +35,14 @@ pub struct Times {
 
 impl Times {
     /// Whether `count` matching requests satisfy this.
+    ///
+    /// ```
+    /// use exchange_um_mock::Times;
+    ///
+    /// // Arrange, Act, Assert
+    /// assert!(Times::from(2..).contains(5));
+    /// assert!(!Times::from(..2).contains(2));
+    /// ```
     pub fn contains(&self, count: u64) -> bool {
         count >= self.min && self.max.is_none_or(|max| count <= max)
     }
@@ -152,12 +160,50 @@ impl Expectation {
 
     /// Count only requests whose caller authenticated as this mailbox (its SMTP address, any
     /// case). Without it, requests for every mailbox count.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// server.expect(Operation::ResetPin).for_mailbox("ALICE@contoso.com").times(1);
+    ///
+    /// // Act: carol's reset does not count for alice.
+    /// reset_pin("alice").await.unwrap();
+    /// reset_pin("carol").await.unwrap();
+    ///
+    /// // Assert
+    /// server.verify();
+    /// # }
+    /// ```
     pub fn for_mailbox(mut self, address: impl Into<String>) -> Self {
         self.mailbox = Some(address.into());
         self
     }
 
     /// Expect this many matching requests: a number or a range (`1`, `1..=3`, `2..`).
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// server.expect(Operation::ResetPin).times(1..=3);
+    ///
+    /// // Act
+    /// reset_pin("alice").await.unwrap();
+    /// reset_pin("alice").await.unwrap();
+    ///
+    /// // Assert
+    /// server.verify();
+    /// # }
+    /// ```
     pub fn times(self, times: impl Into<Times>) {
         let times = times.into();
         let Expectation {
@@ -179,16 +225,69 @@ impl Expectation {
     }
 
     /// Expect at least `count` matching requests.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// server.expect(Operation::ResetPin).for_mailbox("alice@contoso.com").at_least(1);
+    ///
+    /// // Act
+    /// reset_pin("alice").await.unwrap();
+    ///
+    /// // Assert
+    /// server.verify();
+    /// # }
+    /// ```
     pub fn at_least(self, count: u64) {
         self.times(count..)
     }
 
     /// Expect at most `count` matching requests.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// server.expect(Operation::ResetPin).at_most(1);
+    ///
+    /// // Act: no request at all.
+    ///
+    /// // Assert: zero is at most one.
+    /// server.verify();
+    /// # }
+    /// ```
     pub fn at_most(self, count: u64) {
         self.times(..=count)
     }
 
     /// Expect no matching request at all.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// server.expect(Operation::ResetPin).for_mailbox("bob@contoso.com").never();
+    ///
+    /// // Act: bob is refused (not UM-enabled), but he did call.
+    /// reset_pin("bob").await.unwrap();
+    /// let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.verify()));
+    ///
+    /// // Assert
+    /// assert!(verified.is_err());
+    /// server.reset(); // forget the expectation before the server is dropped
+    /// # }
+    /// ```
     pub fn never(self) {
         self.times(0)
     }

@@ -11,6 +11,22 @@ use crate::pin::{mailbox_rng, PinPolicy};
 use crate::soap::read::is_xml_char;
 
 /// Settings a client changes through the UM operations (`SetOofStatus`, …).
+///
+/// ```
+/// use exchange_um_mock::UmMockServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Arrange
+/// let server = UmMockServer::start().await;
+///
+/// // Act
+/// let erin = server.mailbox("erin@contoso.com").unwrap().properties;
+///
+/// // Assert: the default fixtures give erin an out-of-office greeting.
+/// assert!(erin.oof_status);
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailboxProperties {
@@ -388,6 +404,26 @@ pub struct MailboxPatch {
 }
 
 /// A change to [`MailboxProperties`]; unset fields stay.
+///
+/// ```
+/// use exchange_um_mock::{MailboxPatch, PropertiesPatch, UmMockServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Arrange
+/// let server = UmMockServer::start().await;
+/// let mut properties = PropertiesPatch::default();
+/// properties.oof_status = Some(true);
+/// let mut patch = MailboxPatch::default();
+/// patch.properties = Some(properties);
+///
+/// // Act
+/// let alice = server.update_mailbox("alice@contoso.com", patch).unwrap();
+///
+/// // Assert
+/// assert!(alice.properties.oof_status);
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]

@@ -14,6 +14,16 @@ use crate::operations::Operation;
 use crate::soap::read::is_xml_char;
 
 /// A connection-level failure.
+///
+/// ```
+/// use exchange_um_mock::{NetworkFault, Outcome};
+///
+/// // Arrange, Act
+/// let outcome = Outcome::network(NetworkFault::Close);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&outcome).unwrap(), serde_json::json!({"network": "close"}));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NetworkFault {
@@ -28,6 +38,16 @@ pub enum NetworkFault {
 }
 
 /// What goes wrong with the PIN email of a ResetPIN that succeeds.
+///
+/// ```
+/// use exchange_um_mock::{MailFault, Outcome};
+///
+/// // Arrange, Act
+/// let lost = Outcome::mail(MailFault::Drop);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&lost).unwrap(), serde_json::json!({"mail": "drop"}));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailFault {
@@ -494,6 +514,16 @@ fn header_problem(name: &str, value: &str) -> Option<String> {
 }
 
 /// What happens after a scenario has given every outcome of its list.
+///
+/// ```
+/// use exchange_um_mock::{Outcome, Scenario, Then};
+///
+/// // Arrange, Act: always 503 for dave.
+/// let down = Scenario::new("dave@contoso.com", "*").outcome(Outcome::http(503)).then(Then::RepeatLast);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&down).unwrap()["then"], "repeat-last");
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Then {

@@ -10,6 +10,19 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// The PIN settings of a UM mailbox policy. Defaults are Exchange's.
+///
+/// ```
+/// use exchange_um_mock::PinPolicy;
+///
+/// // Arrange
+/// let json = r#"{"name": "Strict", "min_pin_length": 8, "pin_history_count": 10}"#;
+///
+/// // Act
+/// let policy: PinPolicy = serde_json::from_str(json).unwrap();
+///
+/// // Assert: unset keys take Exchange's defaults.
+/// assert_eq!((policy.min_pin_length, policy.max_logon_attempts), (8, 15));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PinPolicy {
