@@ -170,3 +170,30 @@ fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn the_rust_example_in_the_readme_is_the_one_compiled_in_tests_readme_rust() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("## Use from Rust tests")
+        .nth(1)
+        .expect("the README has the section");
+    let shown = section
+        .split("```rust\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let tested = std::fs::read_to_string(root.join("tests/readme_rust.rs")).unwrap();
+    let tested = tested
+        .split("// ---- README example below ----\n")
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        shown.trim(),
+        tested.trim(),
+        "README.md and tests/readme_rust.rs differ"
+    );
+}
