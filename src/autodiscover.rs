@@ -10,7 +10,6 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
-use crate::auth::{authenticate, unauthorized};
 use crate::endpoint::{Entry, SERVICE_PATH_2007};
 use crate::soap::read::MAX_DEPTH;
 use crate::soap::CONTENT_TYPE;
@@ -55,19 +54,12 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
 }
 
 fn answer(world: &mut World, request: &WireRequest, ask: Result<Ask, String>) -> Plan {
-    let mut entry = Entry::new(world.journal.allocate_id(), request);
-    // IIS checks credentials before the application reads anything.
-    let (index, user) = match authenticate(request.header("authorization"), &world.mailboxes) {
+    let entry = Entry::new(world.journal.allocate_id(), request);
+    let (mut entry, index) = match entry.authenticate(world, request) {
         Ok(found) => found,
-        Err(refusal) => {
-            entry.record.identity = refusal.user;
-            entry.record.reason = Some(refusal.reason);
-            return entry.finish(world, Plan::now(unauthorized()));
-        }
+        Err(refused) => return refused,
     };
-    entry.record.identity = Some(user);
     let mailbox = &world.mailboxes[index].state;
-    entry.record.mailbox = Some(mailbox.smtp_address.clone());
     let response = match ask {
         Ok(ask) => {
             if !ask.mailbox.eq_ignore_ascii_case(&mailbox.smtp_address) {

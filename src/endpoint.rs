@@ -108,18 +108,12 @@ fn answer(
     parsed: Result<SoapCall, ReadError>,
     strict: bool,
 ) -> Plan {
-    let mut entry = Entry::new(world.journal.allocate_id(), request);
-    let (index, user) = match authenticate(request.header("authorization"), &world.mailboxes) {
+    let entry = Entry::new(world.journal.allocate_id(), request);
+    let (mut entry, index) = match entry.authenticate(world, request) {
         Ok(found) => found,
-        Err(refusal) => {
-            entry.record.identity = refusal.user;
-            entry.record.reason = Some(refusal.reason);
-            return entry.finish(world, Plan::now(unauthorized()));
-        }
+        Err(refused) => return refused,
     };
-    entry.record.identity = Some(user);
     let address = world.mailboxes[index].state.smtp_address.clone();
-    entry.record.mailbox = Some(address.clone());
 
     let call = match parsed {
         Ok(call) => call,
@@ -381,6 +375,27 @@ impl Entry {
         Entry {
             record,
             started: request.started,
+        }
+    }
+
+    /// Identifies the caller from Basic credentials (as IIS does, before anything is read)
+    /// and notes who it is; if it cannot, the journaled 401 to answer.
+    pub(crate) fn authenticate(
+        mut self,
+        world: &mut World,
+        request: &WireRequest,
+    ) -> Result<(Self, usize), Plan> {
+        match authenticate(request.header("authorization"), &world.mailboxes) {
+            Ok((index, user)) => {
+                self.record.identity = Some(user);
+                self.record.mailbox = Some(world.mailboxes[index].state.smtp_address.clone());
+                Ok((self, index))
+            }
+            Err(refusal) => {
+                self.record.identity = refusal.user;
+                self.record.reason = Some(refusal.reason);
+                Err(self.finish(world, Plan::now(unauthorized())))
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use crate::endpoint;
 use crate::error::Error;
 use crate::fixtures::FixtureSet;
 use crate::server::{router, UmMockServerBuilder};
-use crate::wire::{header_safe, Reply, WireRequest};
+use crate::wire::{header_pairs, header_safe, Reply, WireRequest};
 
 /// The UM web service as a [`wiremock::Respond`]: mount it on a `wiremock::MockServer` and
 /// read what it captured through [`UmDouble`] (`responder.emails()`,
@@ -269,16 +269,7 @@ impl Deref for UmResponder {
 impl Respond for UmResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let shared = self.double.shared();
-        let headers = request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(&request.headers);
         let wire = WireRequest::new(
             request.method.as_str(),
             request.url.path(),

@@ -70,6 +70,19 @@ impl WireRequest {
     }
 }
 
+/// Request headers as (name, value) pairs; a value that is not UTF-8 is read lossily.
+pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Decodes a query-string name or value: `%XX` escapes and `+` (as a space); malformed escapes
 /// stay as they are.
 pub(crate) fn percent_decode(text: &str) -> String {

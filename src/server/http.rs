@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use super::router::{self, Stop};
 use crate::outcomes::NetworkFault;
 use crate::state::Shared;
-use crate::wire::{Plan, Reply, WireRequest};
+use crate::wire::{header_pairs, Plan, Reply, WireRequest};
 
 /// Headers must be complete within this time, or the connection is closed.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -121,16 +121,7 @@ async fn respond(
     faults: mpsc::UnboundedSender<NetworkFault>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = header_pairs(&parts.headers);
     let limit = shared.config().max_body_bytes;
     let declared = parts
         .headers
