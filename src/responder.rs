@@ -167,6 +167,19 @@ impl UmResponderBuilder {
         self
     }
 
+    /// Fault when `SOAPAction` is missing or names another operation than the body, as
+    /// [`UmMockServerBuilder::strict_soap_action`](crate::UmMockServerBuilder::strict_soap_action).
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmResponder;
+    /// // Arrange, Act, Assert
+    /// assert!(UmResponder::builder().strict_soap_action(true).build().is_ok());
+    /// ```
+    pub fn strict_soap_action(mut self, strict: bool) -> Self {
+        self.settings = self.settings.strict_soap_action(strict);
+        self
+    }
+
     /// Journal entries kept before the oldest is dropped (default 10,000).
     ///
     /// ```
