@@ -165,41 +165,30 @@
 //! [`Email`], [`RecordedRequest`], [`MailboxState`], [`Scenario`] and [`Outcome`] serialise
 //! (serde) to exactly what `/__admin` answers, so a test can compare either.
 
-mod admin;
-mod auth;
-mod autodiscover;
-mod calls;
+// The layers, each using only the ones above it (ARCHITECTURE.md has the map).
+mod domain;
 mod double;
-mod endpoint;
 mod error;
-mod expect;
 mod fixtures;
-mod journal;
-mod mail;
-mod mailbox;
 mod operations;
-mod outcomes;
-mod pin;
-#[cfg(feature = "wiremock")]
-mod responder;
-mod ring;
 mod server;
+mod service;
 mod soap;
 mod state;
-mod time;
-mod wire;
-mod wsdl;
+mod vocab;
 
+pub use domain::expect::Times;
+pub use domain::journal::RecordedRequest;
+pub use domain::mail::Email;
+pub use domain::mailbox::{MailboxPatch, MailboxProperties, MailboxState, PropertiesPatch};
+pub use domain::outcomes::{MailFault, Outcome, Scenario, Then};
+pub use domain::pin::PinPolicy;
+pub use double::expect::Expectation;
+#[cfg(feature = "wiremock")]
+pub use double::responder::{UmResponder, UmResponderBuilder};
 pub use double::{UmDouble, WaitError};
 pub use error::{Error, Problem};
-pub use expect::{Expectation, Times};
 pub use fixtures::FixtureSet;
-pub use journal::RecordedRequest;
-pub use mail::Email;
-pub use mailbox::{MailboxPatch, MailboxProperties, MailboxState, PropertiesPatch};
-pub use operations::Operation;
-pub use outcomes::{MailFault, NetworkFault, Outcome, Scenario, Then};
-pub use pin::PinPolicy;
-#[cfg(feature = "wiremock")]
-pub use responder::{UmResponder, UmResponderBuilder};
 pub use server::{UmMockServer, UmMockServerBuilder};
+pub use vocab::wire::NetworkFault;
+pub use vocab::Operation;

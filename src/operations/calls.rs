@@ -3,98 +3,82 @@
 
 use base64::Engine as _;
 
-use super::{required, Ctx, Done, Failure, Operation};
-use crate::calls::NewCall;
+use super::{CallChange, Ctx, Done, Failure};
+use crate::domain::calls::{CallBook, NewCall};
+use crate::soap::schema::Args;
 use crate::soap::write::element;
+use crate::vocab::Operation;
 
 /// Shortest decoded `entryId` taken as plausible (a store entry id is far longer; 16 bytes
 /// rules out typos and placeholders).
 const MIN_ENTRY_ID_BYTES: usize = 16;
 
 /// `PlayOnPhone(entryId, DialString)`
-pub(super) fn play_on_phone(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let [entry_id, dial_string] = ctx.params(["entryId", "DialString"])?;
-    let entry_id = required(entry_id, "entryId")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(entry_id.trim());
+pub(super) fn play_on_phone(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+    let entry_id = args.text("entryId").trim();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(entry_id);
     if !decoded.is_ok_and(|bytes| bytes.len() >= MIN_ENTRY_ID_BYTES) {
         return Err(Failure::Um {
             exception: "InvalidObjectIdException",
             reason: format!(
-                "entryId '{entry_id}' is not base64 of an entry id ({MIN_ENTRY_ID_BYTES}+ bytes)"
+                "entryId '{}' is not base64 of an entry id ({MIN_ENTRY_ID_BYTES}+ bytes)",
+                args.text("entryId")
             ),
         });
     }
-    place(
-        ctx,
-        Operation::PlayOnPhone,
-        dial_string,
-        entry_id.trim().to_string(),
-    )
+    place(ctx, args, Operation::PlayOnPhone, entry_id)
 }
 
-/// `PlayOnPhoneGreeting(GreetingType, DialString)`
-pub(super) fn play_on_phone_greeting(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let [greeting, dial_string] = ctx.params(["GreetingType", "DialString"])?;
-    let greeting = required(greeting, "GreetingType")?.trim().to_string();
-    if !matches!(greeting.as_str(), "NormalCustom" | "OofCustom") {
-        return Err(Failure::Invalid(format!(
-            "GreetingType must be NormalCustom or OofCustom, not '{greeting}'"
-        )));
-    }
-    place(ctx, Operation::PlayOnPhoneGreeting, dial_string, greeting)
+/// `PlayOnPhoneGreeting(GreetingType, DialString)` (the greeting type is checked against the
+/// schema's enumeration with the other parameters).
+pub(super) fn play_on_phone_greeting(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+    let greeting = args.text("GreetingType").trim();
+    place(ctx, args, Operation::PlayOnPhoneGreeting, greeting)
 }
 
-fn place(
-    ctx: Ctx<'_>,
-    operation: Operation,
-    dial_string: Option<String>,
-    content: String,
-) -> Result<Done, Failure> {
-    let dial_string = required(dial_string, "DialString")?.trim().to_string();
+fn place(ctx: Ctx<'_>, args: &Args, operation: Operation, content: &str) -> Result<Done, Failure> {
+    let dial_string = args.text("DialString").trim();
     if dial_string.is_empty() {
         return Err(Failure::Invalid("parameter 'DialString' is empty".into()));
     }
-    let world = ctx.world;
-    let mailbox = world.mailboxes[ctx.mailbox].state.smtp_address.clone();
     let call = NewCall {
-        mailbox: &mailbox,
+        mailbox: &ctx.mailbox.state.smtp_address,
         operation: operation.name(),
-        dial_string: &dial_string,
-        content: &content,
+        dial_string,
+        content,
     };
-    let id = world
-        .calls
-        .place(call, &world.fixtures.fqdn, &mut world.call_rng);
-    Ok(Done::value(
-        operation,
-        &quick_xml::escape::escape(id.as_str()),
-    ))
+    let call = CallBook::dial(call, &ctx.fixtures.fqdn, ctx.call_rng);
+    let mut done = Done::value(operation, &quick_xml::escape::escape(call.id.as_str()));
+    done.call = Some(CallChange::Place(call));
+    Ok(done)
 }
 
 /// `GetCallInfo(CallId)`
-pub(super) fn get_call_info(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let [call_id] = ctx.params(["CallId"])?;
-    let call_id = required(call_id, "CallId")?;
-    let world = &ctx.world;
-    let mailbox = &world.mailboxes[ctx.mailbox].state.smtp_address;
-    let call = world
+pub(super) fn get_call_info(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+    let call_id = args.text("CallId");
+    let call = ctx
         .calls
-        .get(call_id.trim(), mailbox, world.fixtures.call_step_ms)
-        .ok_or_else(|| unknown_call(&call_id))?;
+        .get(
+            call_id.trim(),
+            &ctx.mailbox.state.smtp_address,
+            ctx.fixtures.call_step_ms,
+        )
+        .ok_or_else(|| unknown_call(call_id))?;
     let xml = element("CallState", call.state.name()) + &element("EventCause", call.event_cause);
     Ok(Done::value(Operation::GetCallInfo, &xml))
 }
 
 /// `Disconnect(CallId)`
-pub(super) fn disconnect(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let [call_id] = ctx.params(["CallId"])?;
-    let call_id = required(call_id, "CallId")?;
-    let mailbox = ctx.world.mailboxes[ctx.mailbox].state.smtp_address.clone();
-    if ctx.world.calls.disconnect(call_id.trim(), &mailbox) {
-        Ok(Done::empty())
-    } else {
-        Err(unknown_call(&call_id))
+pub(super) fn disconnect(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+    let call_id = args.text("CallId");
+    let mailbox = &ctx.mailbox.state.smtp_address;
+    if ctx.calls.get(call_id.trim(), mailbox, 0).is_none() {
+        return Err(unknown_call(call_id));
     }
+    Ok(Done {
+        call: Some(CallChange::Disconnect(call_id.trim().to_string())),
+        ..Done::default()
+    })
 }
 
 fn unknown_call(call_id: &str) -> Failure {

@@ -1,13 +1,13 @@
 //! `GetUMProperties`: the caller's UM settings, fields in the schema's order; absent values are
 //! omitted.
 
-use super::{Ctx, Done, Failure, Operation};
+use super::{Ctx, Done, Failure};
 use crate::soap::write::element;
+use crate::vocab::Operation;
 
-pub(super) fn run(mut ctx: Ctx<'_>) -> Result<Done, Failure> {
-    ctx.params([])?;
-    let fixtures = ctx.world.fixtures.clone();
-    let state = &ctx.mailbox().state;
+pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
+    let fixtures = ctx.fixtures;
+    let state = &ctx.mailbox.state;
     let properties = &state.properties;
     let numbers = state
         .dial_plan

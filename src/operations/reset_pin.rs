@@ -1,25 +1,15 @@
 //! `ResetPIN`: a new PIN under the mailbox's policy, and the email that tells it.
 
 use super::{Ctx, Done, Failure};
-use crate::mail::template::MailValues;
-use crate::mail::PendingEmail;
-use crate::operations::Operation;
-use crate::state::World;
+use crate::domain::mail::template::MailValues;
+use crate::domain::mail::PendingEmail;
+use crate::vocab::Operation;
 
+/// New PIN, expiry, lockout cleared, history appended (on the draft mailbox), and the email to
+/// capture.
 pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    ctx.params([])?;
-    let email = reset(ctx.world, ctx.mailbox, ctx.request_id);
-    Ok(Done {
-        inner_xml: String::new(),
-        email: Some(email),
-    })
-}
-
-/// The side effects of a successful reset, shared by the live operation and a replayed canned
-/// success: new PIN, expiry, lockout cleared, history, and the email to capture.
-pub(crate) fn reset(world: &mut World, mailbox: usize, request_id: u64) -> PendingEmail {
-    let fixtures = world.fixtures.clone();
-    let mailbox = &mut world.mailboxes[mailbox];
+    let fixtures = ctx.fixtures;
+    let mailbox = ctx.mailbox;
     let policy = fixtures
         .policies
         .get(&mailbox.state.policy)
@@ -40,7 +30,7 @@ pub(crate) fn reset(world: &mut World, mailbox: usize, request_id: u64) -> Pendi
         access_numbers: &access_numbers,
         reset_pin_text: &policy.reset_pin_text,
     });
-    PendingEmail {
+    let email = PendingEmail {
         mailbox: state.smtp_address.clone(),
         from: mail.from,
         subject: mail.subject,
@@ -50,6 +40,10 @@ pub(crate) fn reset(world: &mut World, mailbox: usize, request_id: u64) -> Pendi
         extension: state.extension.clone(),
         access_numbers,
         operation: Operation::ResetPin.name().to_string(),
-        request_id: Some(request_id),
-    }
+        request_id: Some(ctx.request_id),
+    };
+    Ok(Done {
+        email: Some(email),
+        ..Done::default()
+    })
 }

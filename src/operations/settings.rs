@@ -2,43 +2,45 @@
 
 use base64::Engine as _;
 
-use super::{boolean, required, Ctx, Done, Failure};
-use crate::mailbox::MailboxProperties;
+use super::{Ctx, Done, Failure};
+use crate::domain::mailbox::MailboxProperties;
+use crate::soap::schema::Args;
 
 /// `SetOofStatus(status)`
-pub(super) fn set_oof_status(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    set_flag(ctx, |p| &mut p.oof_status)
+pub(super) fn set_oof_status(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+    set_flag(ctx, args, |p| &mut p.oof_status)
 }
 
 /// `SetMissedCallNotificationEnabled(status)`
-pub(super) fn set_missed_call_notification_enabled(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    set_flag(ctx, |p| &mut p.missed_call_notification_enabled)
+pub(super) fn set_missed_call_notification_enabled(
+    ctx: Ctx<'_>,
+    args: &Args,
+) -> Result<Done, Failure> {
+    set_flag(ctx, args, |p| &mut p.missed_call_notification_enabled)
 }
 
 fn set_flag(
-    mut ctx: Ctx<'_>,
+    ctx: Ctx<'_>,
+    args: &Args,
     field: fn(&mut MailboxProperties) -> &mut bool,
 ) -> Result<Done, Failure> {
-    let [status] = ctx.params(["status"])?;
-    let value = boolean(status, "status")?;
-    *field(&mut ctx.mailbox().state.properties) = value;
-    Ok(Done::empty())
+    *field(&mut ctx.mailbox.state.properties) = args.boolean("status");
+    Ok(Done::default())
 }
 
 /// `SetPlayOnPhoneDialString(dialString)`: trimmed; an empty string clears it.
-pub(super) fn set_play_on_phone_dial_string(mut ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let [dial_string] = ctx.params(["dialString"])?;
-    let value = required(dial_string, "dialString")?.trim().to_string();
-    ctx.mailbox().state.properties.play_on_phone_dial_string = (!value.is_empty()).then_some(value);
-    Ok(Done::empty())
+pub(super) fn set_play_on_phone_dial_string(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+    let value = args.text("dialString").trim().to_string();
+    ctx.mailbox.state.properties.play_on_phone_dial_string = (!value.is_empty()).then_some(value);
+    Ok(Done::default())
 }
 
 /// `SetTelephoneAccessFolderEmail(base64FolderId)` (`base64FolderID` accepted too).
-pub(super) fn set_telephone_access_folder_email(mut ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let [id, legacy] = ctx.params(["base64FolderId", "base64FolderID"])?;
-    let folder = required(id.or(legacy), "base64FolderId")?
-        .trim()
-        .to_string();
+pub(super) fn set_telephone_access_folder_email(
+    ctx: Ctx<'_>,
+    args: &Args,
+) -> Result<Done, Failure> {
+    let folder = args.text("base64FolderId").trim().to_string();
     if folder.is_empty()
         || base64::engine::general_purpose::STANDARD
             .decode(&folder)
@@ -49,6 +51,6 @@ pub(super) fn set_telephone_access_folder_email(mut ctx: Ctx<'_>) -> Result<Done
             reason: format!("base64FolderId '{folder}' is not base64"),
         });
     }
-    ctx.mailbox().state.properties.telephone_access_folder_email = Some(folder);
-    Ok(Done::empty())
+    ctx.mailbox.state.properties.telephone_access_folder_email = Some(folder);
+    Ok(Done::default())
 }

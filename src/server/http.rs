@@ -18,10 +18,10 @@ use rand::Rng;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use super::router::{self, Stop};
-use crate::outcomes::NetworkFault;
+use crate::service::router::{self, Stop};
 use crate::state::Shared;
-use crate::wire::{header_pairs, Plan, Reply, WireRequest};
+use crate::vocab::wire::NetworkFault;
+use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest};
 
 /// Headers must be complete within this time, or the connection is closed.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,8 +1,11 @@
-//! SOAP 1.1 on the wire: reading a request envelope ([`read`]) and writing responses and faults
-//! ([`write`]) exactly as Exchange does.
+//! SOAP 1.1 on the wire: reading a request envelope ([`read`]), writing responses and faults
+//! ([`write`]) exactly as Exchange does, each operation's description ([`schema`]) and the WSDL
+//! written from it ([`wsdl`]).
 
 pub(crate) mod read;
+pub(crate) mod schema;
 pub(crate) mod write;
+pub(crate) mod wsdl;
 
 pub(crate) const SOAP11_ENVELOPE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub(crate) const SOAP12_ENVELOPE: &str = "http://www.w3.org/2003/05/soap-envelope";

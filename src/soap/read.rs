@@ -1,19 +1,12 @@
-//! Reads a SOAP 1.1 request envelope with quick-xml's namespace-aware reader.
+//! Reads a SOAP 1.1 request envelope through the one hardened XML reader
+//! ([`crate::vocab::xml`]), which refuses DTDs, undefined entities, deep nesting, other
+//! encodings, forbidden characters and truncation.
 //!
 //! Only what dispatch needs is kept: the namespace and local name of the first element of
-//! `soap:Body`, and the text of each of its child elements. Everything a hostile or broken client
-//! might send is refused with a reason: DTDs (so entities are never expanded), undefined entity
-//! references, nesting deeper than [`MAX_DEPTH`], encodings other than UTF-8/US-ASCII, a second
-//! root element, truncation.
-
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+//! `soap:Body`, and the text of each of its child elements.
 
 use super::{MessagesNs, SOAP11_ENVELOPE, SOAP12_ENVELOPE};
-
-/// Deepest element nesting accepted; the Envelope is depth 1.
-pub(crate) const MAX_DEPTH: usize = 64;
+use crate::vocab::xml::{self, Node, XmlError};
 
 /// The operation a well-formed envelope asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,109 +49,30 @@ fn invalid(reason: impl Into<String>) -> ReadError {
 
 /// Parses `body` as a SOAP 1.1 request envelope.
 pub(crate) fn read_envelope(body: &[u8]) -> Result<SoapCall, ReadError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(invalid("empty body"));
-    }
-    let text =
-        std::str::from_utf8(body).map_err(|e| invalid(format!("body is not valid UTF-8 ({e})")))?;
-    // quick-xml does not check characters; a stored one XML forbids would make every later
-    // answer that echoes it unparseable.
-    if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
-        return Err(not_allowed(c));
-    }
-    let mut reader = NsReader::from_str(text);
     let mut parser = Parser::default();
-    loop {
-        let (ns, event) = match reader.read_resolved_event() {
-            Ok(resolved) => resolved,
-            Err(e) => {
-                return Err(invalid(format!(
-                    "not well-formed XML near byte {}: {e}",
-                    reader.error_position()
-                )))
-            }
-        };
-        let ns = match ns {
-            ResolveResult::Bound(ns) => Some(ns.into_inner().to_vec()),
-            ResolveResult::Unbound => None,
-            ResolveResult::Unknown(prefix) => {
-                return Err(invalid(format!(
-                    "undeclared namespace prefix '{}'",
-                    String::from_utf8_lossy(&prefix)
-                )));
-            }
-        };
-        match event {
-            Event::Decl(decl) => {
-                if let Some(encoding) = decl.encoding() {
-                    let encoding =
-                        encoding.map_err(|e| invalid(format!("bad XML declaration: {e}")))?;
-                    let encoding = String::from_utf8_lossy(&encoding).to_ascii_lowercase();
-                    if !matches!(encoding.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii") {
-                        return Err(invalid(format!(
-                            "declared encoding '{encoding}' is not supported (UTF-8 only)"
-                        )));
-                    }
-                }
-            }
-            Event::DocType(_) => {
-                return Err(invalid("DTDs and entity declarations are not allowed"))
-            }
-            Event::Start(start) => parser.open(ns, &start, false)?,
-            Event::Empty(start) => parser.open(ns, &start, true)?,
-            Event::End(_) => parser.close(),
-            Event::Text(t) => {
-                let t = t.decode().map_err(|e| invalid(format!("bad text: {e}")))?;
-                parser.text(&t)?;
-            }
-            Event::CData(c) => {
-                let c = c.decode().map_err(|e| invalid(format!("bad CDATA: {e}")))?;
-                parser.text(&c)?;
-            }
-            Event::GeneralRef(r) => {
-                let resolved = if r.is_char_ref() {
-                    r.resolve_char_ref().ok().flatten().map(String::from)
-                } else {
-                    let name = r
-                        .decode()
-                        .map_err(|e| invalid(format!("bad entity: {e}")))?;
-                    quick_xml::escape::resolve_predefined_entity(&name).map(String::from)
-                };
-                let resolved = resolved.ok_or_else(|| {
-                    invalid(format!(
-                        "undefined entity '&{};'",
-                        String::from_utf8_lossy(&r)
-                    ))
-                })?;
-                if let Some(c) = resolved.chars().find(|c| !is_xml_char(*c)) {
-                    return Err(not_allowed(c));
-                }
-                parser.text(&resolved)?;
-            }
-            Event::Comment(_) | Event::PI(_) => {}
-            Event::Eof => return parser.finish(),
+    xml::read(body, "envelope", |node| match node {
+        Node::Open { depth, ns, local } => parser.open(depth, ns, local),
+        Node::Close { depth } => {
+            parser.close(depth);
+            Ok(())
         }
+        Node::Text { depth, text } => {
+            parser.text(depth, text);
+            Ok(())
+        }
+    })?;
+    parser.finish()
+}
+
+impl From<XmlError> for ReadError {
+    fn from(error: XmlError) -> Self {
+        ReadError::Invalid(error.0)
     }
-}
-
-/// XML 1.0's `Char` production: what a document may hold, literally or as a reference.
-pub(crate) fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-fn not_allowed(c: char) -> ReadError {
-    invalid(format!(
-        "character U+{:04X} is not allowed in XML",
-        u32::from(c)
-    ))
 }
 
 /// Tracks where the reader is in the envelope.
 #[derive(Default)]
 struct Parser {
-    depth: usize,
-    roots: usize,
     /// Inside `soap:Body`.
     in_body: bool,
     seen_body: bool,
@@ -170,27 +84,9 @@ struct Parser {
 }
 
 impl Parser {
-    fn open(
-        &mut self,
-        ns: Option<Vec<u8>>,
-        start: &BytesStart<'_>,
-        empty: bool,
-    ) -> Result<(), ReadError> {
-        for attribute in start.attributes() {
-            attribute.map_err(|e| invalid(format!("bad attribute: {e}")))?;
-        }
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(invalid(format!("elements nested deeper than {MAX_DEPTH}")));
-        }
-        let local = String::from_utf8_lossy(start.local_name().into_inner()).into_owned();
-        let ns = ns.unwrap_or_default();
-        match self.depth {
+    fn open(&mut self, depth: usize, ns: &[u8], local: &str) -> Result<(), ReadError> {
+        match depth {
             1 => {
-                self.roots += 1;
-                if self.roots > 1 {
-                    return Err(invalid("more than one root element"));
-                }
                 if local == "Envelope" && ns == SOAP12_ENVELOPE.as_bytes() {
                     return Err(ReadError::VersionMismatch);
                 }
@@ -211,61 +107,47 @@ impl Parser {
                 )))
             }
             3 if self.in_body && self.call.is_none() => {
-                let ns = MessagesNs::from_uri(&ns).ok_or_else(|| ReadError::WrongNamespace {
-                    namespace: String::from_utf8_lossy(&ns).into_owned(),
-                    operation: local.clone(),
+                let ns = MessagesNs::from_uri(ns).ok_or_else(|| ReadError::WrongNamespace {
+                    namespace: String::from_utf8_lossy(ns).into_owned(),
+                    operation: local.to_string(),
                 })?;
                 self.call = Some(SoapCall {
                     ns,
-                    operation: local,
+                    operation: local.to_string(),
                     params: Vec::new(),
                 });
             }
             4 if self.in_body && self.call.is_some() && !self.call_done => {
-                self.param = Some((local, String::new()))
+                self.param = Some((local.to_string(), String::new()))
             }
             _ => {}
-        }
-        if empty {
-            self.close();
         }
         Ok(())
     }
 
-    fn close(&mut self) {
-        if self.depth == 4 {
+    fn close(&mut self, depth: usize) {
+        if depth == 4 {
             if let (Some(param), Some(call)) = (self.param.take(), self.call.as_mut()) {
                 call.params.push(param);
             }
         }
-        if self.depth == 3 && self.in_body {
+        if depth == 3 && self.in_body {
             self.call_done = true;
         }
-        if self.depth == 2 {
+        if depth == 2 {
             self.in_body = false;
         }
-        self.depth = self.depth.saturating_sub(1);
     }
 
-    fn text(&mut self, text: &str) -> Result<(), ReadError> {
-        if self.depth == 0 && !text.trim().is_empty() {
-            return Err(invalid("text outside the root element"));
-        }
-        if self.depth == 4 {
+    fn text(&mut self, depth: usize, text: &str) {
+        if depth == 4 {
             if let Some((_, value)) = self.param.as_mut() {
                 value.push_str(text);
             }
         }
-        Ok(())
     }
 
     fn finish(self) -> Result<SoapCall, ReadError> {
-        if self.depth != 0 {
-            return Err(invalid("the envelope is truncated"));
-        }
-        if self.roots == 0 {
-            return Err(invalid("no root element"));
-        }
         if !self.seen_body {
             return Err(invalid("the Envelope has no Body"));
         }

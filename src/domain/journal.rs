@@ -1,0 +1,263 @@
+//! The request journal: every non-admin request, what the double answered and why.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::outcomes::Outcome;
+use crate::vocab::ring::{Keyed, Ring};
+use crate::vocab::wire::{header_safe, Plan, Reply, WireRequest};
+
+/// One journaled request, exactly as `GET /__admin/requests` shows it.
+///
+/// ```
+/// # async fn demo() {
+/// use exchange_um_mock::UmMockServer;
+/// # let server = UmMockServer::start().await;
+/// for request in server.requests() {
+///     println!("{} {} -> {:?} because {:?}", request.method, request.path, request.status, request.reason);
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// Counts up from 1 per server; never reused.
+    pub id: u64,
+    /// When the request arrived (RFC 3339, UTC).
+    pub received_at: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query as sent.
+    pub path: String,
+    /// Request headers, names in lowercase; the credentials of `Authorization` are redacted.
+    pub headers: BTreeMap<String, String>,
+    /// Request body (invalid UTF-8 replaced).
+    pub body: String,
+    /// The user name the client authenticated as, if it sent one.
+    pub identity: Option<String>,
+    /// The mailbox that identity resolved to.
+    pub mailbox: Option<String>,
+    /// The operation the envelope asked for, if it could be read.
+    pub operation: Option<String>,
+    /// The outcome that produced the answer (`"default"` when the double answered by itself).
+    pub outcome: Outcome,
+    /// The id of the scenario that gave the outcome, if one did.
+    pub scenario: Option<u64>,
+    /// HTTP status answered; `None` for connection-level faults.
+    pub status: Option<u16>,
+    /// Response body answered; `None` for connection-level faults.
+    pub response_body: Option<String>,
+    /// Time to the answer in milliseconds, scripted delays included.
+    pub duration_ms: f64,
+    /// Why the double answered a 401, a fault or an error it made up itself.
+    pub reason: Option<String>,
+}
+
+/// A journal entry as stored: the record without its bodies, which are kept as the bytes the
+/// request and the answer were (shared, not copied) and turned into text when read.
+#[derive(Debug, Clone)]
+struct Stored {
+    record: RecordedRequest,
+    body: Bytes,
+    response_body: Option<Bytes>,
+}
+
+impl Keyed for Stored {
+    fn key(&self) -> u64 {
+        self.record.id
+    }
+}
+
+impl Stored {
+    fn to_public(&self) -> RecordedRequest {
+        let mut record = self.record.clone();
+        record.body = String::from_utf8_lossy(&self.body).into_owned();
+        record.response_body = self
+            .response_body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        record
+    }
+}
+
+/// A journal entry being filled in as a request is answered. Made from the request before the
+/// state lock is taken (every copy happens here); under the lock it gets its id and, with
+/// [`Entry::finish`], the answer.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// The record so far; `id` is 0 until [`Journal::record`] gives it one.
+    pub(crate) record: RecordedRequest,
+    body: Bytes,
+    started: Instant,
+}
+
+impl Entry {
+    pub(crate) fn new(request: &WireRequest) -> Self {
+        let record = RecordedRequest {
+            id: 0,
+            received_at: request.received_at.rfc3339(),
+            method: request.method.clone(),
+            path: request.path_and_query(),
+            headers: journal_headers(&request.headers),
+            body: String::new(),
+            identity: None,
+            mailbox: None,
+            operation: None,
+            outcome: Outcome::default_answer(),
+            scenario: None,
+            status: None,
+            response_body: None,
+            duration_ms: 0.0,
+            reason: None,
+        };
+        Entry {
+            record,
+            body: request.body.clone(),
+            started: request.started,
+        }
+    }
+
+    /// Sets the reason the double gives for its answer.
+    pub(crate) fn because(mut self, reason: impl Into<String>) -> Self {
+        self.record.reason = Some(reason.into());
+        self
+    }
+}
+
+/// Filters of the journal list (`operation`, `mailbox`, `after_id`, `limit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RequestFilter {
+    pub(crate) operation: Option<String>,
+    pub(crate) mailbox: Option<String>,
+    pub(crate) after_id: Option<u64>,
+    pub(crate) limit: Option<usize>,
+}
+
+impl RequestFilter {
+    fn keeps(&self, request: &RecordedRequest) -> bool {
+        let operation_ok = self
+            .operation
+            .as_ref()
+            .is_none_or(|want| request.operation.as_ref() == Some(want));
+        let mailbox_ok = self.mailbox.as_ref().is_none_or(|want| {
+            request
+                .mailbox
+                .as_ref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(want))
+        });
+        operation_ok && mailbox_ok
+    }
+}
+
+/// The bounded journal.
+#[derive(Debug)]
+pub(crate) struct Journal {
+    ring: Ring<Stored>,
+}
+
+impl Journal {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Journal {
+            ring: Ring::new(capacity),
+        }
+    }
+
+    /// The id the next recorded request gets, so effects (an email) can point at it first.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.ring.last_id() + 1
+    }
+
+    /// Records `entry` under the next id and labels the answer with that id and the reason;
+    /// returns the record (without bodies) for the expectations to count.
+    pub(crate) fn record(&mut self, entry: Entry, plan: &mut Plan) -> &RecordedRequest {
+        let Entry {
+            mut record,
+            body,
+            started,
+        } = entry;
+        record.id = self.ring.allocate_id();
+        let mut response_body = None;
+        if let Reply::Http(response) = &mut plan.reply {
+            response
+                .headers
+                .push(("X-Exum-Request-Id".into(), record.id.to_string()));
+            if let Some(reason) = &record.reason {
+                response
+                    .headers
+                    .push(("X-Exum-Reason".into(), header_safe(reason)));
+            }
+            record.status = Some(response.status);
+            response_body = Some(response.body.clone());
+        }
+        let elapsed = started.elapsed() + plan.delay;
+        record.duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
+        self.ring.push(Stored {
+            record,
+            body,
+            response_body,
+        });
+        &self
+            .ring
+            .iter()
+            .next_back()
+            .expect("the entry was just pushed")
+            .record
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.ring.clear();
+    }
+
+    /// The id of the newest request that arrived (0 before the first).
+    pub(crate) fn last_id(&self) -> u64 {
+        self.ring.last_id()
+    }
+
+    pub(crate) fn evicted(&self) -> u64 {
+        self.ring.evicted()
+    }
+
+    pub(crate) fn page(&self, filter: &RequestFilter) -> (usize, Vec<RecordedRequest>) {
+        let (total, page) =
+            self.ring
+                .page(|s| filter.keeps(&s.record), filter.after_id, filter.limit);
+        (total, page.iter().map(Stored::to_public).collect())
+    }
+
+    pub(crate) fn all(&self) -> Vec<RecordedRequest> {
+        self.ring.iter().map(Stored::to_public).collect()
+    }
+}
+
+/// `Scheme [redacted]`, or just `[redacted]` when the value is a single token: that token may
+/// be the credentials themselves (a client that sends a bare key), not a scheme.
+fn redact(value: &str) -> String {
+    match value.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [scheme, _, ..] => format!("{scheme} [redacted]"),
+        _ => "[redacted]".to_string(),
+    }
+}
+
+/// Header map for the journal: lowercase names, repeated headers joined with `, `, and the
+/// credentials of `Authorization` replaced (the scheme stays, so a test can see which was used).
+pub(crate) fn journal_headers(headers: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let name = name.to_ascii_lowercase();
+        let value = if name == "authorization" {
+            redact(value)
+        } else {
+            value.clone()
+        };
+        out.entry(name)
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    out
+}

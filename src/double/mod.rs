@@ -1,0 +1,466 @@
+//! [`UmDouble`]: typed access to one double's state (captured emails, journal, mailboxes,
+//! scenarios, expectations). [`UmMockServer`](crate::UmMockServer) and, with the `wiremock`
+//! feature, `UmResponder` both dereference to it, so the accessors exist once.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+pub(crate) mod expect;
+#[cfg(feature = "wiremock")]
+pub(crate) mod responder;
+pub(crate) mod settings;
+
+use self::expect::Expectation;
+use crate::domain::journal::RecordedRequest;
+use crate::domain::mail::{Email, EmailFilter};
+use crate::domain::mailbox::{MailboxPatch, MailboxState};
+use crate::domain::outcomes::Scenario;
+use crate::state::Shared;
+use crate::vocab::Operation;
+
+/// What a double has seen and captured, and how it is scripted. You get one by dereferencing a
+/// [`UmMockServer`](crate::UmMockServer) (or a `UmResponder`): call these methods on the
+/// server itself.
+///
+/// ```
+/// use exchange_um_mock::UmMockServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Arrange
+/// let server = UmMockServer::start().await;
+///
+/// // Act: nothing has called it yet.
+///
+/// // Assert: `server.emails()` is `UmDouble::emails`.
+/// assert!(server.emails().is_empty());
+/// assert!(server.requests().is_empty());
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct UmDouble {
+    shared: Shared,
+    /// Where [`UmDouble::wait_for_email`] waits: the server's own runtime, so the caller's
+    /// runtime (or none) does not matter; `None` (a wiremock responder) waits on the caller's.
+    waits_on: Option<tokio::runtime::Handle>,
+    /// Per recipient (lowercase), the id of the newest email `wait_for_email` handed out, so
+    /// the next call hands out the next one. A std mutex: held only to read or bump a number.
+    handed_out: Mutex<HashMap<String, u64>>,
+}
+
+/// Why [`UmDouble::wait_for_email`] returned without an email.
+///
+/// ```
+/// use std::time::Duration;
+/// use exchange_um_mock::{UmMockServer, WaitError};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Arrange
+/// let server = UmMockServer::start().await;
+///
+/// // Act: nobody resets a PIN.
+/// let waited = server.wait_for_email("alice@contoso.com", Duration::from_millis(10)).await;
+///
+/// // Assert
+/// assert!(matches!(waited, Err(WaitError::Timeout { .. })));
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// No email to that address arrived in time.
+    #[error("no email to {to} arrived within {waited:?}")]
+    Timeout {
+        /// The address waited for.
+        to: String,
+        /// How long it waited.
+        waited: Duration,
+    },
+    /// The server stopped while waiting.
+    #[error("the server stopped while waiting for an email")]
+    Stopped,
+}
+
+impl UmDouble {
+    pub(crate) fn new(shared: Shared, waits_on: Option<tokio::runtime::Handle>) -> Self {
+        UmDouble {
+            shared,
+            waits_on,
+            handed_out: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The state the accessors read (and a responder answers on).
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Every captured email, oldest first.
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange: `server` is a UmMockServer; `reset_pin(user)` POSTs a ResetPIN envelope.
+    /// // Act
+    /// reset_pin("alice").await.unwrap();
+    /// reset_pin("carol").await.unwrap();
+    ///
+    /// // Assert
+    /// let to: Vec<String> = server.emails().into_iter().map(|e| e.to).collect();
+    /// assert_eq!(to, ["alice@contoso.com", "carol@contoso.com"]);
+    /// # }
+    /// ```
+    pub fn emails(&self) -> Vec<Email> {
+        self.shared.with(|w| w.all_emails())
+    }
+
+    /// The captured emails sent to `address` (any case), oldest first.
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange: `server` is a UmMockServer; `reset_pin(user)` POSTs a ResetPIN envelope.
+    /// // Act
+    /// reset_pin("alice").await.unwrap();
+    /// reset_pin("carol").await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(server.emails_to("Alice@Contoso.com").len(), 1);
+    /// # }
+    /// ```
+    pub fn emails_to(&self, address: &str) -> Vec<Email> {
+        let filter = EmailFilter {
+            to: Some(address.to_string()),
+            ..EmailFilter::default()
+        };
+        self.shared.with(|w| w.emails(&filter).1)
+    }
+
+    /// The next email to `address` (any case) that this method has not handed out yet, oldest
+    /// first, waiting up to `timeout` for it to be captured. So after each PIN reset a test
+    /// gets that reset's email, whether it arrived before the call or (scripted with
+    /// `mail_delay_ms`) after it. Woken by the mail store, never by polling.
+    ///
+    /// It waits on the server's own runtime, so it works under either Tokio flavour and under
+    /// `futures::executor::block_on` in a plain `#[test]`. (On a `UmResponder` it waits on
+    /// the caller's Tokio runtime, which wiremock needs anyway.)
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange: `server` is a UmMockServer; `reset_pin(user)` POSTs a ResetPIN envelope.
+    /// // Act: two resets.
+    /// reset_pin("alice").await.unwrap();
+    /// reset_pin("alice").await.unwrap();
+    ///
+    /// // Assert: one email each, in order; the second one's PIN is the current PIN.
+    /// let first = server.wait_for_email("alice@contoso.com", Duration::from_secs(5)).await.unwrap();
+    /// let second = server.wait_for_email("alice@contoso.com", Duration::from_secs(5)).await.unwrap();
+    /// assert!(first.id < second.id);
+    /// assert_eq!(Some(second.pin), server.mailbox("alice@contoso.com").unwrap().pin);
+    /// # }
+    /// ```
+    pub async fn wait_for_email(
+        &self,
+        address: &str,
+        timeout: Duration,
+    ) -> Result<Email, WaitError> {
+        let key = address.to_ascii_lowercase();
+        let after = self
+            .handed_out
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .copied()
+            .unwrap_or(0);
+        let filter = EmailFilter {
+            to: Some(key.clone()),
+            after_id: Some(after),
+            limit: Some(1),
+            ..EmailFilter::default()
+        };
+        let found = match &self.waits_on {
+            Some(runtime) => {
+                let shared = self.shared.clone();
+                let (tx, rx) = oneshot::channel();
+                runtime.spawn(async move {
+                    let (_, emails, _) = shared
+                        .wait_for_emails(&filter, timeout, std::future::pending())
+                        .await;
+                    let _ = tx.send(emails.into_iter().next());
+                });
+                // The sender is dropped unanswered only if the server's runtime shut down.
+                rx.await.map_err(|_| WaitError::Stopped)?
+            }
+            None => {
+                let (_, emails, _) = self
+                    .shared
+                    .wait_for_emails(&filter, timeout, std::future::pending())
+                    .await;
+                emails.into_iter().next()
+            }
+        };
+        let email = found.ok_or_else(|| WaitError::Timeout {
+            to: address.to_string(),
+            waited: timeout,
+        })?;
+        let mut handed_out = self
+            .handed_out
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let newest = handed_out.entry(key).or_insert(0);
+        *newest = (*newest).max(email.id);
+        Ok(email)
+    }
+
+    /// The request journal, oldest first: every request, what it was answered and why.
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange: `server` is a UmMockServer; `reset_pin(user)` POSTs a ResetPIN envelope.
+    /// // Act: a logon no mailbox has.
+    /// reset_pin("CONTOSO\\alic").await.unwrap();
+    ///
+    /// // Assert: the journal says why it was refused.
+    /// let request = &server.requests()[0];
+    /// assert_eq!(request.status, Some(401));
+    /// assert_eq!(request.reason.as_deref(), Some("no mailbox has logon 'CONTOSO\\alic'"));
+    /// # }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.with(|w| w.all_requests())
+    }
+
+    /// The state of the mailbox with this SMTP address (any case).
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Act
+    /// let bob = server.mailbox("BOB@contoso.com");
+    ///
+    /// // Assert
+    /// assert!(!bob.unwrap().um_enabled);
+    /// assert!(server.mailbox("nobody@contoso.com").is_none());
+    /// # }
+    /// ```
+    pub fn mailbox(&self, address: &str) -> Option<MailboxState> {
+        self.shared.with(|w| w.mailbox(address))
+    }
+
+    /// Every mailbox, in fixture order.
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Act
+    /// let mailboxes = server.mailboxes();
+    ///
+    /// // Assert
+    /// assert_eq!(mailboxes[0].smtp_address, "alice@contoso.com");
+    /// # }
+    /// ```
+    pub fn mailboxes(&self) -> Vec<MailboxState> {
+        self.shared.with(|w| w.mailboxes())
+    }
+
+    /// Changes a mailbox at run time, checked like a fixture; every problem otherwise.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{MailboxPatch, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Act
+    /// let mut patch = MailboxPatch::default();
+    /// patch.um_enabled = Some(false);
+    /// let alice = server.update_mailbox("alice@contoso.com", patch).unwrap();
+    ///
+    /// // Assert
+    /// assert!(!alice.um_enabled);
+    /// assert!(server.update_mailbox("nobody@contoso.com", MailboxPatch::default()).is_err());
+    /// # }
+    /// ```
+    pub fn update_mailbox(
+        &self,
+        address: &str,
+        patch: MailboxPatch,
+    ) -> Result<MailboxState, Vec<String>> {
+        self.shared
+            .with(|w| w.update_mailbox(address, patch))?
+            .ok_or_else(|| vec![format!("no mailbox '{address}'")])
+    }
+
+    /// Adds a scenario (the newest matching one decides); returns it as stored, with its id,
+    /// or every problem with it.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Outcome, Scenario, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange: alice's next ResetPIN meets a busy server.
+    /// server
+    ///     .add_scenario(Scenario::new("alice@contoso.com", "ResetPIN").outcome(Outcome::fixture("ResetPIN/server-busy")))
+    ///     .unwrap();
+    ///
+    /// // Act
+    /// let first = reset_pin("alice").await.unwrap().status();
+    /// let second = reset_pin("alice").await.unwrap().status();
+    ///
+    /// // Assert: busy once, then the double answers by itself again.
+    /// assert_eq!((first.as_u16(), second.as_u16()), (500, 200));
+    /// # }
+    /// ```
+    pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Vec<String>> {
+        self.shared.with(|w| w.add_scenario(scenario))
+    }
+
+    /// The scenarios in force, newest first.
+    ///
+    /// ```
+    /// # use exchange_um_mock::UmMockServer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    ///
+    /// // Act
+    /// let scenarios = server.scenarios();
+    ///
+    /// // Assert: the default fixtures script dave's first ResetPIN.
+    /// assert_eq!(scenarios[0].mailbox, "dave@contoso.com");
+    /// # }
+    /// ```
+    pub fn scenarios(&self) -> Vec<Scenario> {
+        self.shared.with(|w| w.scenarios())
+    }
+
+    /// Back to the fixtures as loaded: mailboxes, scenarios, emails, journal, and no
+    /// expectations. Ids keep counting.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{MailboxPatch, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// let mut patch = MailboxPatch::default();
+    /// patch.um_enabled = Some(false);
+    /// server.update_mailbox("alice@contoso.com", patch).unwrap();
+    ///
+    /// // Act
+    /// server.reset();
+    ///
+    /// // Assert
+    /// assert!(server.mailbox("alice@contoso.com").unwrap().um_enabled);
+    /// # }
+    /// ```
+    pub fn reset(&self) {
+        self.shared.with(|w| w.reset());
+    }
+
+    /// Starts an expectation on requests for `operation`, checked when the server is dropped
+    /// and by [`UmDouble::verify`]. Finish it with a count: `.times(1)`, `.times(1..=3)`,
+    /// `.at_least(1)`, `.at_most(2)`, `.never()`; narrow it first with `.for_mailbox(…)`.
+    /// Requests from then on count, whatever they were answered (a fault counts too); the
+    /// report of an unmet expectation lists the requests with their answers and reasons.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let server = UmMockServer::start().await;
+    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
+    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
+    /// // Arrange
+    /// server.expect(Operation::ResetPin).for_mailbox("alice@contoso.com").times(1);
+    /// server.expect(Operation::ResetPin).for_mailbox("bob@contoso.com").never();
+    ///
+    /// // Act
+    /// reset_pin("alice").await.unwrap();
+    ///
+    /// // Assert: verified here, and again when `server` is dropped.
+    /// server.verify();
+    /// # }
+    /// ```
+    pub fn expect(&self, operation: Operation) -> Expectation<'_> {
+        Expectation::new(self, operation)
+    }
+
+    /// Checks every expectation now.
+    ///
+    /// # Panics
+    /// If any expectation is not met, with a report: for each, what was expected, how many
+    /// requests matched, and the requests for that mailbox with their operation, status,
+    /// outcome and reason.
+    ///
+    /// ```
+    /// # use exchange_um_mock::{Operation, UmMockServer};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange
+    /// let server = UmMockServer::start().await;
+    /// server.expect(Operation::ResetPin).for_mailbox("alice@contoso.com").at_least(1);
+    ///
+    /// // Act: the client never calls.
+    /// let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.verify()));
+    ///
+    /// // Assert
+    /// assert!(verified.is_err());
+    /// server.reset(); // forgets the expectation, so dropping `server` does not panic
+    /// # }
+    /// ```
+    pub fn verify(&self) {
+        if let Some(report) = self.unmet_report() {
+            panic!("{report}");
+        }
+    }
+
+    /// Checks the expectations unless the thread is already panicking (a second panic in a
+    /// drop would abort the test binary and hide the first one).
+    pub(crate) fn verify_on_drop(&self) {
+        if std::thread::panicking() {
+            return;
+        }
+        self.verify();
+    }
+
+    fn unmet_report(&self) -> Option<String> {
+        self.shared.with(|w| w.unmet_expectations())
+    }
+}

@@ -1,0 +1,74 @@
+//! `/__admin/emails`: captured PIN emails, with long-polling (`wait_ms`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::{id, Params};
+use crate::domain::mail::EmailFilter;
+use crate::state::Shared;
+use crate::vocab::wire::{WireRequest, WireResponse};
+
+const FILTERS: [&str; 5] = ["to", "mailbox", "after_id", "limit", "wait_ms"];
+
+fn filter(params: &Params) -> Result<EmailFilter, WireResponse> {
+    Ok(EmailFilter {
+        to: params.text("to"),
+        mailbox: params.text("mailbox"),
+        after_id: params.number("after_id", u64::MAX)?,
+        limit: params.number("limit", u64::MAX)?.map(|n| n as usize),
+    })
+}
+
+pub(super) async fn list(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: impl Future<Output = ()>,
+) -> Result<WireResponse, WireResponse> {
+    let params = Params::parse(request, &FILTERS)?;
+    let filter = filter(&params)?;
+    let wait = Duration::from_millis(params.wait_ms()?);
+    let (total, emails, evicted) = shared.wait_for_emails(&filter, wait, stop).await;
+    Ok(WireResponse::json(
+        200,
+        &serde_json::json!({ "total": total, "evicted": evicted, "emails": emails }),
+    ))
+}
+
+pub(super) async fn latest(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: impl Future<Output = ()>,
+) -> Result<WireResponse, WireResponse> {
+    let params = Params::parse(request, &FILTERS)?;
+    let filter = EmailFilter {
+        limit: None,
+        ..filter(&params)?
+    };
+    let wait = Duration::from_millis(params.wait_ms()?);
+    shared.wait_for_emails(&filter, wait, stop).await;
+    match shared.with(|w| w.latest_email(&filter)) {
+        Some(email) => Ok(WireResponse::json(200, &email)),
+        None => Err(WireResponse::json_error(404, "no email matches")),
+    }
+}
+
+pub(super) fn one(shared: &Shared, segment: &str) -> Result<WireResponse, WireResponse> {
+    let id = id(segment, "an email")?;
+    match shared.with(|w| w.email(id)) {
+        Some(email) => Ok(WireResponse::json(200, &email)),
+        None => Err(WireResponse::json_error(404, format!("no email {id}"))),
+    }
+}
+
+pub(super) fn raw(shared: &Shared, segment: &str) -> Result<WireResponse, WireResponse> {
+    let id = id(segment, "an email")?;
+    match shared.with(|w| w.email_source(id)) {
+        Some(text) => Ok(WireResponse::new(200, "message/rfc822", text)),
+        None => Err(WireResponse::json_error(404, format!("no email {id}"))),
+    }
+}
+
+pub(super) fn clear(shared: &Shared) -> WireResponse {
+    shared.with(|w| w.clear_emails());
+    WireResponse::empty(204)
+}

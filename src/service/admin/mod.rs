@@ -1,0 +1,210 @@
+//! The JSON admin API under `/__admin`: routing, the bearer-token check and parameter parsing.
+//! One module per resource.
+
+mod emails;
+mod mailboxes;
+mod requests;
+mod scenarios;
+
+use std::future::Future;
+
+use serde::de::DeserializeOwned;
+
+use crate::state::{ReloadError, Shared};
+use crate::vocab::wire::{WireRequest, WireResponse};
+
+pub(crate) const PREFIX: &str = "/__admin";
+
+/// Longest `wait_ms` a long-poll accepts.
+const MAX_WAIT_MS: u64 = 60_000;
+
+pub(crate) fn is_admin(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/__admin/")
+}
+
+/// Answers an admin request. `stop` ends a long-poll early when the server shuts down.
+pub(crate) async fn handle(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: impl Future<Output = ()>,
+) -> WireResponse {
+    if let Some(token) = &shared.config().admin_token {
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
+        let presented = request
+            .header("authorization")
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .map(|(_, credentials)| credentials.trim());
+        if presented != Some(token.as_str()) {
+            return WireResponse::json_error(
+                401,
+                "this server needs 'Authorization: Bearer <admin token>' on admin requests",
+            )
+            .with_header(
+                "WWW-Authenticate",
+                "Bearer realm=\"exchange-um-mock admin\"",
+            );
+        }
+    }
+    let rest = request.path[PREFIX.len()..].trim_start_matches('/');
+    let segments: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(crate::vocab::wire::percent_decode_path)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let Some(allowed) = allowed_methods(&segments) else {
+        return WireResponse::json_error(404, format!("no admin resource at {}", request.path));
+    };
+    let method = request.method.as_str();
+    if !allowed.split(", ").any(|m| m == method) {
+        return WireResponse::json_error(
+            405,
+            format!(
+                "{method} is not allowed on {} (allowed: {allowed})",
+                request.path
+            ),
+        )
+        .with_header("Allow", allowed);
+    }
+    let result = match (method, segments.as_slice()) {
+        ("GET", ["health"]) => Ok(WireResponse::json(
+            200,
+            &serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
+        )),
+        ("GET", ["emails"]) => emails::list(shared, request, stop).await,
+        ("DELETE", ["emails"]) => Ok(emails::clear(shared)),
+        ("GET", ["emails", "latest"]) => emails::latest(shared, request, stop).await,
+        ("GET", ["emails", id]) => emails::one(shared, id),
+        ("GET", ["emails", id, "raw"]) => emails::raw(shared, id),
+        ("GET", ["requests"]) => requests::list(shared, request),
+        ("GET", ["calls"]) => requests::calls(shared, request),
+        ("DELETE", ["requests"]) => Ok(requests::clear(shared)),
+        ("GET", ["mailboxes"]) => Ok(mailboxes::list(shared)),
+        ("GET", ["mailboxes", address]) => Ok(mailboxes::one(shared, address)),
+        ("PATCH", ["mailboxes", address]) => mailboxes::patch(shared, address, request),
+        ("GET", ["scenarios"]) => Ok(scenarios::list(shared)),
+        ("POST", ["scenarios"]) => scenarios::add(shared, request),
+        ("DELETE", ["scenarios"]) => Ok(scenarios::clear(shared)),
+        ("DELETE", ["scenarios", id]) => scenarios::remove(shared, id),
+        ("POST", ["reset"]) => {
+            shared.with(|w| w.reset());
+            Ok(WireResponse::empty(204))
+        }
+        ("POST", ["reload"]) => Ok(reload(shared)),
+        _ => unreachable!("allowed_methods admitted only the routes matched above"),
+    };
+    result.unwrap_or_else(|error| error)
+}
+
+/// The methods a known admin path takes, `None` for an unknown path.
+fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
+    Some(match segments {
+        ["health"] => "GET",
+        ["emails"] => "GET, DELETE",
+        ["emails", _] | ["emails", _, "raw"] => "GET",
+        ["requests"] => "GET, DELETE",
+        ["calls"] => "GET",
+        ["mailboxes"] => "GET",
+        ["mailboxes", _] => "GET, PATCH",
+        ["scenarios"] => "GET, POST, DELETE",
+        ["scenarios", _] => "DELETE",
+        ["reset"] | ["reload"] => "POST",
+        _ => return None,
+    })
+}
+
+fn reload(shared: &Shared) -> WireResponse {
+    match shared.reload() {
+        Ok(()) => WireResponse::empty(204),
+        Err(ReloadError::Embedded) => WireResponse::json_error(
+            409,
+            "the server runs on the embedded fixtures; start it with --fixtures DIR to reload from disk",
+        ),
+        Err(ReloadError::Problems(problems)) => problem_list(400, "the fixtures were not reloaded", problems.iter().map(ToString::to_string)),
+    }
+}
+
+/// `{"error": "<summary>: <p1>; <p2>", "problems": [...]}`
+pub(crate) fn problem_list(
+    status: u16,
+    summary: &str,
+    problems: impl Iterator<Item = String>,
+) -> WireResponse {
+    let problems: Vec<String> = problems.collect();
+    WireResponse::json(
+        status,
+        &serde_json::json!({ "error": format!("{summary}: {}", problems.join("; ")), "problems": problems }),
+    )
+}
+
+/// Query parameters, checked against the names a resource accepts.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn parse(request: &WireRequest, known: &[&str]) -> Result<Self, WireResponse> {
+        let pairs = request.query_pairs();
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(name, _)| !known.contains(&name.as_str()))
+        {
+            return Err(WireResponse::json_error(
+                400,
+                format!(
+                    "unknown parameter '{name}' (this resource takes: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(Params(pairs))
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn number(&self, name: &str, max: u64) -> Result<Option<u64>, WireResponse> {
+        let Some(text) = self.text(name) else {
+            return Ok(None);
+        };
+        match text.parse::<u64>() {
+            Ok(n) if n <= max => Ok(Some(n)),
+            _ => Err(WireResponse::json_error(
+                400,
+                format!("parameter '{name}' must be a whole number from 0 to {max}, not '{text}'"),
+            )),
+        }
+    }
+
+    fn wait_ms(&self) -> Result<u64, WireResponse> {
+        Ok(self.number("wait_ms", MAX_WAIT_MS)?.unwrap_or(0))
+    }
+}
+
+/// Parses a path segment as an id.
+fn id(segment: &str, what: &str) -> Result<u64, WireResponse> {
+    segment.parse().map_err(|_| {
+        WireResponse::json_error(
+            400,
+            format!("'{segment}' is not {what} id (a whole number)"),
+        )
+    })
+}
+
+/// Parses a JSON request body, saying where it is wrong.
+fn json_body<T: DeserializeOwned>(request: &WireRequest) -> Result<T, WireResponse> {
+    let mut deserializer = serde_json::Deserializer::from_slice(&request.body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
+        WireResponse::json_error(400, format!("bad JSON body{at}: {}", error.into_inner()))
+    })
+}

@@ -1,0 +1,141 @@
+//! The UM endpoint: from an HTTP request to a decided, journaled answer. Hyper-free, so the
+//! server and the wiremock responder share it.
+//!
+//! Order of checks, as on a real server: method, credentials (IIS answers 401 before reading
+//! the body), envelope, operation, then the scripted or default outcome. Everything that reads
+//! the request happens here, before the state lock; `state::answer` decides under it.
+
+use crate::domain::journal::Entry;
+use crate::service::auth;
+use crate::soap::read::{read_envelope, ReadError, SoapCall};
+use crate::soap::{write, MessagesNs, CONTENT_TYPE, SOAP11_ENVELOPE};
+use crate::state::{Refused, Shared, UmRequest};
+use crate::vocab::wire::{Plan, WireRequest, WireResponse};
+use crate::vocab::Operation;
+
+/// The Exchange 2007 endpoint path.
+pub(crate) const SERVICE_PATH_2007: &str = "/UnifiedMessaging/Service.asmx";
+/// The Exchange 2010+ endpoint path.
+pub(crate) const SERVICE_PATH_2010: &str = "/EWS/UM2007Legacy.asmx";
+
+/// Whether `path` is one of the endpoints (case-insensitive, like IIS).
+pub(crate) fn is_endpoint(path: &str) -> bool {
+    [SERVICE_PATH_2007, SERVICE_PATH_2010]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(path))
+}
+
+/// Answers a request to an endpoint path.
+pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+    if request.method == "GET" && wants_wsdl(request) {
+        let response = WireResponse::new(200, CONTENT_TYPE, wsdl_for(request));
+        return journal_only(shared, Entry::new(request), response);
+    }
+    if request.method != "POST" {
+        let response =
+            WireResponse::new(405, "text/plain; charset=utf-8", "405 Method Not Allowed")
+                .with_header("Allow", "GET, POST");
+        let reason = format!(
+            "{} is not allowed on the UM endpoint (POST a SOAP envelope, or GET ?wsdl)",
+            request.method
+        );
+        return journal_only(shared, Entry::new(request).because(reason), response);
+    }
+    let um = UmRequest {
+        entry: Entry::new(request),
+        credentials: auth::credentials(request),
+        call: read_call(request, shared.config().strict_soap_action),
+    };
+    shared.with(|world| world.answer_um(um))
+}
+
+/// The envelope read, its operation known and (in strict mode) named by `SOAPAction`; or the
+/// fault that answers it and why.
+fn read_call(request: &WireRequest, strict: bool) -> Result<(Operation, SoapCall), Refused> {
+    let refuse = |body: String, reason: String, operation: Option<String>| Refused {
+        response: soap(500, body),
+        reason,
+        operation,
+    };
+    let call = read_envelope(&request.body).map_err(|error| match error {
+        ReadError::VersionMismatch => refuse(
+            write::version_mismatch(),
+            format!("the envelope is SOAP 1.2; this service speaks SOAP 1.1 ({SOAP11_ENVELOPE})"),
+            None,
+        ),
+        ReadError::Invalid(reason) => refuse(write::invalid_request(), reason, None),
+        ReadError::WrongNamespace {
+            namespace,
+            operation,
+        } => refuse(
+            write::invalid_request(),
+            format!("'{operation}' is in namespace '{namespace}', not the UM messages namespace"),
+            Some(operation),
+        ),
+    })?;
+    let Some(operation) = Operation::from_name(&call.operation) else {
+        let reason = format!("unknown operation '{}'", call.operation);
+        return Err(refuse(
+            write::invalid_request(),
+            reason,
+            Some(call.operation),
+        ));
+    };
+    if strict {
+        if let Some(reason) = soap_action_mismatch(request.header("soapaction"), operation) {
+            return Err(refuse(
+                write::invalid_request(),
+                reason,
+                Some(call.operation),
+            ));
+        }
+    }
+    Ok((operation, call))
+}
+
+/// In strict mode, why the `SOAPAction` header does not name the body's operation, if it does
+/// not. Either scheme of the messages namespace is accepted; quotes are optional.
+fn soap_action_mismatch(header: Option<&str>, operation: Operation) -> Option<String> {
+    let Some(header) = header else {
+        return Some(format!(
+            "no SOAPAction header (strict mode; expected .../messages/{operation})"
+        ));
+    };
+    let action = header.trim().trim_matches('"');
+    let named = [MessagesNs::Http, MessagesNs::Https]
+        .iter()
+        .any(|ns| action == format!("{}/{operation}", ns.uri()));
+    (!named).then(|| {
+        format!(
+            "SOAPAction '{action}' does not name the body's operation {operation} (strict mode)"
+        )
+    })
+}
+
+/// `?wsdl` in any case, with or without a value, among other query parameters.
+fn wants_wsdl(request: &WireRequest) -> bool {
+    request
+        .query_pairs()
+        .iter()
+        .any(|(key, _)| key.eq_ignore_ascii_case("wsdl"))
+}
+
+/// The WSDL pointing back at the URL the client used: its `Host` header and path as sent.
+/// Without a `Host` (HTTP/1.0) there is no better guess than localhost.
+fn wsdl_for(request: &WireRequest) -> String {
+    let host = request
+        .header("host")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost");
+    crate::soap::wsdl::document(&format!("http://{host}{}", request.path))
+}
+
+/// Journals a request the double answered without reaching an operation (WSDL, 404, 405, 413).
+pub(crate) fn journal_only(shared: &Shared, entry: Entry, response: WireResponse) -> Plan {
+    shared.with(|world| world.journal(entry, Plan::now(response)))
+}
+
+fn soap(status: u16, body: String) -> WireResponse {
+    WireResponse::new(status, CONTENT_TYPE, body)
+}

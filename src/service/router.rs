@@ -1,0 +1,78 @@
+//! Routes a request: the admin API, the UM endpoint, Autodiscover, or 404.
+
+use tokio::sync::watch;
+
+use super::{admin, autodiscover, endpoint};
+use crate::domain::journal::Entry;
+use crate::state::Shared;
+use crate::vocab::wire::{Plan, WireRequest, WireResponse};
+
+/// Fires once when the server stops; long-polls and hanging requests end on it.
+#[derive(Debug, Clone)]
+pub(crate) struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    pub(crate) fn new() -> (watch::Sender<bool>, Stop) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Stop(rx))
+    }
+
+    /// Resolves when the server stops (or its stop sender is gone).
+    pub(crate) async fn wait(mut self) {
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+}
+
+pub(crate) async fn route(shared: &Shared, request: &WireRequest, stop: Stop) -> Plan {
+    if admin::is_admin(&request.path) {
+        return Plan::now(admin::handle(shared, request, stop.wait()).await);
+    }
+    if endpoint::is_endpoint(&request.path) {
+        return endpoint::handle(shared, request);
+    }
+    if autodiscover::is_autodiscover(&request.path) {
+        return autodiscover::handle(shared, request);
+    }
+    let response = WireResponse::new(
+        404,
+        "text/plain; charset=utf-8",
+        "404 - File or directory not found.",
+    );
+    let reason = format!(
+        "no UM endpoint at {} (use {} or {})",
+        request.path,
+        endpoint::SERVICE_PATH_2007,
+        endpoint::SERVICE_PATH_2010
+    );
+    endpoint::journal_only(shared, Entry::new(request).because(reason), response)
+}
+
+/// The answer to a body over `--max-body-bytes`: 413, journaled unless it was an admin request.
+pub(crate) fn too_large(shared: &Shared, request: &WireRequest) -> Plan {
+    let limit = shared.config().max_body_bytes;
+    let reason = format!("the body is over --max-body-bytes ({limit} bytes)");
+    if admin::is_admin(&request.path) {
+        return Plan::now(WireResponse::json_error(413, reason).with_header("Connection", "close"));
+    }
+    let response = WireResponse::new(
+        413,
+        "text/plain; charset=utf-8",
+        "413 Request Entity Too Large",
+    )
+    .with_header("Connection", "close");
+    endpoint::journal_only(shared, Entry::new(request).because(reason), response)
+}
+
+/// The answer to a body that ended before its Content-Length or could not be read: 400,
+/// journaled unless it was an admin request. Nothing is performed for a request never received
+/// whole.
+pub(crate) fn incomplete(shared: &Shared, request: &WireRequest, error: &str) -> Plan {
+    let reason =
+        format!("the body could not be read to its Content-Length or final chunk ({error})");
+    if admin::is_admin(&request.path) {
+        return Plan::now(WireResponse::json_error(400, reason).with_header("Connection", "close"));
+    }
+    let response = WireResponse::new(400, "text/plain; charset=utf-8", "400 Bad Request")
+        .with_header("Connection", "close");
+    endpoint::journal_only(shared, Entry::new(request).because(reason), response)
+}

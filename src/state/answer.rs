@@ -1,0 +1,402 @@
+//! What a request does under the lock, decided here and nowhere else: who the caller is, which
+//! outcome answers, what that outcome does to the state, and the journal entry.
+//!
+//! Everything proportional to the request (reading the envelope and the credentials, copying
+//! the request into its journal entry) happened before the lock, in the service layer. Here an
+//! outcome is carried out on a [`Draft`] of what it may change; the draft is committed only
+//! once the answer is made, so a panic half-way leaves the world as it was.
+
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+
+use super::World;
+use crate::domain::journal::Entry;
+use crate::domain::mail::PendingEmail;
+use crate::domain::mailbox::Mailbox;
+use crate::domain::outcomes::{Action, MailFault, Outcome};
+use crate::operations::{self, CallChange, Ctx, Failure};
+use crate::soap::read::SoapCall;
+use crate::soap::{write, CONTENT_TYPE};
+use crate::vocab::wire::{Plan, Reply, WireResponse};
+use crate::vocab::Operation;
+
+/// Who the caller says they are, as read from the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Credentials {
+    pub(crate) user: String,
+    /// Checked against the mailbox's password, if it sets one.
+    pub(crate) password: String,
+}
+
+/// A caller who could not be identified: the user name they gave (if any) and why.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    pub(crate) user: Option<String>,
+    pub(crate) reason: String,
+    /// The 401 to answer.
+    pub(crate) response: WireResponse,
+}
+
+/// A request the service refuses before any operation runs: the answer and why.
+#[derive(Debug, Clone)]
+pub(crate) struct Refused {
+    pub(crate) response: WireResponse,
+    pub(crate) reason: String,
+    /// The operation named, when the envelope got that far.
+    pub(crate) operation: Option<String>,
+}
+
+/// A UM request as read before the lock.
+#[derive(Debug)]
+pub(crate) struct UmRequest {
+    pub(crate) entry: Entry,
+    pub(crate) credentials: Result<Credentials, Refusal>,
+    /// The envelope read and checked, or the fault that answers it.
+    pub(crate) call: Result<(Operation, SoapCall), Refused>,
+}
+
+/// What an outcome may change, copied out of the world: committed whole or dropped.
+struct Draft {
+    mailbox: Mailbox,
+    call_rng: StdRng,
+    /// Emails to capture, each now or after a delay.
+    emails: Vec<(PendingEmail, Option<Duration>)>,
+    call: Option<CallChange>,
+}
+
+impl World {
+    /// Journals `entry` with `plan` as its answer, counting it for the expectations.
+    pub(crate) fn journal(&mut self, entry: Entry, mut plan: Plan) -> Plan {
+        let record = self.journal.record(entry, &mut plan);
+        self.expectations.observe(record);
+        plan
+    }
+
+    /// The mailbox the caller named, if the credentials are right for it; the journaled 401
+    /// otherwise.
+    pub(crate) fn identify(
+        &mut self,
+        mut entry: Entry,
+        credentials: Result<Credentials, Refusal>,
+    ) -> Result<(Entry, usize), Plan> {
+        let refusal = match credentials {
+            Ok(credentials) => match self.find_caller(&credentials) {
+                Ok(index) => {
+                    entry.record.identity = Some(credentials.user);
+                    entry.record.mailbox = Some(self.mailboxes[index].state.smtp_address.clone());
+                    return Ok((entry, index));
+                }
+                Err(refusal) => refusal,
+            },
+            Err(refusal) => refusal,
+        };
+        entry.record.identity = refusal.user;
+        let entry = entry.because(refusal.reason);
+        Err(self.journal(entry, Plan::now(refusal.response)))
+    }
+
+    fn find_caller(&self, credentials: &Credentials) -> Result<usize, Refusal> {
+        let user = &credentials.user;
+        let refuse = |reason: String| Refusal {
+            user: Some(user.clone()),
+            reason,
+            response: unauthorized(),
+        };
+        let Some(index) = self.mailboxes.iter().position(|m| m.answers_to(user)) else {
+            return Err(refuse(format!("no mailbox has logon '{user}'")));
+        };
+        match &self.mailboxes[index].password {
+            Some(expected) if *expected != credentials.password => Err(refuse(format!(
+                "wrong password for '{}'",
+                self.mailboxes[index].state.smtp_address
+            ))),
+            _ => Ok(index),
+        }
+    }
+
+    /// The caller's mailbox state (after [`World::identify`]).
+    pub(crate) fn caller(&self, index: usize) -> &crate::domain::mailbox::MailboxState {
+        &self.mailboxes[index].state
+    }
+
+    /// Answers a UM request: the caller, the scripted or default outcome, its effects, the
+    /// journal entry.
+    pub(crate) fn answer_um(&mut self, request: UmRequest) -> Plan {
+        let UmRequest {
+            entry,
+            credentials,
+            call,
+        } = request;
+        let (mut entry, index) = match self.identify(entry, credentials) {
+            Ok(found) => found,
+            Err(refused) => return refused,
+        };
+        let (operation, call) = match call {
+            Ok(call) => call,
+            Err(refused) => {
+                entry.record.operation = refused.operation;
+                let entry = entry.because(refused.reason);
+                return self.journal(entry, Plan::now(refused.response));
+            }
+        };
+        entry.record.operation = Some(call.operation.clone());
+        let address = &self.mailboxes[index].state.smtp_address;
+        let (scenario, outcome) = match self.scenarios.next(address, operation) {
+            Some((id, outcome)) => (Some(id), outcome),
+            None => (None, Outcome::default_answer()),
+        };
+        let request_id = self.journal.next_id();
+        let mut draft = self.draft(index);
+        let (reply, reason) = self.perform(&mut draft, &outcome, operation, &call, request_id);
+        #[cfg(test)]
+        tests::maybe_panic_before_commit();
+        // Commit: nothing below can fail half-way.
+        if let Some(id) = scenario {
+            self.scenarios.advance(id);
+        }
+        self.commit(index, draft);
+        let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
+        let late = (!delay.is_zero())
+            .then(|| format!("answered {} ms late (scripted)", delay.as_millis()));
+        let reason = match (reason, late) {
+            (Some(reason), Some(late)) => Some(format!("{reason}; {late}")),
+            (reason, late) => reason.or(late),
+        };
+        entry.record.reason = match (reason, scenario) {
+            (Some(reason), Some(id)) => Some(format!("{reason} (scenario {id})")),
+            (reason, _) => reason,
+        };
+        entry.record.scenario = scenario;
+        entry.record.outcome = outcome;
+        self.journal(entry, Plan { reply, delay })
+    }
+
+    fn draft(&self, index: usize) -> Draft {
+        Draft {
+            mailbox: self.mailboxes[index].clone(),
+            call_rng: self.call_rng.clone(),
+            emails: Vec::new(),
+            call: None,
+        }
+    }
+
+    fn commit(&mut self, index: usize, draft: Draft) {
+        self.mailboxes[index] = draft.mailbox;
+        self.call_rng = draft.call_rng;
+        match draft.call {
+            Some(CallChange::Place(call)) => self.calls.add(call),
+            Some(CallChange::Disconnect(id)) => {
+                let mailbox = &self.mailboxes[index].state.smtp_address;
+                self.calls.disconnect(&id, mailbox);
+            }
+            None => {}
+        }
+        for (email, delay) in draft.emails {
+            match delay {
+                Some(delay) => self.emails.capture_later(email, delay),
+                None => {
+                    self.emails.capture(email);
+                }
+            }
+        }
+    }
+
+    /// Carries out one outcome on `draft`; the reply and, when the double made something up
+    /// or was scripted, why.
+    fn perform(
+        &self,
+        draft: &mut Draft,
+        outcome: &Outcome,
+        operation: Operation,
+        call: &SoapCall,
+        request_id: u64,
+    ) -> (Reply, Option<String>) {
+        match &outcome.action {
+            Action::Default => self.live(draft, operation, call, request_id, None, None),
+            Action::Mail { fault, delay_ms } => {
+                self.live(draft, operation, call, request_id, *fault, *delay_ms)
+            }
+            Action::Fixture {
+                name,
+                status,
+                headers,
+            } => {
+                let Some(canned) = self.fixtures.responses.get(name) else {
+                    let reason = format!("canned response '{name}' no longer exists");
+                    return (
+                        Reply::Http(soap(500, write::invalid_request())),
+                        Some(reason),
+                    );
+                };
+                let mut reason = format!("replayed canned response '{name}'");
+                if !canned.is_fault && operations::canned_success_has_effects(operation) {
+                    if let Err(failure) = self.run(draft, operation, call, request_id, None, None) {
+                        // The operation's own checks refused: the bytes go out, nothing changes.
+                        *draft = self.draft_like(draft);
+                        let why = match failure {
+                            Failure::Um { reason, .. } | Failure::Invalid(reason) => reason,
+                        };
+                        reason.push_str(&format!(" without its effects: {why}"));
+                    }
+                }
+                let default_status = if canned.is_fault { 500 } else { 200 };
+                let response = WireResponse::new(
+                    status.unwrap_or(default_status),
+                    CONTENT_TYPE,
+                    canned.body.clone(),
+                )
+                .with_scripted_headers(headers);
+                (Reply::Http(response), Some(reason))
+            }
+            Action::Fault { exception, message } => {
+                let text = message
+                    .clone()
+                    .unwrap_or_else(|| write::exception_message(exception));
+                let response = soap(500, write::um_fault(call.ns, exception, &text));
+                (
+                    Reply::Http(response),
+                    Some(format!("scripted fault {exception}")),
+                )
+            }
+            Action::Http {
+                status,
+                body,
+                headers,
+            } => {
+                let mut response = WireResponse::new(
+                    *status,
+                    "text/plain; charset=utf-8",
+                    body.clone().unwrap_or_default(),
+                )
+                .with_scripted_headers(headers);
+                if *status == 401 && response.header("WWW-Authenticate").is_none() {
+                    response = response.with_header("WWW-Authenticate", BASIC_CHALLENGE);
+                }
+                (
+                    Reply::Http(response),
+                    Some(format!("scripted HTTP {status}")),
+                )
+            }
+            Action::Network(fault) => (
+                Reply::Network(*fault),
+                Some(format!("scripted network fault {}", fault.name())),
+            ),
+        }
+    }
+
+    /// A fresh draft for the same mailbox (the draft's changes thrown away).
+    fn draft_like(&self, draft: &Draft) -> Draft {
+        let index = self
+            .mailbox_index(&draft.mailbox.state.smtp_address)
+            .expect("a draft is of a mailbox of this world");
+        self.draft(index)
+    }
+
+    /// The operation as the double does it by itself, with the email handled as scripted.
+    fn live(
+        &self,
+        draft: &mut Draft,
+        operation: Operation,
+        call: &SoapCall,
+        request_id: u64,
+        mail_fault: Option<MailFault>,
+        mail_delay_ms: Option<u64>,
+    ) -> (Reply, Option<String>) {
+        match self.run(
+            draft,
+            operation,
+            call,
+            request_id,
+            mail_fault,
+            mail_delay_ms,
+        ) {
+            Ok((inner_xml, reason)) => (
+                Reply::Http(soap(
+                    200,
+                    write::success(call.ns, operation.name(), &inner_xml),
+                )),
+                reason,
+            ),
+            Err(Failure::Um { exception, reason }) => {
+                let message = write::exception_message(exception);
+                let response = soap(500, write::um_fault(call.ns, exception, &message));
+                (Reply::Http(response), Some(reason))
+            }
+            Err(Failure::Invalid(reason)) => (
+                Reply::Http(soap(500, write::invalid_request())),
+                Some(reason),
+            ),
+        }
+    }
+
+    /// Runs the operation on `draft` and queues its effects there: the inner XML of the
+    /// answer and what the email handling says, if anything.
+    fn run(
+        &self,
+        draft: &mut Draft,
+        operation: Operation,
+        call: &SoapCall,
+        request_id: u64,
+        mail_fault: Option<MailFault>,
+        mail_delay_ms: Option<u64>,
+    ) -> Result<(String, Option<String>), Failure> {
+        let ctx = Ctx {
+            mailbox: &mut draft.mailbox,
+            fixtures: &self.fixtures,
+            calls: &self.calls,
+            call_rng: &mut draft.call_rng,
+            request_id,
+        };
+        let done = operations::execute(operation, call, ctx)?;
+        draft.call = done.call;
+        let reason = done
+            .email
+            .and_then(|email| deliver(draft, email, mail_fault, mail_delay_ms));
+        Ok((done.inner_xml, reason))
+    }
+}
+
+/// The challenge a 401 carries.
+pub(crate) const BASIC_CHALLENGE: &str = "Basic realm=\"exchange-um-mock\"";
+
+/// IIS's 401 for missing or wrong credentials, with the challenge.
+pub(crate) fn unauthorized() -> WireResponse {
+    let body = "401 - Unauthorized: Access is denied due to invalid credentials.";
+    WireResponse::new(401, "text/plain; charset=utf-8", body)
+        .with_header("WWW-Authenticate", BASIC_CHALLENGE)
+}
+
+/// Queues an email to capture, drop, duplicate or delay; says so when it is not a plain capture.
+fn deliver(
+    draft: &mut Draft,
+    email: PendingEmail,
+    fault: Option<MailFault>,
+    delay_ms: Option<u64>,
+) -> Option<String> {
+    let copies = match fault {
+        Some(MailFault::Drop) => return Some("the PIN email was dropped (scripted)".into()),
+        Some(MailFault::Duplicate) => 2,
+        None => 1,
+    };
+    let delay = delay_ms.map(Duration::from_millis);
+    for _ in 1..copies {
+        draft.emails.push((email.clone(), delay));
+    }
+    draft.emails.push((email, delay));
+    match (copies, delay_ms) {
+        (1, None) => None,
+        (1, Some(ms)) => Some(format!("the PIN email is captured {ms} ms late (scripted)")),
+        (_, None) => Some("the PIN email was captured twice (scripted)".into()),
+        (_, Some(ms)) => Some(format!(
+            "the PIN email is captured twice, {ms} ms late (scripted)"
+        )),
+    }
+}
+
+fn soap(status: u16, body: String) -> WireResponse {
+    WireResponse::new(status, CONTENT_TYPE, body)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+//! The one place where state changes together: mailboxes, scenarios, captured mail and the
+//! journal live in one [`World`] behind one lock, so a request's effects (new PIN, history,
+//! email, journal entry) are all visible or none is. [`world`] holds the state and the methods
+//! named by what they do; [`answer`] is what a request does under the lock.
+
+mod answer;
+mod world;
+
+#[cfg(test)]
+pub(crate) use answer::BASIC_CHALLENGE;
+pub(crate) use answer::{unauthorized, Credentials, Refusal, Refused, UmRequest};
+pub(crate) use world::World;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::domain::mail::{Email, EmailFilter};
+use crate::error::{Error, Problem};
+use crate::fixtures::FixtureSet;
+
+/// Bounds and options a server runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Config {
+    pub(crate) max_body_bytes: usize,
+    pub(crate) max_emails: usize,
+    pub(crate) max_requests: usize,
+    pub(crate) seed: Option<u64>,
+    pub(crate) admin_token: Option<String>,
+    /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
+    pub(crate) strict_soap_action: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_body_bytes: 1_048_576,
+            max_emails: 10_000,
+            max_requests: 10_000,
+            seed: None,
+            admin_token: None,
+            strict_soap_action: false,
+        }
+    }
+}
+
+/// What a double is made from: where its fixtures come from and its config. Held by both the
+/// server's and the wiremock responder's builder.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    pub(crate) fixtures: Option<FixtureSource>,
+    pub(crate) config: Config,
+}
+
+/// Where fixtures come from when a double starts.
+#[derive(Debug)]
+pub(crate) enum FixtureSource {
+    Dir(PathBuf),
+    Set(FixtureSet),
+}
+
+impl Options {
+    /// The state a server (or a wiremock responder) runs on: fixtures loaded and checked.
+    pub(crate) fn shared_state(self) -> Result<Shared, Error> {
+        let set = match self.fixtures {
+            None => FixtureSet::embedded(),
+            Some(FixtureSource::Set(set)) => set,
+            Some(FixtureSource::Dir(dir)) => FixtureSet::from_dir(dir)?,
+        };
+        Shared::new(set, self.config)
+    }
+}
+
+/// A cheap, cloneable handle on the shared state.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// A std mutex, not tokio's: every critical section is short and synchronous (never held
+    /// across an `.await`), and the wiremock responder and library accessors lock it from
+    /// plain threads.
+    world: Mutex<World>,
+    /// The id of the newest captured email; long-polls wait on it. A watch channel because a
+    /// waiter that subscribes after a send still sees the newest value.
+    mail_tick: watch::Sender<u64>,
+    config: Config,
+    /// Where `reload` re-reads fixtures from.
+    source: FixtureSet,
+}
+
+impl Shared {
+    pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
+        let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
+        let world = World::new(fixtures, &config);
+        Ok(Shared {
+            inner: Arc::new(Inner {
+                world: Mutex::new(world),
+                mail_tick: watch::Sender::new(0),
+                config,
+                source,
+            }),
+        })
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock cannot leave a half-applied change behind: a request
+        // computes its changes on drafts and commits them only once its answer is made
+        // (`answer`; its tests force a panic). So serving on is safe.
+        self.inner
+            .world
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the world under the lock. Delayed emails that are due are captured first,
+    /// and long-polls are woken if `f` (or that) captured any email.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let (result, newest) = {
+            let mut world = self.lock();
+            world.release_due_emails();
+            let result = f(&mut world);
+            (result, world.newest_email_id())
+        };
+        self.inner.mail_tick.send_if_modified(|seen| {
+            let changed = *seen != newest;
+            *seen = newest;
+            changed
+        });
+        result
+    }
+
+    /// The emails matching `filter`, waiting up to `wait` for a first one (or until `stop`).
+    pub(crate) async fn wait_for_emails(
+        &self,
+        filter: &EmailFilter,
+        wait: Duration,
+        stop: impl Future<Output = ()>,
+    ) -> (usize, Vec<Email>, u64) {
+        let deadline = tokio::time::Instant::now() + wait;
+        tokio::pin!(stop);
+        loop {
+            let mut tick = self.inner.mail_tick.subscribe();
+            let ((total, page, evicted), next_due) =
+                self.with(|w| (w.emails(filter), w.next_due_email()));
+            let now = tokio::time::Instant::now();
+            if total > 0 || now >= deadline {
+                return (total, page, evicted);
+            }
+            // Wake for a new email, for a delayed email falling due, at the deadline, or at stop.
+            let wake = next_due.map_or(deadline, |due| {
+                deadline.min(tokio::time::Instant::from_std(due))
+            });
+            tokio::select! {
+                _ = tick.changed() => {}
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = &mut stop => return (total, page, evicted),
+            }
+        }
+    }
+
+    /// Re-reads the fixtures folder; all or nothing.
+    pub(crate) fn reload(&self) -> Result<(), ReloadError> {
+        let Some(dir) = self.inner.source.dir() else {
+            return Err(ReloadError::Embedded);
+        };
+        let set =
+            FixtureSet::from_dir(dir).map_err(|e| ReloadError::Problems(vec![read_problem(e)]))?;
+        let fixtures = crate::fixtures::load(&set).map_err(ReloadError::Problems)?;
+        self.with(|w| w.install(Arc::new(fixtures)));
+        Ok(())
+    }
+}
+
+/// Why a reload did not happen.
+#[derive(Debug)]
+pub(crate) enum ReloadError {
+    Embedded,
+    Problems(Vec<Problem>),
+}
+
+fn read_problem(error: Error) -> Problem {
+    Problem {
+        file: String::new(),
+        path: String::new(),
+        message: error.to_string(),
+    }
+}

@@ -1,0 +1,271 @@
+//! [`World`]: everything a request can read or change, with private fields and methods named by
+//! what they do. Its invariants hold because nothing outside `state` can reach a field:
+//! expectations count exactly what the journal records, and ids are allocated and pushed in
+//! the same critical section, so stores stay in id order.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+
+use super::Config;
+use crate::domain::calls::{Call, CallBook};
+use crate::domain::expect::{Expectations, Expected, Times};
+use crate::domain::journal::{Journal, RecordedRequest, RequestFilter};
+use crate::domain::mail::{Email, EmailFilter, MailStore};
+use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
+use crate::domain::outcomes::{Scenario, ScenarioBook};
+use crate::domain::pin::mailbox_rng;
+use crate::fixtures::Fixtures;
+use crate::vocab::Operation;
+
+/// Seeds the call-id RNG (no mailbox address can equal it: it has no '@').
+const CALL_RNG_KEY: &str = "play-on-phone calls";
+
+/// Everything a request can read or change.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub(super) fixtures: Arc<Fixtures>,
+    pub(super) mailboxes: Vec<Mailbox>,
+    pub(super) scenarios: ScenarioBook,
+    /// The scenarios as loaded, restored by a reset.
+    loaded_scenarios: ScenarioBook,
+    pub(super) emails: MailStore,
+    pub(super) journal: Journal,
+    pub(super) calls: CallBook,
+    /// Generates call ids; apart from the mailboxes' RNGs so calls never shift PIN sequences.
+    pub(super) call_rng: StdRng,
+    /// Counted as the journal records, so eviction from the journal cannot change a count.
+    pub(super) expectations: Expectations,
+    seed: Option<u64>,
+}
+
+/// A page of a store: how many match, the page, how many were evicted.
+pub(crate) type Page<T> = (usize, Vec<T>, u64);
+
+impl World {
+    pub(super) fn new(fixtures: Arc<Fixtures>, config: &Config) -> Self {
+        let mut world = World {
+            fixtures: fixtures.clone(),
+            mailboxes: Vec::new(),
+            scenarios: ScenarioBook::default(),
+            loaded_scenarios: ScenarioBook::default(),
+            emails: MailStore::new(config.max_emails),
+            journal: Journal::new(config.max_requests),
+            calls: CallBook::new(config.max_requests),
+            call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
+            expectations: Expectations::default(),
+            seed: config.seed,
+        };
+        world.install(fixtures);
+        world
+    }
+
+    /// Makes `fixtures` current: mailboxes and scenarios (run-time ones included) as they
+    /// describe. Captured and pending emails, the journal, calls and expectations stay
+    /// (SPEC §14); ids keep counting.
+    pub(super) fn install(&mut self, fixtures: Arc<Fixtures>) {
+        self.loaded_scenarios = self.scenarios.successor(&fixtures.scenarios);
+        self.fixtures = fixtures;
+        self.mailboxes = self.loaded_mailboxes();
+        self.scenarios.restore(&self.loaded_scenarios);
+    }
+
+    fn loaded_mailboxes(&self) -> Vec<Mailbox> {
+        let fixtures = &self.fixtures;
+        fixtures
+            .mailboxes
+            .iter()
+            .map(|m| {
+                let policy = &fixtures.policies[&m.state().policy];
+                Mailbox::from_fixture(m, policy, self.seed)
+            })
+            .collect()
+    }
+
+    /// Back to the fixtures as loaded: mailboxes, scenarios, no emails, journal, calls or
+    /// expectations. Ids keep counting.
+    pub(crate) fn reset(&mut self) {
+        self.mailboxes = self.loaded_mailboxes();
+        self.scenarios.restore(&self.loaded_scenarios);
+        self.emails.reset();
+        self.journal.clear();
+        self.calls.clear();
+        self.call_rng = mailbox_rng(self.seed, CALL_RNG_KEY);
+        // Expectations are part of a test's arrangement, like scenarios added at run time.
+        self.expectations.clear();
+    }
+
+    /// The mailbox with this SMTP address (case-insensitive).
+    pub(super) fn mailbox_index(&self, address: &str) -> Option<usize> {
+        self.mailboxes
+            .iter()
+            .position(|m| m.state.smtp_address.eq_ignore_ascii_case(address))
+    }
+
+    // Emails.
+
+    /// Captures the delayed emails that are due (every lock does this first).
+    pub(super) fn release_due_emails(&mut self) {
+        self.emails.release_due();
+    }
+
+    pub(super) fn newest_email_id(&self) -> u64 {
+        self.emails.newest_id()
+    }
+
+    pub(super) fn next_due_email(&self) -> Option<Instant> {
+        self.emails.next_due()
+    }
+
+    pub(crate) fn emails(&self, filter: &EmailFilter) -> Page<Email> {
+        let (total, page) = self.emails.page(filter);
+        (total, page, self.emails.evicted())
+    }
+
+    pub(crate) fn all_emails(&self) -> Vec<Email> {
+        self.emails.all()
+    }
+
+    pub(crate) fn latest_email(&self, filter: &EmailFilter) -> Option<Email> {
+        self.emails.latest(filter)
+    }
+
+    pub(crate) fn email(&self, id: u64) -> Option<Email> {
+        self.emails.get(id).cloned()
+    }
+
+    /// Email `id` as RFC 5322 / MIME text.
+    pub(crate) fn email_source(&self, id: u64) -> Option<String> {
+        self.emails.raw(id)
+    }
+
+    pub(crate) fn clear_emails(&mut self) {
+        self.emails.clear();
+    }
+
+    // The journal.
+
+    pub(crate) fn requests(&self, filter: &RequestFilter) -> Page<RecordedRequest> {
+        let (total, page) = self.journal.page(filter);
+        (total, page, self.journal.evicted())
+    }
+
+    pub(crate) fn all_requests(&self) -> Vec<RecordedRequest> {
+        self.journal.all()
+    }
+
+    /// The id the next journaled request gets.
+    pub(crate) fn next_request_id(&self) -> u64 {
+        self.journal.next_id()
+    }
+
+    pub(crate) fn clear_requests(&mut self) {
+        self.journal.clear();
+    }
+
+    // Mailboxes.
+
+    pub(crate) fn mailbox(&self, address: &str) -> Option<MailboxState> {
+        self.mailbox_index(address)
+            .map(|i| self.mailboxes[i].state.clone())
+    }
+
+    pub(crate) fn mailboxes(&self) -> Vec<MailboxState> {
+        self.mailboxes.iter().map(|m| m.state.clone()).collect()
+    }
+
+    /// Applies `patch` to the mailbox `address` if the result passes the fixture checks;
+    /// `Ok(None)` if there is no such mailbox, every problem if it does not pass.
+    pub(crate) fn update_mailbox(
+        &mut self,
+        address: &str,
+        patch: MailboxPatch,
+    ) -> Result<Option<MailboxState>, Vec<String>> {
+        let Some(index) = self.mailbox_index(address) else {
+            return Ok(None);
+        };
+        let next = patch.applied_to(&self.mailboxes[index], &self.fixtures.policies);
+        let mut problems: Vec<String> = mailbox::problems(&next.state, &self.fixtures.references())
+            .into_iter()
+            .map(|(key, problem)| format!("{key}: {problem}"))
+            .collect();
+        let states = self
+            .mailboxes
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (i, if i == index { &next.state } else { &m.state }));
+        problems.extend(
+            mailbox::duplicate_names(states)
+                .into_iter()
+                .map(|(i, key, problem)| {
+                    format!(
+                        "{key}: {problem} (mailbox {})",
+                        self.mailboxes[i].state.smtp_address
+                    )
+                }),
+        );
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        self.mailboxes[index] = next;
+        Ok(Some(self.mailboxes[index].state.clone()))
+    }
+
+    // Scenarios.
+
+    /// Stores a scenario after checking it against the fixtures; every problem otherwise.
+    pub(crate) fn add_scenario(&mut self, scenario: Scenario) -> Result<Scenario, Vec<String>> {
+        let problems = self.fixtures.scenario_problems(&scenario);
+        if problems.is_empty() {
+            Ok(self.scenarios.add(scenario))
+        } else {
+            Err(problems
+                .into_iter()
+                .map(|(key, problem)| format!("{key}: {problem}"))
+                .collect())
+        }
+    }
+
+    /// Newest first, as the admin API lists them.
+    pub(crate) fn scenarios(&self) -> Vec<Scenario> {
+        self.scenarios.newest_first()
+    }
+
+    /// False if there is no scenario `id`.
+    pub(crate) fn remove_scenario(&mut self, id: u64) -> bool {
+        self.scenarios.remove(id)
+    }
+
+    pub(crate) fn clear_scenarios(&mut self) {
+        self.scenarios.clear();
+    }
+
+    // Calls and expectations.
+
+    /// Every Play on Phone call, its state brought up to date.
+    pub(crate) fn calls(&self) -> Vec<Call> {
+        self.calls.all(self.fixtures.call_step_ms)
+    }
+
+    /// Expects `times` requests for `operation` (and `mailbox`) from now on.
+    pub(crate) fn expect(&mut self, operation: Operation, mailbox: Option<String>, times: Times) {
+        let after_id = self.journal.last_id();
+        self.expectations
+            .add(Expected::new(operation, mailbox, times, after_id));
+    }
+
+    /// The report of the expectations not met, if any is not.
+    pub(crate) fn unmet_expectations(&self) -> Option<String> {
+        // Only unmet expectations need the journal, so it is copied only then.
+        self.expectations.has_unmet().then(|| {
+            self.expectations
+                .report(&self.journal.all(), self.journal.evicted())
+        })
+    }
+
+    /// The fully qualified name the fixtures give the UM server.
+    pub(crate) fn fqdn(&self) -> &str {
+        &self.fixtures.fqdn
+    }
+}

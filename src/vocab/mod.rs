@@ -1,0 +1,11 @@
+//! Leaves: the words every layer uses, depending on nothing else in the crate. Operation
+//! names, the one hardened XML reader, timestamps, the bounded ring behind every store, and
+//! HTTP requests and answers in the double's own terms.
+
+mod operation;
+pub(crate) mod ring;
+pub(crate) mod time;
+pub(crate) mod wire;
+pub(crate) mod xml;
+
+pub use operation::Operation;

@@ -1,0 +1,296 @@
+//! HTTP requests and answers in the double's own terms, so that routing, the SOAP endpoint and
+//! the admin API never see hyper types (the hyper adapter and the wiremock responder convert).
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::time::Timestamp;
+
+#[derive(Debug, Clone)]
+pub(crate) struct WireRequest {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+    pub(crate) received_at: Timestamp,
+    pub(crate) started: Instant,
+}
+
+impl WireRequest {
+    pub(crate) fn new(
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+    ) -> Self {
+        WireRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            query: query.map(str::to_string),
+            headers,
+            body,
+            received_at: Timestamp::now(),
+            started: Instant::now(),
+        }
+    }
+
+    /// The first header called `name` (case-insensitive).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{q}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// Query parameters, percent-decoded, in order.
+    pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
+        let Some(query) = &self.query else {
+            return Vec::new();
+        };
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect()
+    }
+}
+
+/// Request headers as (name, value) pairs; a value that is not UTF-8 is read lossily.
+pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Decodes a query-string name or value: `%XX` escapes and `+` (as a space); malformed escapes
+/// stay as they are.
+pub(crate) fn percent_decode(text: &str) -> String {
+    decode(text, true)
+}
+
+/// Decodes a path segment: `%XX` escapes only. A `+` in a path is literal (RFC 3986), as in
+/// `/__admin/mailboxes/john+um@contoso.com`.
+pub(crate) fn percent_decode_path(text: &str) -> String {
+    decode(text, false)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct WireResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+}
+
+impl WireResponse {
+    pub(crate) fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
+        WireResponse {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Self {
+        WireResponse {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    pub(crate) fn json(status: u16, value: &impl Serialize) -> Self {
+        let body =
+            serde_json::to_vec(value).expect("admin values serialise: plain data, string keys");
+        Self::new(status, "application/json", body)
+    }
+
+    /// `{"error": message}`
+    pub(crate) fn json_error(status: u16, message: impl Into<String>) -> Self {
+        Self::json(status, &serde_json::json!({ "error": message.into() }))
+    }
+
+    pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// With the headers an outcome sets, each replacing one of the same name (a scripted
+    /// Content-Type must not go out next to the double's own).
+    pub(crate) fn with_scripted_headers(
+        mut self,
+        headers: &std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        for (header, value) in headers {
+            self.headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case(header));
+            self.headers.push((header.clone(), value.clone()));
+        }
+        self
+    }
+}
+
+/// A connection-level failure.
+///
+/// ```
+/// use exchange_um_mock::{NetworkFault, Outcome};
+///
+/// // Arrange, Act
+/// let outcome = Outcome::network(NetworkFault::Close);
+///
+/// // Assert
+/// assert_eq!(serde_json::to_value(&outcome).unwrap(), serde_json::json!({"network": "close"}));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkFault {
+    /// Reset the TCP connection (RST) without answering.
+    Reset,
+    /// Close the connection (FIN) without answering.
+    Close,
+    /// Write random bytes that are not HTTP, then close.
+    Garbage,
+    /// Never answer; the connection stays open until the client gives up or the server stops.
+    Hang,
+}
+
+impl NetworkFault {
+    /// The word of the JSON form (`reset`, `close`, `garbage`, `hang`).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            NetworkFault::Reset => "reset",
+            NetworkFault::Close => "close",
+            NetworkFault::Garbage => "garbage",
+            NetworkFault::Hang => "hang",
+        }
+    }
+}
+
+/// What to do with a connection for one request.
+#[derive(Debug, Clone)]
+pub(crate) enum Reply {
+    Http(WireResponse),
+    Network(NetworkFault),
+}
+
+/// A decided answer and when to give it.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) reply: Reply,
+    pub(crate) delay: Duration,
+}
+
+impl Plan {
+    pub(crate) fn now(response: WireResponse) -> Self {
+        Plan {
+            reply: Reply::Http(response),
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// Longest header value [`header_safe`] gives. A reason can quote what the client sent (an
+/// operation name, a namespace, a user name) at any length, but clients refuse responses with
+/// large headers (Node: 16 KiB for all of them, curl: 100 KiB for one); the journal keeps the
+/// whole text.
+const MAX_HEADER_VALUE: usize = 1000;
+const CUT: &str = " ... (cut; the journal has it whole)";
+
+/// A header value that is safe to send: visible ASCII kept, anything else escaped, and at most
+/// [`MAX_HEADER_VALUE`] bytes.
+pub(crate) fn header_safe(text: &str) -> String {
+    let mut safe: String = text
+        .chars()
+        .map(|c| {
+            if (' '..='~').contains(&c) {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
+        .collect();
+    if safe.len() > MAX_HEADER_VALUE {
+        // All ASCII by now, so any byte index is a char boundary.
+        safe.truncate(MAX_HEADER_VALUE - CUT.len());
+        safe.push_str(CUT);
+    }
+    safe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_handles_escapes_plus_and_junk() {
+        assert_eq!(percent_decode("alice%40contoso.com"), "alice@contoso.com");
+        assert_eq!(percent_decode("a+b%2"), "a b%2");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+        assert_eq!(
+            percent_decode_path("john+um%40contoso.com"),
+            "john+um@contoso.com"
+        );
+    }
+
+    #[test]
+    fn header_values_are_made_safe() {
+        assert_eq!(
+            header_safe("no mailbox has logon 'CONTOSO\\bob2'"),
+            "no mailbox has logon 'CONTOSO\\bob2'"
+        );
+        assert_eq!(header_safe("é\n"), "\\u{e9}\\u{a}");
+    }
+}
