@@ -197,14 +197,18 @@ impl Mock {
 
     /// A ResetPIN call as `user`, as a typical client makes it.
     pub async fn reset_pin(&self, user: &str) -> Reply {
-        let request = self
-            .client
+        self.send(self.reset_pin_request(user)).await
+    }
+
+    /// The request [`Mock::reset_pin`] sends, built but not sent: for tests that time the
+    /// exchange from the moment it is sent.
+    pub fn reset_pin_request(&self, user: &str) -> reqwest::RequestBuilder {
+        self.client
             .post(self.url(PATH_2010))
             .header("Authorization", basic(user, password_for(user)))
             .header("Content-Type", SOAP_CONTENT_TYPE)
             .header("SOAPAction", format!("\"{HTTP_NS}/ResetPIN\""))
-            .body(reset_pin_envelope());
-        self.send(request).await
+            .body(reset_pin_envelope())
     }
 
     /// A ResetPIN call as `user` that must succeed; returns the reply.
