@@ -121,10 +121,33 @@ async fn the_example_client_maps_each_failure_to_its_error() {
     assert!(server.emails_to(ALICE).is_empty());
 }
 
-#[test]
-fn the_example_program_runs_against_its_own_server() {
-    // Arrange, Act: the example's main (its own runtime and server); Assert: it returns.
-    pin_reset_client::main();
+#[tokio::test(flavor = "current_thread")]
+async fn the_example_program_shows_each_users_outcome_and_the_one_email_sent() {
+    // Arrange, Act: what the example's main prints, line by line (it starts its own server).
+    let lines = pin_reset_client::demo().await;
+
+    // Assert: only alice's reset succeeds; bob is not UM-enabled, dave's first reset is scripted
+    // "server busy" by the default fixtures, and nobody is not a known logon.
+    let (outcomes, emails) = lines.split_at(lines.len().min(4));
+    assert_eq!(
+        outcomes,
+        [
+            "CONTOSO\\alice: PIN reset; email sent",
+            "bob: this mailbox has no voice mail (not UM-enabled)",
+            "dave: Exchange is busy; try again in 5 s",
+            "nobody: the user name or password is wrong",
+        ]
+    );
+    let [captured] = emails else {
+        panic!("not exactly one captured email: {emails:#?}");
+    };
+    let pin = captured
+        .strip_prefix("captured: to alice@contoso.com PIN ")
+        .unwrap_or_else(|| panic!("not alice's email: {captured}"));
+    assert!(
+        pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()),
+        "not a 6-digit PIN (alice's Default policy): {captured}"
+    );
 }
 
 #[test]
