@@ -116,18 +116,33 @@ fn text_of(xml: &str, name: &str) -> Option<String> {
     Some(xml[start..end].trim().to_string())
 }
 
-#[tokio::main(flavor = "current_thread")]
-pub async fn main() {
+/// Resets four users' PINs against an in-process double, as a helpdesk page would: what the
+/// page shows for each user, then the emails the double captured.
+pub async fn demo() -> Vec<String> {
     let server = UmMockServer::start().await;
     let client = reqwest::Client::new();
+    let mut lines = Vec::new();
     for user in ["CONTOSO\\alice", "bob", "dave", "nobody"] {
         let password = if user == "dave" { "P@ssw0rd!" } else { "any" };
-        match reset_pin(&client, &server.service_url(), user, password).await {
-            Ok(()) => println!("{user}: PIN reset; email sent"),
-            Err(error) => println!("{user}: {error}"),
-        }
+        lines.push(
+            match reset_pin(&client, &server.service_url(), user, password).await {
+                Ok(()) => format!("{user}: PIN reset; email sent"),
+                Err(error) => format!("{user}: {error}"),
+            },
+        );
     }
     for email in server.emails() {
-        println!("captured: to {} PIN {}", email.to, email.pin);
+        lines.push(format!("captured: to {} PIN {}", email.to, email.pin));
+    }
+    lines
+}
+
+// tests/it/library.rs includes this file as a module and checks what `demo` returns; only the
+// example program itself needs a `main`.
+#[cfg(not(test))]
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    for line in demo().await {
+        println!("{line}");
     }
 }

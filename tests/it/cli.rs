@@ -11,7 +11,7 @@ use crate::support::*;
 const BIN: &str = env!("CARGO_BIN_EXE_exchange-um-mock");
 
 /// The command with no `EXUM_*` variables inherited from the environment.
-fn command() -> Command {
+pub(crate) fn command() -> Command {
     let mut command = Command::new(BIN);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("EXUM_") {
@@ -36,17 +36,17 @@ fn lines(bytes: &[u8]) -> Vec<String> {
 }
 
 /// A serving child process, killed (by its own id) if a test fails before it exits.
-struct Serving {
+pub(crate) struct Serving {
     child: Option<Child>,
     stdout: BufReader<std::process::ChildStdout>,
     /// Everything the child writes to stderr, collected by a thread so the pipe never fills.
     stderr: mpsc::Receiver<String>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Serving {
     /// Starts `serve` with `args` and reads its ready line.
-    fn start(mut command: Command) -> Serving {
+    pub(crate) fn start(mut command: Command) -> Serving {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

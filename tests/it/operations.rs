@@ -406,17 +406,66 @@ async fn scenarios_script_every_operation_not_only_reset_pin() {
     assert_eq!(live.status, 200);
 }
 
-#[tokio::test]
+// SPEC §10: concurrent requests for one mailbox are serialised. Checked twice, because the two
+// ways of serving run requests differently. The library's `UmMockServer` serves on its own
+// current-thread runtime on its own thread (src/server/mod.rs), so there the multi-thread test
+// runtime only makes the clients concurrent; the binary serves on `Runtime::new()`, Tokio's
+// multi-thread runtime (src/main.rs), where requests for one mailbox really run in parallel on
+// its worker threads.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn n_concurrent_resets_of_one_mailbox_give_n_emails_each_obeying_the_history_and_the_last_pin_wins(
 ) {
     let mock = Mock::start().await;
-    let resets = 40;
 
-    let replies = futures_join_all((0..resets).map(|_| mock.reset_pin("carol"))).await;
+    concurrent_resets_of_carol(&mock.server.uri()).await;
+}
 
-    assert!(replies.iter().all(|r| r.status == 200));
-    let emails = mock.emails("to=carol@contoso.com").await;
-    assert_eq!(emails["total"], resets);
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_binary_on_its_multi_thread_runtime_serialises_n_concurrent_resets_of_one_mailbox() {
+    let mut command = crate::cli::command();
+    command.args(["--listen", "127.0.0.1:0"]);
+    let serving = crate::cli::Serving::start(command);
+
+    concurrent_resets_of_carol(&serving.url).await;
+}
+
+/// Resets carol's PIN `RESETS` times at once against the server at `base` (`http://host:port`):
+/// each reset from its own spawned task, all released together. Asserts every reset succeeds,
+/// there is exactly one email per reset, each PIN obeys the 10-PIN history and the mailbox
+/// keeps the last email's PIN.
+async fn concurrent_resets_of_carol(base: &str) {
+    const RESETS: usize = 40;
+    let client = reqwest::Client::new();
+    let go = std::sync::Arc::new(tokio::sync::Barrier::new(RESETS));
+    let tasks: Vec<_> = (0..RESETS)
+        .map(|_| {
+            let request = reset_pin_request(&client, base, "carol");
+            let go = go.clone();
+            tokio::spawn(async move {
+                go.wait().await;
+                request.send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+
+    let get = |path: &str| {
+        let request = client.get(format!("{base}{path}"));
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let emails = get("/__admin/emails?to=carol@contoso.com").await;
+    assert_eq!(emails["total"], RESETS);
     let mut history = vec!["20481632".to_string()];
     for pin in field(&emails["emails"], "pin") {
         let pin = pin.as_str().unwrap().to_string();
@@ -428,39 +477,7 @@ async fn n_concurrent_resets_of_one_mailbox_give_n_emails_each_obeying_the_histo
         history.push(pin);
     }
     assert_eq!(
-        mock.mailbox("carol@contoso.com").await["pin"],
+        get("/__admin/mailboxes/carol@contoso.com").await["pin"],
         history.last().unwrap().as_str()
     );
-}
-
-/// Runs futures concurrently on this task (no extra dependency for `join_all`).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(Box::pin(future));
-    }
-    let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (slot, future) in outputs.iter_mut().zip(set.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *slot = Some(value),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs
-        .into_iter()
-        .map(|o| o.expect("every future completed"))
-        .collect()
 }

@@ -2,6 +2,7 @@
 //! HTTP, mail faults (drop, duplicate, late) and delayed answers.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -231,12 +232,25 @@ async fn a_late_email_is_missing_at_first_and_a_long_poll_gets_it() {
 async fn a_delayed_answer_is_the_default_answer_later() {
     let mock = Mock::start().await;
     script_alice(&mock, json!({"delay_ms": 300})).await;
+    let request = mock.reset_pin_request("alice");
 
-    let reply = mock.reset_pin("alice").await;
+    // Timed by the client, from just before the request goes out to the whole answer read.
+    let sent = Instant::now();
+    let reply = mock.send(request).await;
+    let waited = sent.elapsed();
 
+    // A lower bound on the scripted delay, not a speed check: whatever the machine's load, an
+    // answer that comes sooner than 300 ms after the request was sent was not held by the
+    // server.
+    assert!(
+        waited >= Duration::from_millis(300),
+        "the delayed answer arrived after only {waited:?}"
+    );
     assert_eq!(reply.status, 200);
     assert_eq!(reply.text(), empty_response_xml(HTTP_NS, "ResetPIN"));
     assert_eq!(mock.emails("").await["total"], 1);
+    // The journal reports the delay too; it adds the planned delay to the time taken to
+    // decide, so it says what was scripted and is no proof that the server waited.
     let entry = mock.journal_entry(reply.request_id()).await;
     assert_eq!(entry["outcome"], json!({"delay_ms": 300}));
     assert!(

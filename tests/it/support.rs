@@ -98,6 +98,21 @@ pub fn password_for(user: &str) -> &'static str {
     }
 }
 
+/// A ResetPIN call as `user` to the server at `base` (`http://host:port`), as a typical client
+/// makes it; built, not sent.
+pub fn reset_pin_request(
+    client: &reqwest::Client,
+    base: &str,
+    user: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{base}{PATH_2010}"))
+        .header("Authorization", basic(user, password_for(user)))
+        .header("Content-Type", SOAP_CONTENT_TYPE)
+        .header("SOAPAction", format!("\"{HTTP_NS}/ResetPIN\""))
+        .body(reset_pin_envelope())
+}
+
 /// What a client got back.
 #[derive(Debug)]
 pub struct Reply {
@@ -197,14 +212,13 @@ impl Mock {
 
     /// A ResetPIN call as `user`, as a typical client makes it.
     pub async fn reset_pin(&self, user: &str) -> Reply {
-        let request = self
-            .client
-            .post(self.url(PATH_2010))
-            .header("Authorization", basic(user, password_for(user)))
-            .header("Content-Type", SOAP_CONTENT_TYPE)
-            .header("SOAPAction", format!("\"{HTTP_NS}/ResetPIN\""))
-            .body(reset_pin_envelope());
-        self.send(request).await
+        self.send(self.reset_pin_request(user)).await
+    }
+
+    /// The request [`Mock::reset_pin`] sends, built but not sent: for tests that time the
+    /// exchange from the moment it is sent.
+    pub fn reset_pin_request(&self, user: &str) -> reqwest::RequestBuilder {
+        reset_pin_request(&self.client, &self.server.uri(), user)
     }
 
     /// A ResetPIN call as `user` that must succeed; returns the reply.
