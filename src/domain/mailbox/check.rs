@@ -1,0 +1,145 @@
+//! The checks of a mailbox's state, shared by fixtures and `PATCH`: every problem, with its key.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use super::MailboxState;
+use crate::domain::pin::PinPolicy;
+use crate::vocab::xml::is_xml_char;
+
+/// The policies and dial plans mailbox checks refer to.
+pub(crate) struct References<'a> {
+    pub(crate) policies: &'a BTreeMap<String, PinPolicy>,
+    pub(crate) dial_plans: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// Every problem with one mailbox's state on its own, as (key, problem). Fixtures and
+/// `PATCH /__admin/mailboxes/…` run the same checks.
+pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut push = |key: &str, problem: String| out.push((key.to_string(), problem));
+    let address = &state.smtp_address;
+    let valid_address = match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !address.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    if !valid_address {
+        push(
+            "smtp_address",
+            format!("'{address}' is not an SMTP address"),
+        );
+    }
+    let policy = refs.policies.get(&state.policy);
+    if policy.is_none() {
+        push("policy", format!("unknown policy '{}'", state.policy));
+    }
+    if let Some(plan) = &state.dial_plan {
+        if !refs.dial_plans.contains_key(plan) {
+            push("dial_plan", format!("unknown dial plan '{plan}'"));
+        }
+    }
+    match &state.extension {
+        Some(ext)
+            if ext.is_empty() || ext.len() > 20 || !ext.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            push(
+                "extension",
+                format!("extension '{ext}' must be 1 to 20 digits"),
+            );
+        }
+        None if state.um_enabled => push(
+            "extension",
+            "a UM-enabled mailbox needs an extension".to_string(),
+        ),
+        _ => {}
+    }
+    if let (Some(pin), Some(policy)) = (&state.pin, policy) {
+        if let Err(problem) = policy.check_pin(pin, state.extension.as_deref()) {
+            push("pin", problem);
+        }
+    }
+    if let Some(folder) = &state.properties.telephone_access_folder_email {
+        if base64::engine::general_purpose::STANDARD
+            .decode(folder)
+            .is_err()
+        {
+            push(
+                "properties.telephone_access_folder_email",
+                format!("'{folder}' is not base64"),
+            );
+        }
+    }
+    for (i, logon) in state.logons.iter().enumerate() {
+        if logon.trim().is_empty() {
+            push(&format!("logons[{i}]"), "must not be empty".to_string());
+        }
+    }
+    // These values are written into SOAP and Autodiscover answers: a character XML cannot
+    // hold would make every later answer for the mailbox unreadable.
+    let properties = &state.properties;
+    let texts = [("display_name".to_string(), Some(&state.display_name))]
+        .into_iter()
+        .chain(
+            state
+                .logons
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (format!("logons[{i}]"), Some(l))),
+        )
+        .chain([
+            (
+                "properties.play_on_phone_dial_string".to_string(),
+                properties.play_on_phone_dial_string.as_ref(),
+            ),
+            (
+                "properties.telephone_access_folder_email".to_string(),
+                properties.telephone_access_folder_email.as_ref(),
+            ),
+        ]);
+    for (key, text) in texts {
+        if let Some(c) = text.and_then(|t| t.chars().find(|c| !is_xml_char(*c))) {
+            push(
+                &key,
+                format!("character U+{:04X} cannot be written in XML", u32::from(c)),
+            );
+        }
+    }
+    out
+}
+
+/// Problems of names (addresses and logons) that more than one mailbox answers to, each
+/// reported at the later mailbox: (index of the mailbox, key, problem).
+pub(crate) fn duplicate_names<'a>(
+    states: impl Iterator<Item = (usize, &'a MailboxState)>,
+) -> Vec<(usize, String, String)> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, state) in states {
+        let names = std::iter::once(("smtp_address".to_string(), &state.smtp_address)).chain(
+            state
+                .logons
+                .iter()
+                .enumerate()
+                .map(|(j, l)| (format!("logons[{j}]"), l)),
+        );
+        for (key, name) in names {
+            let lower = name.to_lowercase();
+            match seen.get(&lower) {
+                Some(first) if !first.starts_with(&format!("mailboxes[{i}].")) => {
+                    out.push((i, key, format!("'{name}' is already used by {first}")));
+                }
+                _ => {
+                    seen.entry(lower)
+                        .or_insert_with(|| format!("mailboxes[{i}].{key}"));
+                }
+            }
+        }
+    }
+    out
+}
