@@ -56,6 +56,16 @@ pub(crate) struct UmRequest {
     pub(crate) call: Result<(Operation, SoapCall), Refused>,
 }
 
+/// The request an outcome is carried out for.
+struct Job<'a> {
+    operation: Operation,
+    call: &'a SoapCall,
+    request_id: u64,
+}
+
+/// How a live answer's email is handled: a scripted fault and a capture delay.
+type MailScript = (Option<MailFault>, Option<u64>);
+
 /// What an outcome may change, copied out of the world: committed whole or dropped.
 struct Draft {
     mailbox: Mailbox,
@@ -146,9 +156,13 @@ impl World {
             Some((id, outcome)) => (Some(id), outcome),
             None => (None, Outcome::default_answer()),
         };
-        let request_id = self.journal.next_id();
+        let job = Job {
+            operation,
+            call: &call,
+            request_id: self.journal.next_id(),
+        };
         let mut draft = self.draft(index);
-        let (reply, reason) = self.perform(&mut draft, &outcome, operation, &call, request_id);
+        let (reply, reason) = self.perform(&mut draft, &outcome, &job);
         #[cfg(test)]
         tests::maybe_panic_before_commit();
         // Commit: nothing below can fail half-way.
@@ -208,15 +222,11 @@ impl World {
         &self,
         draft: &mut Draft,
         outcome: &Outcome,
-        operation: Operation,
-        call: &SoapCall,
-        request_id: u64,
+        job: &Job<'_>,
     ) -> (Reply, Option<String>) {
         match &outcome.action {
-            Action::Default => self.live(draft, operation, call, request_id, None, None),
-            Action::Mail { fault, delay_ms } => {
-                self.live(draft, operation, call, request_id, *fault, *delay_ms)
-            }
+            Action::Default => self.live(draft, job, (None, None)),
+            Action::Mail { fault, delay_ms } => self.live(draft, job, (*fault, *delay_ms)),
             Action::Fixture {
                 name,
                 status,
@@ -230,8 +240,8 @@ impl World {
                     );
                 };
                 let mut reason = format!("replayed canned response '{name}'");
-                if !canned.is_fault && operations::canned_success_has_effects(operation) {
-                    if let Err(failure) = self.run(draft, operation, call, request_id, None, None) {
+                if !canned.is_fault && operations::canned_success_has_effects(job.operation) {
+                    if let Err(failure) = self.run(draft, job, (None, None)) {
                         // The operation's own checks refused: the bytes go out, nothing changes.
                         *draft = self.draft_like(draft);
                         let why = match failure {
@@ -253,7 +263,7 @@ impl World {
                 let text = message
                     .clone()
                     .unwrap_or_else(|| write::exception_message(exception));
-                let response = soap(500, write::um_fault(call.ns, exception, &text));
+                let response = soap(500, write::um_fault(job.call.ns, exception, &text));
                 (
                     Reply::Http(response),
                     Some(format!("scripted fault {exception}")),
@@ -294,33 +304,19 @@ impl World {
     }
 
     /// The operation as the double does it by itself, with the email handled as scripted.
-    fn live(
-        &self,
-        draft: &mut Draft,
-        operation: Operation,
-        call: &SoapCall,
-        request_id: u64,
-        mail_fault: Option<MailFault>,
-        mail_delay_ms: Option<u64>,
-    ) -> (Reply, Option<String>) {
-        match self.run(
-            draft,
-            operation,
-            call,
-            request_id,
-            mail_fault,
-            mail_delay_ms,
-        ) {
+    fn live(&self, draft: &mut Draft, job: &Job<'_>, mail: MailScript) -> (Reply, Option<String>) {
+        let ns = job.call.ns;
+        match self.run(draft, job, mail) {
             Ok((inner_xml, reason)) => (
                 Reply::Http(soap(
                     200,
-                    write::success(call.ns, operation.name(), &inner_xml),
+                    write::success(ns, job.operation.name(), &inner_xml),
                 )),
                 reason,
             ),
             Err(Failure::Um { exception, reason }) => {
                 let message = write::exception_message(exception);
-                let response = soap(500, write::um_fault(call.ns, exception, &message));
+                let response = soap(500, write::um_fault(ns, exception, &message));
                 (Reply::Http(response), Some(reason))
             }
             Err(Failure::Invalid(reason)) => (
@@ -335,20 +331,17 @@ impl World {
     fn run(
         &self,
         draft: &mut Draft,
-        operation: Operation,
-        call: &SoapCall,
-        request_id: u64,
-        mail_fault: Option<MailFault>,
-        mail_delay_ms: Option<u64>,
+        job: &Job<'_>,
+        (mail_fault, mail_delay_ms): MailScript,
     ) -> Result<(String, Option<String>), Failure> {
         let ctx = Ctx {
             mailbox: &mut draft.mailbox,
             fixtures: &self.fixtures,
             calls: &self.calls,
             call_rng: &mut draft.call_rng,
-            request_id,
+            request_id: job.request_id,
         };
-        let done = operations::execute(operation, call, ctx)?;
+        let done = operations::execute(job.operation, job.call, ctx)?;
         draft.call = done.call;
         let reason = done
             .email

@@ -70,6 +70,53 @@ async fn a_canned_success_is_replayed_and_still_resets_the_pin_and_captures_the_
 }
 
 #[tokio::test]
+async fn a_canned_success_for_a_mailbox_that_is_not_um_enabled_is_replayed_with_no_pin_and_no_email(
+) {
+    let mock = Mock::start().await;
+    mock.add_scenario(json!({"mailbox": "bob@contoso.com", "operation": "ResetPIN", "outcomes": [{"fixture": "ResetPIN/success"}]}))
+        .await;
+    let before = mock.mailbox("bob@contoso.com").await;
+
+    let reply = mock.reset_pin("bob").await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, fixture_bytes("responses/ResetPIN/success.xml"));
+    assert_eq!(
+        mock.mailbox("bob@contoso.com").await,
+        before,
+        "no PIN change"
+    );
+    assert_eq!(mock.emails("").await["total"], 0, "no email");
+    let reason = reply.header("x-exum-reason");
+    assert!(
+        reason.contains("without its effects: mailbox 'bob@contoso.com' is not UM-enabled"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn an_outcome_built_in_code_with_a_delay_over_an_hour_is_refused_like_its_json_form() {
+    let server = exchange_um_mock::UmMockServer::start().await;
+    let slow = exchange_um_mock::Outcome::default_answer().with_delay_ms(u64::MAX);
+
+    let added = server.add_scenario(
+        exchange_um_mock::Scenario::new("alice@contoso.com", "ResetPIN").outcome(slow),
+    );
+
+    let problems = added.unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("'delay_ms' must be whole milliseconds from 0 to 3600000")),
+        "{problems:?}"
+    );
+    assert!(server
+        .scenarios()
+        .iter()
+        .all(|s| s.mailbox != "alice@contoso.com"));
+}
+
+#[tokio::test]
 async fn a_canned_response_takes_the_status_and_headers_the_outcome_sets() {
     let mock = Mock::start().await;
     script_alice(

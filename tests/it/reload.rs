@@ -203,3 +203,27 @@ async fn a_folder_that_cannot_be_read_any_more_is_a_400_that_reads_cleanly() {
     );
     assert_eq!(mock.mailbox("alice@contoso.com").await["pin"], "135790");
 }
+
+#[tokio::test]
+async fn a_reload_keeps_the_captured_emails_pending_emails_and_the_journal() {
+    let dir = TempDir::with_default_fixtures("reload-keeps");
+    let mock = serving(&dir).await;
+    mock.reset_pin_ok("alice").await;
+    let delayed = mock
+        .add_scenario(json!({"mailbox": "carol@contoso.com", "operation": "ResetPIN", "outcomes": [{"mail_delay_ms": 300}]}))
+        .await;
+    assert!(delayed["id"].is_u64(), "{delayed}");
+    mock.reset_pin_ok("carol").await;
+
+    let reply = mock.admin("POST", "/__admin/reload", None).await;
+
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    assert_eq!(mock.emails("to=alice@contoso.com").await["total"], 1);
+    let carol = mock.emails("to=carol@contoso.com&wait_ms=5000").await;
+    assert_eq!(
+        carol["total"], 1,
+        "the delayed email survives the reload: {carol}"
+    );
+    let journal = mock.get_json("/__admin/requests").await;
+    assert_eq!(journal["total"], 2, "{journal}");
+}

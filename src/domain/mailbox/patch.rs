@@ -51,7 +51,7 @@ pub struct MailboxPatch {
     pub properties: Option<PropertiesPatch>,
 }
 
-/// A change to [`MailboxProperties`]; unset fields stay.
+/// A change to [`MailboxProperties`](super::MailboxProperties); unset fields stay.
 ///
 /// ```
 /// use exchange_um_mock::{MailboxPatch, PropertiesPatch, UmMockServer};
