@@ -331,3 +331,20 @@ fn sigterm_right_after_the_ready_line_still_stops_the_server_cleanly() {
         assert_eq!(status.code(), Some(0), "{status:?} {stderr}");
     }
 }
+
+#[test]
+fn validate_refuses_a_display_name_with_a_line_break_at_its_path() {
+    let dir = TempDir::new("validate-crlf");
+    dir.write(
+        "mock.json",
+        r#"{"mailboxes": [{"smtp_address": "a@x.com", "extension": "100", "display_name": "A\r\nBcc: eve@evil.example"}]}"#,
+    );
+
+    let output = run(command().arg("validate").arg(&dir.0));
+
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        lines(&output.stdout),
+        ["mock.json: mailboxes[0].display_name: must be one line (a line break would inject MIME headers)"]
+    );
+}

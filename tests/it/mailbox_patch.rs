@@ -261,3 +261,27 @@ async fn a_policy_with_a_shorter_history_trims_the_pin_history_at_once() {
         history
     );
 }
+
+#[tokio::test]
+async fn a_line_break_in_a_display_name_or_logon_is_refused_with_its_path() {
+    let mock = Mock::start().await;
+    let before = mock.mailbox("alice@contoso.com").await;
+
+    for (body, key) in [
+        (
+            json!({"display_name": "Alice\r\nBcc: eve@evil.example"}),
+            "display_name",
+        ),
+        (json!({"logons": ["alice", "CONTOSO\\alice\nX: y"]}), "logons[1]"),
+    ] {
+        let reply = patch(&mock, "alice@contoso.com", body).await;
+
+        assert_eq!(reply.status, 400, "{}", reply.text());
+        let error = reply.json()["error"].as_str().unwrap().to_string();
+        assert!(
+            error.contains(&format!("{key}: must be one line")),
+            "{error}"
+        );
+    }
+    assert_eq!(mock.mailbox("alice@contoso.com").await, before);
+}

@@ -103,6 +103,16 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
             ),
         ]);
     for (key, text) in texts {
+        // The display name and the logons are written into the PIN email's MIME headers
+        // (`To:`) and the journal: a line break there would inject headers.
+        let one_line = key == "display_name" || key.starts_with("logons[");
+        if one_line && text.is_some_and(|t| t.contains(['\r', '\n'])) {
+            push(
+                &key,
+                "must be one line (a line break would inject MIME headers)".to_string(),
+            );
+            continue;
+        }
         if let Some(c) = text.and_then(|t| t.chars().find(|c| !is_xml_char(*c))) {
             push(
                 &key,
