@@ -18,7 +18,7 @@ use crate::domain::journal::RecordedRequest;
 use crate::domain::mail::{Email, EmailFilter};
 use crate::domain::mailbox::{MailboxPatch, MailboxState};
 use crate::domain::outcomes::Scenario;
-use crate::state::Shared;
+use crate::state::{NotAdded, Shared};
 use crate::vocab::Operation;
 
 /// What a double has seen and captured, and how it is scripted. You get one by dereferencing a
@@ -347,7 +347,9 @@ impl UmDouble {
     /// # }
     /// ```
     pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Vec<String>> {
-        self.shared.with(|w| w.add_scenario(scenario))
+        self.shared
+            .with(|w| w.add_scenario(scenario))
+            .map_err(NotAdded::reasons)
     }
 
     /// The scenarios in force, newest first.

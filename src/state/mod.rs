@@ -9,7 +9,7 @@ mod world;
 #[cfg(test)]
 pub(crate) use answer::BASIC_CHALLENGE;
 pub(crate) use answer::{unauthorized, Credentials, Refusal, Refused, UmRequest};
-pub(crate) use world::World;
+pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;
 use std::path::PathBuf;

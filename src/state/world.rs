@@ -14,7 +14,7 @@ use crate::domain::expect::{Expectations, Expected, Times};
 use crate::domain::journal::{Journal, RecordedRequest, RequestFilter};
 use crate::domain::mail::{Email, EmailFilter, MailStore};
 use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
-use crate::domain::outcomes::{Scenario, ScenarioBook};
+use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
 use crate::domain::pin::mailbox_rng;
 use crate::fixtures::Fixtures;
 use crate::vocab::Operation;
@@ -38,6 +38,25 @@ pub(crate) struct World {
     /// Counted as the journal records, so eviction from the journal cannot change a count.
     pub(super) expectations: Expectations,
     seed: Option<u64>,
+}
+
+/// Why a scenario was not added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NotAdded {
+    Problems(Vec<String>),
+    Full,
+}
+
+impl NotAdded {
+    /// Every reason, as the library reports them.
+    pub(crate) fn reasons(self) -> Vec<String> {
+        match self {
+            NotAdded::Problems(problems) => problems,
+            NotAdded::Full => vec![format!(
+                "{MAX_ACTIVE} scenarios can still give an outcome; remove some first"
+            )],
+        }
+    }
 }
 
 /// A page of a store: how many match, the page, how many were evicted.
@@ -214,17 +233,19 @@ impl World {
 
     // Scenarios.
 
-    /// Stores a scenario after checking it against the fixtures; every problem otherwise.
-    pub(crate) fn add_scenario(&mut self, scenario: Scenario) -> Result<Scenario, Vec<String>> {
+    /// Stores a scenario after checking it against the fixtures; every problem otherwise, or
+    /// `Full` past [`MAX_ACTIVE`] scenarios that can still give an outcome.
+    pub(crate) fn add_scenario(&mut self, scenario: Scenario) -> Result<Scenario, NotAdded> {
         let problems = self.fixtures.scenario_problems(&scenario);
-        if problems.is_empty() {
-            Ok(self.scenarios.add(scenario))
-        } else {
-            Err(problems
-                .into_iter()
-                .map(|(key, problem)| format!("{key}: {problem}"))
-                .collect())
+        if !problems.is_empty() {
+            return Err(NotAdded::Problems(
+                problems
+                    .into_iter()
+                    .map(|(key, problem)| format!("{key}: {problem}"))
+                    .collect(),
+            ));
         }
+        self.scenarios.add(scenario).map_err(|Full| NotAdded::Full)
     }
 
     /// Newest first, as the admin API lists them.

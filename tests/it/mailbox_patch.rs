@@ -272,7 +272,10 @@ async fn a_line_break_in_a_display_name_or_logon_is_refused_with_its_path() {
             json!({"display_name": "Alice\r\nBcc: eve@evil.example"}),
             "display_name",
         ),
-        (json!({"logons": ["alice", "CONTOSO\\alice\nX: y"]}), "logons[1]"),
+        (
+            json!({"logons": ["alice", "CONTOSO\\alice\nX: y"]}),
+            "logons[1]",
+        ),
     ] {
         let reply = patch(&mock, "alice@contoso.com", body).await;
 

@@ -360,3 +360,34 @@ async fn a_scenario_as_listed_can_be_posted_back_and_gets_a_new_id() {
     assert_eq!(stored["remaining"], listed["outcomes"]);
     assert_eq!(stored["outcomes"], listed["outcomes"]);
 }
+
+#[tokio::test]
+async fn past_ten_thousand_scenarios_that_can_still_answer_a_post_is_409_and_a_retired_one_frees_a_place(
+) {
+    let mock = Mock::start().await;
+    // dave's fixture scenario is one of them.
+    for _ in 1..10_000 {
+        mock.server
+            .add_scenario(
+                exchange_um_mock::Scenario::new("carol@contoso.com", "IsUMEnabled")
+                    .outcome(exchange_um_mock::Outcome::http(503)),
+            )
+            .unwrap();
+    }
+    let one = json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"http": 503}]});
+
+    let refused = mock
+        .admin("POST", "/__admin/scenarios", Some(one.clone()))
+        .await;
+
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert!(refused.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("10000 scenarios"));
+    // dave's scenario gives its two outcomes (server busy, then the default) and retires.
+    assert_eq!(mock.reset_pin("dave").await.status, 500);
+    assert_eq!(mock.reset_pin("dave").await.status, 200);
+    let added = mock.admin("POST", "/__admin/scenarios", Some(one)).await;
+    assert_eq!(added.status, 201, "{}", added.text());
+}

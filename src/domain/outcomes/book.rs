@@ -1,64 +1,90 @@
 //! [`ScenarioBook`]: the scenarios in force, and which one gives the next outcome.
 
+use std::collections::VecDeque;
+
 use super::{Outcome, Scenario, Then};
 use crate::vocab::Operation;
 
-/// The scenarios in force, oldest first (consulted newest first).
+/// At most this many scenarios that can still give an outcome (SPEC §10); adding one more is
+/// refused.
+pub(crate) const MAX_ACTIVE: usize = 10_000;
+/// Retired scenarios kept for the list; older ones are dropped.
+const MAX_RETIRED: usize = 1_000;
+
+/// The scenarios in force, oldest first (consulted newest first). A scenario that retired
+/// (`then: default`, list given) moves to `retired`, so it costs nothing per request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScenarioBook {
-    list: Vec<Scenario>,
+    active: Vec<Scenario>,
+    retired: VecDeque<Scenario>,
     next_id: u64,
 }
 
+/// Why a scenario was not added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Full;
+
 impl ScenarioBook {
-    /// Stores a scenario under a new id (ids are never reused) and returns the stored form.
-    pub(crate) fn add(&mut self, mut scenario: Scenario) -> Scenario {
+    /// Stores a scenario under a new id (ids are never reused) and returns the stored form;
+    /// refused when [`MAX_ACTIVE`] scenarios can still give an outcome.
+    pub(crate) fn add(&mut self, mut scenario: Scenario) -> Result<Scenario, Full> {
+        if self.active.len() >= MAX_ACTIVE {
+            return Err(Full);
+        }
         self.next_id += 1;
         scenario.id = self.next_id;
         scenario.given = 0;
         scenario.remaining = scenario.outcomes.clone();
-        self.list.push(scenario.clone());
-        scenario
+        self.active.push(scenario.clone());
+        Ok(scenario)
     }
 
     /// A book holding `scenarios` under ids that continue this book's count, so an id never
-    /// names two different scenarios over a server's life.
+    /// names two different scenarios over a server's life. Past [`MAX_ACTIVE`], the rest are
+    /// left out (fixtures cannot hold that many in practice; the checks report it).
     pub(crate) fn successor(&self, scenarios: &[Scenario]) -> ScenarioBook {
         let mut book = ScenarioBook {
-            list: Vec::new(),
             next_id: self.next_id,
+            ..ScenarioBook::default()
         };
         for scenario in scenarios {
-            book.add(scenario.clone());
+            if book.add(scenario.clone()).is_err() {
+                break;
+            }
         }
         book
     }
 
     /// Replaces every scenario with `loaded`, keeping their ids, and keeps counting ids.
     pub(crate) fn restore(&mut self, loaded: &ScenarioBook) {
-        self.list = loaded.list.clone();
+        self.active = loaded.active.clone();
+        self.retired = loaded.retired.clone();
         self.next_id = self.next_id.max(loaded.next_id);
     }
 
     pub(crate) fn remove(&mut self, id: u64) -> bool {
-        let before = self.list.len();
-        self.list.retain(|s| s.id != id);
-        self.list.len() != before
+        let before = self.active.len() + self.retired.len();
+        self.active.retain(|s| s.id != id);
+        self.retired.retain(|s| s.id != id);
+        self.active.len() + self.retired.len() != before
     }
 
     pub(crate) fn clear(&mut self) {
-        self.list.clear();
+        self.active.clear();
+        self.retired.clear();
     }
 
     /// Newest first, as the admin API lists them.
     pub(crate) fn newest_first(&self) -> Vec<Scenario> {
-        self.list.iter().rev().cloned().collect()
+        let mut all: Vec<Scenario> = self.active.iter().chain(&self.retired).cloned().collect();
+        all.sort_by_key(|s| std::cmp::Reverse(s.id));
+        all
     }
 
     /// The next outcome for this request from the newest matching scenario that still has one,
     /// with that scenario's id. Nothing changes until [`ScenarioBook::advance`].
     pub(crate) fn next(&self, mailbox: &str, operation: Operation) -> Option<(u64, Outcome)> {
-        self.list.iter().rev().find_map(|s| {
+        self.active.iter().rev().find_map(|s| {
             let mailbox_matches = s.mailbox == "*" || s.mailbox.eq_ignore_ascii_case(mailbox);
             let operation_matches = s.operation == "*" || s.operation == operation.name();
             if !(mailbox_matches && operation_matches) {
@@ -68,11 +94,23 @@ impl ScenarioBook {
         })
     }
 
-    /// Records that scenario `id` gave its next outcome.
+    /// Records that scenario `id` gave its next outcome; a scenario that has given its last
+    /// one retires.
     pub(crate) fn advance(&mut self, id: u64) {
-        if let Some(s) = self.list.iter_mut().find(|s| s.id == id) {
-            s.given += 1;
-            s.remaining = upcoming(s);
+        let Some(i) = self.active.iter().position(|s| s.id == id) else {
+            return;
+        };
+        let s = &mut self.active[i];
+        s.given += 1;
+        s.remaining = upcoming(s);
+        if next_outcome(s).is_none() {
+            let retired = self.active.remove(i);
+            if self.retired.len() >= MAX_RETIRED {
+                self.retired.pop_front();
+            }
+            self.retired.push_back(retired);
+            // Kept in id order, so the oldest retired scenario is the one dropped.
+            self.retired.make_contiguous().sort_by_key(|s| s.id);
         }
     }
 
@@ -118,7 +156,7 @@ mod tests {
         let mut book = ScenarioBook::default();
         let mut s = Scenario::new("dave@contoso.com", "ResetPIN").then(then);
         s.outcomes = outcomes;
-        book.add(s);
+        book.add(s).unwrap();
         book
     }
 
@@ -188,8 +226,45 @@ mod tests {
         let mut book = book_with(vec![Outcome::http(500)], Then::RepeatLast);
         let mut newer = Scenario::new("*", "*").outcome(Outcome::http(418));
         newer.then = Then::Default;
-        book.add(newer);
+        book.add(newer).unwrap();
         assert_eq!(kinds(&mut book, 3), [Some(418), Some(500), Some(500)]);
         assert!(book.take("someone@else", Operation::IsUmEnabled).is_none());
+    }
+
+    #[test]
+    fn past_ten_thousand_live_scenarios_adding_is_refused_and_retired_ones_do_not_count() {
+        let mut book = ScenarioBook::default();
+        let one = || Scenario::new("*", "ResetPIN").outcome(Outcome::http(503));
+        for _ in 0..MAX_ACTIVE {
+            book.add(one()).unwrap();
+        }
+
+        assert_eq!(book.add(one()), Err(Full));
+
+        // The newest one gives its outcome and retires: room for one more.
+        let (id, _) = book.take("a@b", Operation::ResetPin).unwrap();
+        assert_eq!(id, MAX_ACTIVE as u64);
+        assert!(book.add(one()).is_ok());
+        assert_eq!(
+            book.newest_first().len(),
+            MAX_ACTIVE + 1,
+            "the retired one is still listed"
+        );
+    }
+
+    #[test]
+    fn only_the_newest_thousand_retired_scenarios_are_kept() {
+        let mut book = ScenarioBook::default();
+        for _ in 0..MAX_RETIRED + 5 {
+            book.add(Scenario::new("*", "ResetPIN").outcome(Outcome::http(503)))
+                .unwrap();
+            book.take("a@b", Operation::ResetPin).unwrap();
+        }
+
+        let listed = book.newest_first();
+
+        assert_eq!(listed.len(), MAX_RETIRED);
+        assert_eq!(listed.last().unwrap().id, 6, "the five oldest were dropped");
+        assert!(book.take("a@b", Operation::ResetPin).is_none());
     }
 }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::wire::NetworkFault;
 
-pub(crate) use book::ScenarioBook;
+pub(crate) use book::{Full, ScenarioBook, MAX_ACTIVE};
 pub use scenario::{Scenario, Then};
 
 /// What goes wrong with the PIN email of a ResetPIN that succeeds.

@@ -2,7 +2,7 @@
 
 use super::{id, json_body, problem_list};
 use crate::domain::outcomes::Scenario;
-use crate::state::Shared;
+use crate::state::{NotAdded, Shared};
 use crate::vocab::wire::{WireRequest, WireResponse};
 
 pub(super) fn list(shared: &Shared) -> WireResponse {
@@ -14,11 +14,12 @@ pub(super) fn add(shared: &Shared, request: &WireRequest) -> Result<WireResponse
     let scenario: Scenario = json_body(request)?;
     match shared.with(|w| w.add_scenario(scenario)) {
         Ok(stored) => Ok(WireResponse::json(201, &stored)),
-        Err(problems) => Err(problem_list(
+        Err(NotAdded::Problems(problems)) => Err(problem_list(
             400,
             "the scenario was not added",
             problems.into_iter(),
         )),
+        Err(full @ NotAdded::Full) => Err(WireResponse::json_error(409, full.reasons().join("; "))),
     }
 }
 
