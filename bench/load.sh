@@ -83,7 +83,8 @@ start_server() {
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     for ((i = 0; i < 100; i++)); do
-        SERVER_URL=$(sed -n 's/^listening on //p' "$TMP/$name.out")
+        # The child may not have opened its output file yet.
+        SERVER_URL=$(sed -n 's/^listening on //p' "$TMP/$name.out" 2>/dev/null || true)
         if [[ -n $SERVER_URL ]]; then
             return 0
         fi
