@@ -11,7 +11,7 @@
 #
 # Tunables (environment): DURATION seconds per wrk run (5), ROUNDS (3), WARMUP seconds per
 # server before the rounds (2), CONNECTIONS (32), THREADS (2), COUNT ResetPINs before reading
-# the RSS (1000000), STARTS start-ups timed per server (10), EMAILS_GETS timed admin GETs
+# the RSS (1000000), STARTS start-ups timed per server (20), EMAILS_GETS timed admin GETs
 # (500), MAX_FILL_SECONDS bound on sending COUNT requests (600). RUST_LOG is passed to the
 # double (unset: its default, every request logged at info to stderr, here a temporary file).
 #
@@ -29,7 +29,7 @@ WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 COUNT=${COUNT:-1000000}
-STARTS=${STARTS:-10}
+STARTS=${STARTS:-20}
 EMAILS_GETS=${EMAILS_GETS:-500}
 MAX_FILL_SECONDS=${MAX_FILL_SECONDS:-600}
 # The double's default --max-emails; the admin GET is timed with the store this full.
@@ -161,6 +161,7 @@ echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "commit:  $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src examples bench || echo ' (modified)')"
 echo "cpu:     $(nproc) × $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "kernel:  $(uname -sr)"
+echo "load:    $(cut -d ' ' -f 1-3 /proc/loadavg) (1, 5, 15 min) before the run"
 echo "wrk:     $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }' || true), $THREADS threads, $CONNECTIONS connections, ${DURATION} s per run, $ROUNDS rounds"
 echo "double:  ${DOUBLE[*]##*/} (RUST_LOG=${RUST_LOG-unset: its default, info})"
 
@@ -329,6 +330,7 @@ read -r EMAILS_P50 EMAILS_P99 EMAILS_MAX < <(awk '{ print $2 * 1000 }' "$TMP/get
 echo "$EMAILS_GETS GETs over one connection: p50 $EMAILS_P50 ms, p99 $EMAILS_P99 ms, max $EMAILS_MAX ms (target p99 ≤ 2 ms)"
 stop_server "$RSS_PID"
 
+echo "load:    $(cut -d ' ' -f 1-3 /proc/loadavg) (1, 5, 15 min) after the run"
 if ((FLAGGED)); then
     echo "== some runs saw errors (marked !! above); their numbers are not in the medians"
     exit 2
