@@ -3,15 +3,15 @@
 //! feature, `UmResponder` both dereference to it, so the accessors exist once.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
-
-use tokio::sync::oneshot;
+use std::sync::Mutex;
 
 pub(crate) mod expect;
 #[cfg(feature = "wiremock")]
 pub(crate) mod responder;
 pub(crate) mod settings;
+mod wait;
+
+pub use wait::WaitError;
 
 use self::expect::Expectation;
 use crate::domain::journal::RecordedRequest;
@@ -49,40 +49,6 @@ pub struct UmDouble {
     /// Per recipient (lowercase), the id of the newest email `wait_for_email` handed out, so
     /// the next call hands out the next one. A std mutex: held only to read or bump a number.
     handed_out: Mutex<HashMap<String, u64>>,
-}
-
-/// Why [`UmDouble::wait_for_email`] returned without an email.
-///
-/// ```
-/// use std::time::Duration;
-/// use exchange_um_mock::{UmMockServer, WaitError};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// // Arrange
-/// let server = UmMockServer::start().await;
-///
-/// // Act: nobody resets a PIN.
-/// let waited = server.wait_for_email("alice@contoso.com", Duration::from_millis(10)).await;
-///
-/// // Assert
-/// assert!(matches!(waited, Err(WaitError::Timeout { .. })));
-/// # }
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WaitError {
-    /// No email to that address arrived in time.
-    #[error("no email to {to} arrived within {waited:?}")]
-    Timeout {
-        /// The address waited for.
-        to: String,
-        /// How long it waited.
-        waited: Duration,
-    },
-    /// The server stopped while waiting.
-    #[error("the server stopped while waiting for an email")]
-    Stopped,
 }
 
 impl UmDouble {
@@ -146,88 +112,6 @@ impl UmDouble {
             ..EmailFilter::default()
         };
         self.shared.with(|w| w.emails(&filter).1)
-    }
-
-    /// The next email to `address` (any case) that this method has not handed out yet, oldest
-    /// first, waiting up to `timeout` for it to be captured. So after each PIN reset a test
-    /// gets that reset's email, whether it arrived before the call or (scripted with
-    /// `mail_delay_ms`) after it. Woken by the mail store, never by polling.
-    ///
-    /// It waits on the server's own runtime, so it works under either Tokio flavour and under
-    /// `futures::executor::block_on` in a plain `#[test]`. (On a `UmResponder` it waits on
-    /// the caller's Tokio runtime, which wiremock needs anyway.)
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use exchange_um_mock::UmMockServer;
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let server = UmMockServer::start().await;
-    /// # let reset_pin = |user: &'static str| reqwest::Client::new().post(server.service_url()).basic_auth(user, Some("pw"))
-    /// #     .body(r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#).send();
-    /// // Arrange: `server` is a UmMockServer; `reset_pin(user)` POSTs a ResetPIN envelope.
-    /// // Act: two resets.
-    /// reset_pin("alice").await.unwrap();
-    /// reset_pin("alice").await.unwrap();
-    ///
-    /// // Assert: one email each, in order; the second one's PIN is the current PIN.
-    /// let first = server.wait_for_email("alice@contoso.com", Duration::from_secs(5)).await.unwrap();
-    /// let second = server.wait_for_email("alice@contoso.com", Duration::from_secs(5)).await.unwrap();
-    /// assert!(first.id < second.id);
-    /// assert_eq!(Some(second.pin), server.mailbox("alice@contoso.com").unwrap().pin);
-    /// # }
-    /// ```
-    pub async fn wait_for_email(
-        &self,
-        address: &str,
-        timeout: Duration,
-    ) -> Result<Email, WaitError> {
-        let key = address.to_ascii_lowercase();
-        let after = self
-            .handed_out
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .copied()
-            .unwrap_or(0);
-        let filter = EmailFilter {
-            to: Some(key.clone()),
-            after_id: Some(after),
-            limit: Some(1),
-            ..EmailFilter::default()
-        };
-        let found = match &self.waits_on {
-            Some(runtime) => {
-                let shared = self.shared.clone();
-                let (tx, rx) = oneshot::channel();
-                runtime.spawn(async move {
-                    let (_, emails, _) = shared
-                        .wait_for_emails(&filter, timeout, std::future::pending())
-                        .await;
-                    let _ = tx.send(emails.into_iter().next());
-                });
-                // The sender is dropped unanswered only if the server's runtime shut down.
-                rx.await.map_err(|_| WaitError::Stopped)?
-            }
-            None => {
-                let (_, emails, _) = self
-                    .shared
-                    .wait_for_emails(&filter, timeout, std::future::pending())
-                    .await;
-                emails.into_iter().next()
-            }
-        };
-        let email = found.ok_or_else(|| WaitError::Timeout {
-            to: address.to_string(),
-            waited: timeout,
-        })?;
-        let mut handed_out = self
-            .handed_out
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let newest = handed_out.entry(key).or_insert(0);
-        *newest = (*newest).max(email.id);
-        Ok(email)
     }
 
     /// The request journal, oldest first: every request, what it was answered and why.

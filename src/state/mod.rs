@@ -146,7 +146,12 @@ impl Shared {
         wait: Duration,
         stop: impl Future<Output = ()>,
     ) -> (usize, Vec<Email>, u64) {
-        let deadline = tokio::time::Instant::now() + wait;
+        // A wait too long to add to now (`Duration::MAX`) is a wait of a year: longer than any
+        // test, and it cannot overflow.
+        let now = tokio::time::Instant::now();
+        let deadline = now
+            .checked_add(wait)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
         tokio::pin!(stop);
         loop {
             let mut tick = self.inner.mail_tick.subscribe();

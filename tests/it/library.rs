@@ -547,3 +547,30 @@ mod wiremock_responder {
         );
     }
 }
+
+#[tokio::test]
+async fn wait_for_email_with_no_time_limit_waits_instead_of_panicking() {
+    let server = UmMockServer::start().await;
+    let waiting = server.wait_for_email("alice@contoso.com", Duration::MAX);
+
+    let (email, reset) = tokio::join!(waiting, reset_alice(&server));
+
+    reset.unwrap();
+    assert_eq!(email.unwrap().to, "alice@contoso.com");
+}
+
+#[tokio::test]
+async fn two_waiters_for_one_address_are_handed_different_emails() {
+    let server = UmMockServer::start().await;
+    reset_alice(&server).await.unwrap();
+    reset_alice(&server).await.unwrap();
+
+    let (one, two) = tokio::join!(
+        server.wait_for_email("alice@contoso.com", Duration::from_secs(5)),
+        server.wait_for_email("alice@contoso.com", Duration::from_secs(5)),
+    );
+
+    let mut ids = [one.unwrap().id, two.unwrap().id];
+    ids.sort();
+    assert_eq!(ids, [1, 2]);
+}

@@ -4,6 +4,7 @@
 pub(crate) mod mime;
 pub(crate) mod template;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -105,14 +106,21 @@ impl EmailFilter {
 #[derive(Debug)]
 pub(crate) struct MailStore {
     ring: Ring<Captured>,
-    delayed: Vec<(Instant, PendingEmail)>,
+    /// Delayed emails by (due time, queue order): the first entry is the next due, so nothing
+    /// is sorted under the lock.
+    delayed: BTreeMap<(Instant, u64), PendingEmail>,
+    /// Counts delayed emails as they are queued (the tie-break, and "oldest" for the cap).
+    queued: u64,
+    capacity: usize,
 }
 
 impl MailStore {
     pub(crate) fn new(capacity: usize) -> Self {
         MailStore {
             ring: Ring::new(capacity),
-            delayed: Vec::new(),
+            delayed: BTreeMap::new(),
+            queued: 0,
+            capacity: capacity.max(1),
         }
     }
 
@@ -141,24 +149,38 @@ impl MailStore {
         email
     }
 
-    /// Holds `pending` until `delay` has passed.
+    /// Holds `pending` until `delay` has passed. Past `--max-emails` pending, the one queued
+    /// longest ago is captured at once, so pending mail is bounded and none is lost.
     pub(crate) fn capture_later(&mut self, pending: PendingEmail, delay: Duration) {
-        self.delayed.push((Instant::now() + delay, pending));
+        self.queued += 1;
+        let due = Instant::now() + delay;
+        self.delayed.insert((due, self.queued), pending);
+        if self.delayed.len() > self.capacity {
+            let oldest = self
+                .delayed
+                .keys()
+                .min_by_key(|(_, order)| *order)
+                .copied()
+                .expect("more than capacity (at least 1) are pending");
+            if let Some(pending) = self.delayed.remove(&oldest) {
+                self.capture(pending);
+            }
+        }
     }
 
     /// Captures every delayed email that is due, in due order; true if any was.
     pub(crate) fn release_due(&mut self) -> bool {
-        if self.delayed.is_empty() {
-            return false;
-        }
         let now = Instant::now();
-        self.delayed.sort_by_key(|(due, _)| *due);
-        let due = self.delayed.partition_point(|(due, _)| *due <= now);
-        let released: Vec<_> = self.delayed.drain(..due).collect();
-        for (_, pending) in released {
+        let mut released = false;
+        while let Some(entry) = self.delayed.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let pending = entry.remove();
             self.capture(pending);
+            released = true;
         }
-        due > 0
+        released
     }
 
     /// Empties the store. Delayed emails still due are kept: they belong to requests already
@@ -175,7 +197,7 @@ impl MailStore {
 
     /// When the next delayed email falls due.
     pub(crate) fn next_due(&self) -> Option<Instant> {
-        self.delayed.iter().map(|(due, _)| *due).min()
+        self.delayed.keys().next().map(|(due, _)| *due)
     }
 
     /// The id of the newest email ever captured (0 before the first).
@@ -219,5 +241,54 @@ impl MailStore {
     /// Every stored email, oldest first.
     pub(crate) fn all(&self) -> Vec<Email> {
         self.ring.iter().map(|c| c.email.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(pin: &str) -> PendingEmail {
+        PendingEmail {
+            mailbox: "a@x.com".into(),
+            from: "f@x.com".into(),
+            subject: "s".into(),
+            text_body: pin.into(),
+            html_body: pin.into(),
+            pin: pin.into(),
+            extension: None,
+            access_numbers: Vec::new(),
+            operation: "ResetPIN".into(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn past_the_cap_the_email_queued_longest_ago_is_captured_at_once() {
+        let mut store = MailStore::new(2);
+        let hour = Duration::from_secs(3600);
+
+        store.capture_later(pending("111111"), hour);
+        store.capture_later(pending("222222"), Duration::from_secs(7200));
+        store.capture_later(pending("333333"), hour);
+
+        let pins: Vec<String> = store.all().into_iter().map(|e| e.pin).collect();
+        assert_eq!(pins, ["111111"], "the first queued is captured, not lost");
+        assert_eq!(store.delayed.len(), 2);
+        assert!(!store.release_due(), "the others are not due yet");
+    }
+
+    #[test]
+    fn due_emails_are_released_in_due_order() {
+        let mut store = MailStore::new(10);
+        store.capture_later(pending("222222"), Duration::from_millis(2));
+        store.capture_later(pending("111111"), Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(5));
+
+        assert!(store.release_due());
+
+        let pins: Vec<String> = store.all().into_iter().map(|e| e.pin).collect();
+        assert_eq!(pins, ["111111", "222222"]);
+        assert_eq!(store.next_due(), None);
     }
 }

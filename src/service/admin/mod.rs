@@ -91,7 +91,7 @@ pub(crate) async fn handle(
             shared.with(|w| w.reset());
             Ok(WireResponse::empty(204))
         }
-        ("POST", ["reload"]) => Ok(reload(shared)),
+        ("POST", ["reload"]) => Ok(reload(shared).await),
         _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };
     result.unwrap_or_else(|error| error)
@@ -114,8 +114,14 @@ fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
     })
 }
 
-fn reload(shared: &Shared) -> WireResponse {
-    match shared.reload() {
+/// Re-reads the fixtures on a blocking thread: reading and checking a folder must not hold a
+/// runtime thread that serves requests.
+async fn reload(shared: &Shared) -> WireResponse {
+    let reloading = shared.clone();
+    let Ok(result) = tokio::task::spawn_blocking(move || reloading.reload()).await else {
+        return WireResponse::json_error(500, "the reload stopped before it finished");
+    };
+    match result {
         Ok(()) => WireResponse::empty(204),
         Err(ReloadError::Embedded) => WireResponse::json_error(
             409,
