@@ -94,8 +94,14 @@ fn validate(dir: Option<PathBuf>) -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
+    // Lines go through a bounded queue to a writer thread, and are dropped when it is full:
+    // a harness that pipes stderr and never reads it must not stall serving (SPEC §8). The
+    // guard flushes what is queued when `serve` returns.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .finish(std::io::stderr());
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "exchange_um_mock=info".into()),

@@ -148,7 +148,8 @@ async fn respond(
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
         Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
     };
-    tracing::info!(method = %wire.method, path = %wire.path, "answered");
+    // One line per request only at debug: the default level logs start-up, shutdown and warnings.
+    tracing::debug!(method = %wire.method, path = %wire.path, "answered");
     deliver(plan, stop, faults).await
 }
 

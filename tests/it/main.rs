@@ -8,6 +8,7 @@ mod discovery;
 mod emails;
 mod journal;
 mod library;
+mod limits;
 mod mailbox_patch;
 mod operations;
 mod outcomes;
