@@ -187,6 +187,7 @@ mod server;
 mod soap;
 mod state;
 mod time;
+mod tls;
 mod wire;
 mod wsdl;
 
