@@ -11,6 +11,8 @@ mod ca;
 mod error;
 mod leaf;
 mod pem;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::io;
