@@ -129,6 +129,7 @@ impl Ca {
         provider: &CryptoProvider,
     ) -> Result<Ca, TlsError> {
         let cert_pem = pem::read(&cert_path)?;
+        // `certificates` never returns an empty list; the first certificate is the CA.
         let der = pem::certificates(&cert_path, &cert_pem)?.swap_remove(0);
         let key_der = pem::private_key(key_path, &pem::read(key_path)?)?;
         // rcgen signs without looking at the certificate, so a key from another CA would make
