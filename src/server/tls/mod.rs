@@ -16,7 +16,7 @@ mod tests;
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +57,14 @@ pub(crate) enum CertSource {
         /// The private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC).
         key: PathBuf,
     },
+    /// The user's PEM text, in memory (the library's `tls_pem`). Errors name it
+    /// `<certificate PEM>` / `<key PEM>` where a file would be named.
+    PemText {
+        /// The certificate chain, leaf first.
+        cert: Vec<u8>,
+        /// The private key, in any of the forms [`CertSource::Pem`] takes.
+        key: Vec<u8>,
+    },
 }
 
 /// What HTTPS listeners need: the acceptor and, for a generated certificate, the CA that
@@ -91,6 +99,17 @@ pub(crate) fn prepare(source: &CertSource) -> Result<Tls, TlsError> {
             let (chain, private_key) = pem::read_pair(cert, key)?;
             let config = server_config(&provider, chain, private_key)
                 .map_err(|source| TlsError::from_rustls(cert, key, source))?;
+            Ok(Tls {
+                acceptor: TlsAcceptor::from(Arc::new(config)),
+                ca_pem: None,
+            })
+        }
+        CertSource::PemText { cert, key } => {
+            let (cert_label, key_label) = (Path::new("<certificate PEM>"), Path::new("<key PEM>"));
+            let chain = pem::certificates(cert_label, cert)?;
+            let private_key = pem::private_key(key_label, key)?;
+            let config = server_config(&provider, chain, private_key)
+                .map_err(|source| TlsError::from_rustls(cert_label, key_label, source))?;
             Ok(Tls {
                 acceptor: TlsAcceptor::from(Arc::new(config)),
                 ca_pem: None,
