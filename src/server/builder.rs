@@ -36,6 +36,8 @@ pub struct UmMockServerBuilder {
     certificate: Option<Certificate>,
     /// `--tls-state`: where a generated CA is kept across starts.
     tls_state: Option<PathBuf>,
+    /// `--tls-ca-out`: where the generated CA certificate is written at start.
+    tls_ca_out: Option<PathBuf>,
     /// Names the generated leaf certificate holds besides the loopback names, the listeners'
     /// addresses and `server.fqdn`.
     tls_hosts: Vec<String>,
@@ -178,6 +180,13 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// Write the generated CA certificate (PEM) to `path` at start, before any listener
+    /// accepts (`--tls-ca-out`). Nothing is written with a given certificate.
+    pub fn tls_ca_out(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_ca_out = Some(path.into());
+        self
+    }
+
     /// More names or addresses for the generated certificate, besides `localhost`,
     /// `127.0.0.1`, `::1`, each listener's address and the fixtures' `server.fqdn`.
     pub fn tls_hosts<I>(mut self, hosts: I) -> Self
@@ -222,6 +231,14 @@ impl UmMockServerBuilder {
             };
             let tls = tls::prepare(&source).map_err(|error| Error::Tls(Box::new(error)))?;
             if let Some(pem) = tls.ca_pem {
+                if let Some(path) = &self.tls_ca_out {
+                    std::fs::write(path, &pem).map_err(|error| {
+                        Error::Tls(Box::new(std::io::Error::new(
+                            error.kind(),
+                            format!("cannot write the CA certificate to {}: {error}", path.display()),
+                        )))
+                    })?;
+                }
                 shared.set_ca_pem(pem);
             }
             Some(tls.acceptor)
