@@ -84,7 +84,11 @@ fn parse_listen(value: &str) -> Result<Listen, String> {
     let (scheme, rest) = match value.split_once("://") {
         Some(("http", rest)) => (Scheme::Http, rest),
         Some(("https", rest)) => (Scheme::Https, rest),
-        Some((other, _)) => return Err(format!("unknown scheme '{other}' (use http:// or https://)")),
+        Some((other, _)) => {
+            return Err(format!(
+                "unknown scheme '{other}' (use http:// or https://)"
+            ))
+        }
         None => (Scheme::Http, value),
     };
     let (host, port) = rest
@@ -93,11 +97,20 @@ fn parse_listen(value: &str) -> Result<Listen, String> {
     let port = port
         .parse()
         .map_err(|_| format!("'{port}' in '{value}' is not a port number"))?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     if host.is_empty() {
-        return Err(format!("'{value}' has no host (use 127.0.0.1:PORT or 0.0.0.0:PORT)"));
+        return Err(format!(
+            "'{value}' has no host (use 127.0.0.1:PORT or 0.0.0.0:PORT)"
+        ));
     }
-    Ok(Listen { scheme, host: host.to_owned(), port })
+    Ok(Listen {
+        scheme,
+        host: host.to_owned(),
+        port,
+    })
 }
 
 fn main() -> ExitCode {

@@ -235,7 +235,10 @@ impl UmMockServerBuilder {
                     std::fs::write(path, &pem).map_err(|error| {
                         Error::Tls(Box::new(std::io::Error::new(
                             error.kind(),
-                            format!("cannot write the CA certificate to {}: {error}", path.display()),
+                            format!(
+                                "cannot write the CA certificate to {}: {error}",
+                                path.display()
+                            ),
                         )))
                     })?;
                 }
@@ -270,7 +273,10 @@ impl UmMockServerBuilder {
     /// assert_eq!(server.mailboxes().len(), 1);
     /// ```
     pub async fn start(mut self) -> Result<UmMockServer, Error> {
-        let mut listeners = vec![(Scheme::Http, self.listener.take().map_or_else(loopback, Ok)?)];
+        let mut listeners = vec![(
+            Scheme::Http,
+            self.listener.take().map_or_else(loopback, Ok)?,
+        )];
         if self.https {
             listeners.push((Scheme::Https, loopback()?));
         }
@@ -390,8 +396,10 @@ impl UmMockServerBuilder {
             listeners,
             tls,
         } = self.prepare(listeners)?;
-        let announced: Vec<(Scheme, SocketAddr)> =
-            listeners.iter().map(|(scheme, address, _)| (*scheme, *address)).collect();
+        let announced: Vec<(Scheme, SocketAddr)> = listeners
+            .iter()
+            .map(|(scheme, address, _)| (*scheme, *address))
+            .collect();
         let listeners = register(listeners, tls)?;
         for (scheme, address) in announced {
             ready(scheme, address);

@@ -92,7 +92,11 @@ async fn accept(listener: Listener, accepted: mpsc::Sender<Accepted>) {
     loop {
         match listener.socket.accept().await {
             Ok((stream, peer)) => {
-                if accepted.send((stream, peer, listener.tls.clone())).await.is_err() {
+                if accepted
+                    .send((stream, peer, listener.tls.clone()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -136,7 +140,9 @@ fn connection(
             Ok(stream) => drive(stream, "https", &builder, watcher, raw, shared, stop).await,
             // Garbage, plain HTTP, a CA the client does not trust, a hang-up: that connection
             // only; the listener goes on.
-            Err(error) => tracing::debug!(%error, %peer, "TLS handshake failed; connection dropped"),
+            Err(error) => {
+                tracing::debug!(%error, %peer, "TLS handshake failed; connection dropped")
+            }
         }
     });
 }
@@ -156,7 +162,13 @@ async fn drive<IO>(
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
     let service = service_fn(move |request| {
-        respond(shared.clone(), request, scheme, stop.clone(), fault_tx.clone())
+        respond(
+            shared.clone(),
+            request,
+            scheme,
+            stop.clone(),
+            fault_tx.clone(),
+        )
     });
     let conn = watcher.watch(builder.serve_connection(TokioIo::new(io), service));
     // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped

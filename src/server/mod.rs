@@ -172,7 +172,8 @@ impl UmMockServer {
     /// # }
     /// ```
     pub fn https_uri(&self) -> Option<String> {
-        self.https_address.map(|address| format!("https://{address}"))
+        self.https_address
+            .map(|address| format!("https://{address}"))
     }
 
     /// The UM endpoint URL over HTTPS, `https://127.0.0.1:PORT/EWS/UM2007Legacy.asmx`, or
@@ -189,7 +190,8 @@ impl UmMockServer {
     /// # }
     /// ```
     pub fn https_service_url(&self) -> Option<String> {
-        self.https_uri().map(|uri| format!("{uri}{SERVICE_PATH_2010}"))
+        self.https_uri()
+            .map(|uri| format!("{uri}{SERVICE_PATH_2010}"))
     }
 
     /// The generated CA certificate (PEM) that signed the HTTPS listener's certificate, for

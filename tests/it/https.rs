@@ -26,12 +26,9 @@ fn curl(ca: &std::path::Path, args: &[&str]) -> (u16, String) {
         .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     let (body, status) = text.rsplit_once('\n').unwrap();
-    let status = status.parse().unwrap_or_else(|_| {
-        panic!(
-            "curl failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+    let status = status
+        .parse()
+        .unwrap_or_else(|_| panic!("curl failed: {}", String::from_utf8_lossy(&output.stderr)));
     (status, body.to_owned())
 }
 
@@ -118,7 +115,10 @@ async fn the_binary_serves_http_and_https_in_the_order_given_on_one_shared_state
     serving.sigterm();
     let (exit, rest_of_stdout, _) = serving.exit();
     assert_eq!(exit.code(), Some(0));
-    assert_eq!(rest_of_stdout, "", "stdout holds exactly the two ready lines");
+    assert_eq!(
+        rest_of_stdout, "",
+        "stdout holds exactly the two ready lines"
+    );
 }
 
 #[tokio::test]
@@ -127,7 +127,10 @@ async fn the_library_serves_https_trusted_through_ca_pem_and_the_wsdl_names_http
     let client = trusting(&server);
     let https = server.https_uri().unwrap();
 
-    let reset = reset_pin_request(&client, &https, "alice").send().await.unwrap();
+    let reset = reset_pin_request(&client, &https, "alice")
+        .send()
+        .await
+        .unwrap();
     let wsdl = client
         .get(format!("{}?wsdl", server.https_service_url().unwrap()))
         .send()
@@ -232,7 +235,12 @@ fn a_tls_cert_without_its_key_is_refused_with_a_clear_error() {
 fn an_unreadable_tls_key_is_a_one_paragraph_error_naming_the_file() {
     let output = command()
         .args(["--listen", "https://127.0.0.1:0"])
-        .args(["--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"])
+        .args([
+            "--tls-cert",
+            "/nonexistent/c.pem",
+            "--tls-key",
+            "/nonexistent/k.pem",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -276,7 +284,9 @@ async fn scribble(address: &str, bytes: &[u8], wait_for_close: bool) {
         let mut sink = Vec::new();
         // A hang guard: the server drops the connection after the failed handshake.
         let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut sink));
-        let _ = read.await.expect("the server did not drop a garbage connection");
+        let _ = read
+            .await
+            .expect("the server did not drop a garbage connection");
     }
 }
 
@@ -286,7 +296,9 @@ async fn garbage_and_a_half_handshake_leave_the_tls_listener_serving() {
     let https = server.https_uri().unwrap();
     let address = https.strip_prefix("https://").unwrap().to_owned();
     // A TLS record header announcing a ClientHello of 512 bytes, then only its first few.
-    let partial_client_hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    let partial_client_hello = [
+        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+    ];
 
     scribble(&address, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", true).await;
     scribble(&address, &[0u8, 0xff, 0x13, 0x37, 0, 0, 0, 0], true).await;
@@ -298,5 +310,8 @@ async fn garbage_and_a_half_handshake_leave_the_tls_listener_serving() {
         .unwrap();
 
     assert_eq!(health.status(), 200);
-    assert!(server.requests().is_empty(), "no request reached the service");
+    assert!(
+        server.requests().is_empty(),
+        "no request reached the service"
+    );
 }
