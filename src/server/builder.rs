@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use super::listeners::{loopback, register, Scheme};
 use super::tls::{self, CertSource};
 use super::{http, UmMockServer};
 use crate::double::UmDouble;
@@ -44,38 +45,22 @@ pub struct UmMockServerBuilder {
 }
 
 /// The user's certificate and key.
-#[derive(Debug)]
 enum Certificate {
     Files { cert: PathBuf, key: PathBuf },
     Pem { cert: Vec<u8>, key: Vec<u8> },
 }
 
-/// What a listener given to [`UmMockServerBuilder::run_listeners`] speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Scheme {
-    /// Plain HTTP/1.1.
-    Http,
-    /// HTTP/1.1 over TLS (ALPN `http/1.1`).
-    Https,
-}
-
-impl Scheme {
-    /// `"http"` or `"https"`, as in a URL.
-    /// ```
-    /// assert_eq!(exchange_um_mock::Scheme::Https.as_str(), "https");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        }
-    }
-}
-
-impl fmt::Display for Scheme {
+impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // Never the key's bytes: a builder may end up in a test's failure output.
+        match self {
+            Certificate::Files { cert, key } => f
+                .debug_struct("Files")
+                .field("cert", cert)
+                .field("key", key)
+                .finish(),
+            Certificate::Pem { .. } => f.write_str("Pem { .. }"),
+        }
     }
 }
 
@@ -407,37 +392,4 @@ impl UmMockServerBuilder {
         http::serve(listeners, shared, shutdown).await;
         Ok(())
     }
-}
-
-/// Binds `127.0.0.1:0`, the address `start` serves on unless given a listener.
-fn loopback() -> Result<std::net::TcpListener, Error> {
-    std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Listen {
-        address: "127.0.0.1:0".into(),
-        source,
-    })
-}
-
-/// Hands the listeners to the current Tokio runtime; the `https` ones get the acceptor.
-fn register(
-    listeners: Vec<(Scheme, SocketAddr, std::net::TcpListener)>,
-    tls: Option<TlsAcceptor>,
-) -> Result<Vec<http::Listener>, Error> {
-    listeners
-        .into_iter()
-        .map(|(scheme, address, listener)| {
-            let socket =
-                tokio::net::TcpListener::from_std(listener).map_err(|source| Error::Listen {
-                    address: address.to_string(),
-                    source,
-                })?;
-            let tls = match scheme {
-                Scheme::Http => None,
-                Scheme::Https => Some(
-                    tls.clone()
-                        .expect("prepare makes an acceptor whenever a listener is https"),
-                ),
-            };
-            Ok(http::Listener { socket, tls })
-        })
-        .collect()
 }

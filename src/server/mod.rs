@@ -4,9 +4,11 @@
 
 mod builder;
 mod http;
+mod listeners;
 mod tls;
 
-pub use builder::{Scheme, UmMockServerBuilder};
+pub use builder::UmMockServerBuilder;
+pub use listeners::Scheme;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
