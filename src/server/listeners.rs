@@ -9,7 +9,7 @@ use tokio_rustls::TlsAcceptor;
 use super::http;
 use crate::error::Error;
 
-/// What a listener given to [`UmMockServerBuilder::run_listeners`] speaks.
+/// What a listener given to [`UmMockServerBuilder::run_listeners`](super::UmMockServerBuilder::run_listeners) speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scheme {
