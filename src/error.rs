@@ -83,6 +83,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The TLS certificate of the `https://` listeners could not be read or made; the
+    /// message names the file or host at fault.
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The server's thread or runtime could not be started.
     #[error("cannot start the server runtime: {0}")]
     Runtime(#[source] std::io::Error),

@@ -189,6 +189,6 @@ pub use double::responder::{UmResponder, UmResponderBuilder};
 pub use double::{UmDouble, WaitError};
 pub use error::{Error, Problem};
 pub use fixtures::FixtureSet;
-pub use server::{UmMockServer, UmMockServerBuilder};
+pub use server::{Scheme, UmMockServer, UmMockServerBuilder};
 pub use vocab::wire::NetworkFault;
 pub use vocab::Operation;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use exchange_um_mock::{FixtureSet, UmMockServer};
+use exchange_um_mock::{FixtureSet, Scheme, UmMockServer};
 
 /// A test double of the Microsoft Exchange Unified Messaging web service.
 #[derive(Debug, Parser)]
@@ -32,9 +32,22 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Address to listen on; port 0 takes a free port.
-    #[arg(long, env = "EXUM_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// `[http://|https://]HOST:PORT` to listen on; repeat for several (comma-separated in
+    /// the environment); port 0 takes a free port.
+    #[arg(long, env = "EXUM_LISTEN", value_delimiter = ',', default_value = "http://127.0.0.1:8080", value_parser = parse_listen)]
+    listen: Vec<Listen>,
+    /// Certificate chain (PEM, leaf first) of the https:// listeners, instead of a generated one.
+    #[arg(long, env = "EXUM_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, env = "EXUM_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Write the generated CA certificate (PEM) here before the ready lines.
+    #[arg(long, env = "EXUM_TLS_CA_OUT", conflicts_with = "tls_cert")]
+    tls_ca_out: Option<PathBuf>,
+    /// Keep the generated CA in this folder and reuse it on later starts.
+    #[arg(long, env = "EXUM_TLS_STATE", conflicts_with = "tls_cert")]
+    tls_state: Option<PathBuf>,
     /// Fixtures folder (default: the fixtures embedded in the binary).
     #[arg(long, env = "EXUM_FIXTURES")]
     fixtures: Option<PathBuf>,
@@ -56,6 +69,48 @@ struct ServeArgs {
     /// Journal entries kept before the oldest is dropped.
     #[arg(long, env = "EXUM_MAX_REQUESTS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_requests: u64,
+}
+
+/// One `--listen` value.
+#[derive(Debug, Clone)]
+struct Listen {
+    scheme: Scheme,
+    /// As given, brackets of an IPv6 address removed.
+    host: String,
+    port: u16,
+}
+
+fn parse_listen(value: &str) -> Result<Listen, String> {
+    let (scheme, rest) = match value.split_once("://") {
+        Some(("http", rest)) => (Scheme::Http, rest),
+        Some(("https", rest)) => (Scheme::Https, rest),
+        Some((other, _)) => {
+            return Err(format!(
+                "unknown scheme '{other}' (use http:// or https://)"
+            ))
+        }
+        None => (Scheme::Http, value),
+    };
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{value}' has no port (use HOST:PORT, port 0 for a free one)"))?;
+    let port = port
+        .parse()
+        .map_err(|_| format!("'{port}' in '{value}' is not a port number"))?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if host.is_empty() {
+        return Err(format!(
+            "'{value}' has no host (use 127.0.0.1:PORT or 0.0.0.0:PORT)"
+        ));
+    }
+    Ok(Listen {
+        scheme,
+        host: host.to_owned(),
+        port,
+    })
 }
 
 fn main() -> ExitCode {
@@ -115,9 +170,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let listener = std::net::TcpListener::bind(args.listen).map_err(|source| {
-            format!("cannot listen on {}: {source}. Is another server using that port? Try --listen 127.0.0.1:0 for a free port.", args.listen)
-        })?;
+        if args.tls_ca_out.is_some() && !args.listen.iter().any(|l| l.scheme == Scheme::Https) {
+            return Err("--tls-ca-out needs an https:// listener (--listen https://127.0.0.1:0): without one no CA is generated".to_owned());
+        }
+        let mut listeners = Vec::with_capacity(args.listen.len());
+        for listen in &args.listen {
+            let listener = std::net::TcpListener::bind((listen.host.as_str(), listen.port)).map_err(|source| {
+                format!("cannot listen on {}:{}: {source}. Is another server using that port? Try --listen 127.0.0.1:0 for a free port.", listen.host, listen.port)
+            })?;
+            listeners.push((listen.scheme, listener));
+        }
         let mut builder = UmMockServer::builder()
             .max_body_bytes(args.max_body_bytes)
             .max_emails(args.max_emails as usize)
@@ -132,11 +194,21 @@ fn serve(args: ServeArgs) -> ExitCode {
             builder = builder.admin_token(token);
         }
         builder = builder.strict_soap_action(args.strict_soap_action);
-        let ready = |address: SocketAddr| {
-            println!("listening on http://{address}");
-            tracing::info!("ready; admin API at http://{address}/__admin");
+        if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+            builder = builder.tls_files(cert, key);
+        }
+        if let Some(dir) = args.tls_state {
+            builder = builder.tls_state_dir(dir);
+        }
+        if let Some(path) = args.tls_ca_out {
+            builder = builder.tls_ca_out(path);
+        }
+        builder = builder.tls_hosts(args.listen.iter().map(|l| l.host.clone()));
+        let ready = |scheme: Scheme, address: SocketAddr| {
+            println!("listening on {scheme}://{address}");
+            tracing::info!("ready; admin API at {scheme}://{address}/__admin");
         };
-        builder.run(listener, ready, shutdown_signal()).await.map_err(|error| error.to_string())
+        builder.run_listeners(listeners, ready, shutdown_signal()).await.map_err(|error| error.to_string())
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -54,6 +54,9 @@ pub struct RecordedRequest {
     pub duration_ms: f64,
     /// Why the double answered a 401, a fault or an error it made up itself.
     pub reason: Option<String>,
+    /// The listener the request came in on: `"http"` or `"https"`.
+    #[serde(default)]
+    pub listener: String,
 }
 
 /// A journal entry as stored: the record without its bodies, which are kept as the bytes the
@@ -112,6 +115,7 @@ impl Entry {
             response_body: None,
             duration_ms: 0.0,
             reason: None,
+            listener: request.scheme.to_string(),
         };
         Entry {
             record,

@@ -1,9 +1,9 @@
-//! The one file that touches hyper: the accept loop, HTTP/1.1 connections, body limits,
+//! The one file that touches hyper: the accept loops, TLS handshakes, HTTP/1.1 connections, body limits,
 //! scripted delays and connection-level faults, and graceful shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::Shutdown;
+use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -13,11 +13,15 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use rand::Rng;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
+use super::tls;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;
@@ -30,9 +34,18 @@ const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 /// How long requests in flight get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// Serves `listener` until `shutdown` resolves, then drains.
+/// A listening socket and, for an `https` one, the TLS acceptor its connections share.
+pub(crate) struct Listener {
+    pub(crate) socket: TcpListener,
+    pub(crate) tls: Option<TlsAcceptor>,
+}
+
+/// An accepted connection on its way from a listener's accept loop to [`serve`].
+type Accepted = (TcpStream, SocketAddr, Option<TlsAcceptor>);
+
+/// Serves every listener until `shutdown` resolves, then drains. All of them share `shared`.
 pub(crate) async fn serve(
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     shared: Shared,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -42,22 +55,31 @@ pub(crate) async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
+    // One accept loop per listener, each in a task of its own, handing sockets to the loop
+    // below: so one place owns `graceful` (watching a connection needs it) and one `select!`
+    // decides between a new connection and shutdown. Bounded at 1: a listener waits for this
+    // loop rather than piling sockets up.
+    let (accepted_tx, mut accepted) = mpsc::channel::<Accepted>(1);
+    let mut accepting = JoinSet::new();
+    for listener in listeners {
+        accepting.spawn(accept(listener, accepted_tx.clone()));
+    }
+    drop(accepted_tx);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => connection(stream, &builder, &graceful, shared.clone(), stop.clone()),
-                Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
+            // `None` (every accept loop gone) cannot happen while they loop for ever; if it
+            // did, this branch is disabled and shutdown is still awaited.
+            Some((stream, peer, tls)) = accepted.recv() => {
+                connection(stream, peer, tls, &builder, &graceful, shared.clone(), stop.clone());
+            }
             _ = &mut shutdown => break,
         }
     }
-    drop(listener);
-    // Hanging requests and long-polls end now; the rest get the drain.
+    // Stop accepting: the accept tasks end and drop their sockets before draining starts.
+    accepting.shutdown().await;
+    drop(accepted);
+    // Hanging requests, long-polls and handshakes in progress end now; the rest get the drain.
     stop_tx.send_replace(true);
     tokio::select! {
         _ = graceful.shutdown() => tracing::debug!("all connections closed"),
@@ -65,33 +87,100 @@ pub(crate) async fn serve(
     }
 }
 
+/// Accepts on `listener` for ever, handing each connection to [`serve`]'s loop.
+async fn accept(listener: Listener, accepted: mpsc::Sender<Accepted>) {
+    loop {
+        match listener.socket.accept().await {
+            Ok((stream, peer)) => {
+                if accepted
+                    .send((stream, peer, listener.tls.clone()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(error) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Runs one connection in a task of its own: the TLS handshake first for an `https`
+/// listener (here, never in the accept loop, so a slow or silent client holds up nobody).
 fn connection(
     stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
     builder: &http1::Builder,
     graceful: &GracefulShutdown,
     shared: Shared,
     stop: Stop,
 ) {
     // A second handle on the socket, to reset, close or scribble on it when an outcome says so,
-    // after hyper's connection (which owns the stream) has been dropped.
+    // after hyper's connection (which owns the stream) has been dropped. Under TLS it is the
+    // raw socket below the TLS stream.
     let raw = socket2::SockRef::from(&stream).try_clone().ok();
-    // A request whose outcome is a connection fault hands it to the connection task here.
-    let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
-    let service =
-        service_fn(move |request| respond(shared.clone(), request, stop.clone(), fault_tx.clone()));
-    let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+    // Taken now, before shutdown can start, so a connection still handshaking is waited for.
+    let watcher = graceful.watcher();
+    let builder = builder.clone();
     tokio::spawn(async move {
-        // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
-        // (closing hyper's handle) and the fault is carried out on `raw`.
-        tokio::select! {
-            result = conn => if let Err(error) = result {
-                tracing::debug!(%error, "connection ended with an error");
-            },
-            Some(fault) = fault_rx.recv() => if let Some(raw) = raw {
-                carry_out(raw, fault);
-            },
+        let Some(acceptor) = tls else {
+            return drive(stream, "http", &builder, watcher, raw, shared, stop).await;
+        };
+        // The handshake is bounded by its own timeout; a server stopping ends it at once.
+        let handshaken = tokio::select! {
+            result = tls::handshake(&acceptor, stream) => result,
+            _ = stop.clone().wait() => return,
+        };
+        match handshaken {
+            Ok(stream) => drive(stream, "https", &builder, watcher, raw, shared, stop).await,
+            // Garbage, plain HTTP, a CA the client does not trust, a hang-up: that connection
+            // only; the listener goes on.
+            Err(error) => {
+                tracing::debug!(%error, %peer, "TLS handshake failed; connection dropped")
+            }
         }
     });
+}
+
+/// Serves HTTP/1.1 on `io` (plain or TLS) until the client or a scripted fault ends it.
+async fn drive<IO>(
+    io: IO,
+    scheme: &'static str,
+    builder: &http1::Builder,
+    watcher: Watcher,
+    raw: Option<socket2::Socket>,
+    shared: Shared,
+    stop: Stop,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // A request whose outcome is a connection fault hands it to this task here.
+    let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
+    let service = service_fn(move |request| {
+        respond(
+            shared.clone(),
+            request,
+            scheme,
+            stop.clone(),
+            fault_tx.clone(),
+        )
+    });
+    let conn = watcher.watch(builder.serve_connection(TokioIo::new(io), service));
+    // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
+    // (closing hyper's handle) and the fault is carried out on `raw`.
+    tokio::select! {
+        result = conn => if let Err(error) = result {
+            tracing::debug!(%error, "connection ended with an error");
+        },
+        Some(fault) = fault_rx.recv() => if let Some(raw) = raw {
+            carry_out(raw, fault);
+        },
+    }
 }
 
 fn carry_out(raw: socket2::Socket, fault: NetworkFault) {
@@ -117,6 +206,7 @@ fn carry_out(raw: socket2::Socket, fault: NetworkFault) {
 async fn respond(
     shared: Shared,
     request: Request<Incoming>,
+    scheme: &'static str,
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -142,7 +232,8 @@ async fn respond(
         parts.uri.query(),
         headers,
         body,
-    );
+    )
+    .over(scheme);
     let plan = match failure {
         None => router::route(&shared, &wire, stop.clone()).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),

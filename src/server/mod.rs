@@ -4,8 +4,11 @@
 
 mod builder;
 mod http;
+mod listeners;
+mod tls;
 
 pub use builder::UmMockServerBuilder;
+pub use listeners::Scheme;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -55,6 +58,8 @@ use crate::service::endpoint::SERVICE_PATH_2010;
 pub struct UmMockServer {
     double: UmDouble,
     address: SocketAddr,
+    /// The HTTPS listener's address, when the builder asked for one.
+    https_address: Option<SocketAddr>,
     /// Tells the server's thread to stop; sent by `shutdown` and `Drop` (or dropped, which
     /// stops it too).
     stop: Option<oneshot::Sender<()>>,
@@ -150,6 +155,63 @@ impl UmMockServer {
     /// ```
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// `https://127.0.0.1:PORT` when the server also serves HTTPS
+    /// ([`UmMockServerBuilder::https`] or [`tls_pem`](UmMockServerBuilder::tls_pem)), else
+    /// `None`. Both listeners share one state.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let plain = UmMockServer::start().await;
+    /// let both = UmMockServer::builder().https().start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(plain.https_uri(), None);
+    /// assert!(both.https_uri().unwrap().starts_with("https://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub fn https_uri(&self) -> Option<String> {
+        self.https_address
+            .map(|address| format!("https://{address}"))
+    }
+
+    /// The UM endpoint URL over HTTPS, `https://127.0.0.1:PORT/EWS/UM2007Legacy.asmx`, or
+    /// `None` without an HTTPS listener.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::builder().https().start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(server.https_service_url().unwrap(), format!("{}/EWS/UM2007Legacy.asmx", server.https_uri().unwrap()));
+    /// # }
+    /// ```
+    pub fn https_service_url(&self) -> Option<String> {
+        self.https_uri()
+            .map(|uri| format!("{uri}{SERVICE_PATH_2010}"))
+    }
+
+    /// The generated CA certificate (PEM) that signed the HTTPS listener's certificate, for
+    /// the client to trust (also `GET /__admin/ca.pem`); `None` without HTTPS or when the
+    /// certificate was given with [`tls_pem`](UmMockServerBuilder::tls_pem).
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::builder().https().start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert!(server.ca_pem().unwrap().contains("-----BEGIN CERTIFICATE-----"));
+    /// # }
+    /// ```
+    pub fn ca_pem(&self) -> Option<String> {
+        self.double.shared().ca_pem().map(str::to_owned)
     }
 
     /// Stops accepting, lets requests in flight finish (at most 5 s), and waits for the stop.

@@ -70,6 +70,7 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
                     &mailbox.display_name,
                     &mailbox.smtp_address,
                     world.fqdn(),
+                    request.scheme,
                     &host,
                 )
             }
@@ -94,11 +95,12 @@ fn host(request: &WireRequest) -> String {
 }
 
 /// The Outlook response: the caller and one `EXCH` and one `EXPR` protocol, both pointing at
-/// the double (clients differ in which one they read the URLs from).
-fn settings(display_name: &str, address: &str, fqdn: &str, host: &str) -> String {
+/// the double (clients differ in which one they read the URLs from), over the scheme of the
+/// listener the request came in on.
+fn settings(display_name: &str, address: &str, fqdn: &str, scheme: &str, host: &str) -> String {
     let host_name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     let urls = format!(
-        "<EwsUrl>http://{host}{EWS_PATH}</EwsUrl><UMUrl>http://{host}{SERVICE_PATH_2007}</UMUrl>",
+        "<EwsUrl>{scheme}://{host}{EWS_PATH}</EwsUrl><UMUrl>{scheme}://{host}{SERVICE_PATH_2007}</UMUrl>",
         host = escape(host)
     );
     format!(

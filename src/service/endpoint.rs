@@ -128,7 +128,7 @@ fn wsdl_for(request: &WireRequest) -> String {
         .map(str::trim)
         .filter(|h| !h.is_empty())
         .unwrap_or("localhost");
-    crate::soap::wsdl::document(&format!("http://{host}{}", request.path))
+    crate::soap::wsdl::document(&format!("{}://{host}{}", request.scheme, request.path))
 }
 
 /// Journals a request the double answered without reaching an operation (WSDL, 404, 405, 413).

@@ -13,7 +13,7 @@ pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -92,6 +92,10 @@ struct Inner {
     config: Config,
     /// Where `reload` re-reads fixtures from.
     source: FixtureSet,
+    /// The generated CA certificate (PEM) of the HTTPS listeners, set once at start after
+    /// the fixtures (whose `server.fqdn` the leaf names) are loaded; unset without HTTPS or
+    /// with the user's certificate. Read by `GET /__admin/ca.pem` and `ca_pem()`.
+    ca_pem: OnceLock<String>,
 }
 
 impl Shared {
@@ -104,8 +108,20 @@ impl Shared {
                 mail_tick: watch::Sender::new(0),
                 config,
                 source,
+                ca_pem: OnceLock::new(),
             }),
         })
+    }
+
+    /// Records the generated CA certificate; only the first call counts (there is one per
+    /// server start).
+    pub(crate) fn set_ca_pem(&self, pem: String) {
+        let _ = self.inner.ca_pem.set(pem);
+    }
+
+    /// The generated CA certificate (PEM), if the server generated one.
+    pub(crate) fn ca_pem(&self) -> Option<&str> {
+        self.inner.ca_pem.get().map(String::as_str)
     }
 
     pub(crate) fn config(&self) -> &Config {

@@ -17,6 +17,9 @@ pub(crate) struct WireRequest {
     pub(crate) body: Bytes,
     pub(crate) received_at: Timestamp,
     pub(crate) started: Instant,
+    /// The scheme of the listener the request came in on (`http` or `https`): URLs the
+    /// double writes about itself (WSDL, Autodiscover) use it, and the journal records it.
+    pub(crate) scheme: &'static str,
 }
 
 impl WireRequest {
@@ -35,7 +38,14 @@ impl WireRequest {
             body,
             received_at: Timestamp::now(),
             started: Instant::now(),
+            scheme: "http",
         }
+    }
+
+    /// The same request, as received on a listener of `scheme` (`http` or `https`).
+    pub(crate) fn over(mut self, scheme: &'static str) -> Self {
+        self.scheme = scheme;
+        self
     }
 
     /// The first header called `name` (case-insensitive).

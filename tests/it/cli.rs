@@ -76,7 +76,17 @@ impl Serving {
         }
     }
 
-    fn sigterm(&self) {
+    /// The URL of the next ready line (the second listener's, after `start` read the first).
+    pub(crate) fn next_url(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line.strip_prefix("listening on ")
+            .and_then(|rest| rest.strip_suffix('\n'))
+            .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
+            .to_string()
+    }
+
+    pub(crate) fn sigterm(&self) {
         let pid = self.child.as_ref().unwrap().id();
         let status = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -86,7 +96,7 @@ impl Serving {
     }
 
     /// Waits for the exit; the status, the rest of stdout and all of stderr.
-    fn exit(mut self) -> (ExitStatus, String, String) {
+    pub(crate) fn exit(mut self) -> (ExitStatus, String, String) {
         let mut child = self.child.take().unwrap();
         // A hang guard, not a speed check: a server that never exits fails here instead of
         // hanging the suite.

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod discovery;
 mod emails;
+mod https;
 mod journal;
 mod library;
 mod limits;

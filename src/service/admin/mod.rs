@@ -92,6 +92,7 @@ pub(crate) async fn handle(
             Ok(WireResponse::empty(204))
         }
         ("POST", ["reload"]) => Ok(reload(shared).await),
+        ("GET", ["ca.pem"]) => Ok(ca_pem(shared)),
         _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };
     result.unwrap_or_else(|error| error)
@@ -110,8 +111,20 @@ fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
         ["scenarios"] => "GET, POST, DELETE",
         ["scenarios", _] => "DELETE",
         ["reset"] | ["reload"] => "POST",
+        ["ca.pem"] => "GET",
         _ => return None,
     })
+}
+
+/// The generated CA certificate of the HTTPS listeners, for a client to trust.
+fn ca_pem(shared: &Shared) -> WireResponse {
+    match shared.ca_pem() {
+        Some(pem) => WireResponse::new(200, "application/x-pem-file", pem.to_owned()),
+        None => WireResponse::json_error(
+            404,
+            "no generated CA: the server has no https:// listener, or was given its certificate (--tls-cert)",
+        ),
+    }
 }
 
 /// Re-reads the fixtures on a blocking thread: reading and checking a folder must not hold a
