@@ -8,6 +8,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use exchange_um_mock::{FixtureSet, Scheme, UmMockServer};
 
+/// mimalloc in the binary only: the library leaves the allocator to the program that embeds it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A test double of the Microsoft Exchange Unified Messaging web service.
 #[derive(Debug, Parser)]
 #[command(version, args_conflicts_with_subcommands = true)]
@@ -69,6 +73,9 @@ struct ServeArgs {
     /// Journal entries kept before the oldest is dropped.
     #[arg(long, env = "EXUM_MAX_REQUESTS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_requests: u64,
+    /// Request and response body bytes the journal keeps before the oldest entries are dropped.
+    #[arg(long, env = "EXUM_MAX_JOURNAL_BYTES", default_value_t = 67_108_864)]
+    max_journal_bytes: usize,
 }
 
 /// One `--listen` value.
@@ -183,7 +190,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         let mut builder = UmMockServer::builder()
             .max_body_bytes(args.max_body_bytes)
             .max_emails(args.max_emails as usize)
-            .max_requests(args.max_requests as usize);
+            .max_requests(args.max_requests as usize)
+            .max_journal_bytes(args.max_journal_bytes);
         if let Some(dir) = args.fixtures {
             builder = builder.fixtures_dir(dir);
         }

@@ -57,6 +57,10 @@ pub struct RecordedRequest {
     /// The listener the request came in on: `"http"` or `"https"`.
     #[serde(default)]
     pub listener: String,
+    /// The bodies were cut to fit `--max-journal-bytes` (only ever the newest entry's, when it
+    /// alone is larger than the cap). Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// A journal entry as stored: the record without its bodies, which are kept as the bytes the
@@ -75,6 +79,11 @@ impl Keyed for Stored {
 }
 
 impl Stored {
+    /// The bytes this entry holds against `--max-journal-bytes`.
+    fn body_bytes(&self) -> usize {
+        self.body.len() + self.response_body.as_ref().map_or(0, Bytes::len)
+    }
+
     fn to_public(&self) -> RecordedRequest {
         let mut record = self.record.clone();
         record.body = String::from_utf8_lossy(&self.body).into_owned();
@@ -116,6 +125,7 @@ impl Entry {
             duration_ms: 0.0,
             reason: None,
             listener: request.scheme.to_string(),
+            truncated: false,
         };
         Entry {
             record,
@@ -156,16 +166,21 @@ impl RequestFilter {
     }
 }
 
-/// The bounded journal.
+/// The journal, bounded by a count of entries and by the bytes of their bodies.
 #[derive(Debug)]
 pub(crate) struct Journal {
     ring: Ring<Stored>,
+    /// Request and response body bytes held, and the most it may hold.
+    bytes: usize,
+    max_bytes: usize,
 }
 
 impl Journal {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         Journal {
             ring: Ring::new(capacity),
+            bytes: 0,
+            max_bytes,
         }
     }
 
@@ -198,11 +213,16 @@ impl Journal {
         }
         let elapsed = started.elapsed() + plan.delay;
         record.duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
-        self.ring.push(Stored {
+        let mut stored = Stored {
             record,
             body,
             response_body,
-        });
+        };
+        self.make_room(&mut stored);
+        self.bytes += stored.body_bytes();
+        if let Some(dropped) = self.ring.push(stored) {
+            self.bytes -= dropped.body_bytes();
+        }
         &self
             .ring
             .iter()
@@ -211,8 +231,28 @@ impl Journal {
             .record
     }
 
+    /// Drops the oldest entries until `stored` fits under the byte cap; the newest entry is
+    /// always kept, its bodies cut to fit when it alone is over the cap.
+    fn make_room(&mut self, stored: &mut Stored) {
+        while self.ring.len() > 0 && self.bytes + stored.body_bytes() > self.max_bytes {
+            if let Some(dropped) = self.ring.pop_oldest() {
+                self.bytes -= dropped.body_bytes();
+            }
+        }
+        if stored.body_bytes() > self.max_bytes {
+            let body = stored.body.len().min(self.max_bytes);
+            stored.body.truncate(body);
+            let left = self.max_bytes - body;
+            if let Some(response) = stored.response_body.as_mut() {
+                response.truncate(left.min(response.len()));
+            }
+            stored.record.truncated = true;
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.ring.clear();
+        self.bytes = 0;
     }
 
     /// The id of the newest request that arrived (0 before the first).

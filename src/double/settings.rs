@@ -138,6 +138,30 @@ macro_rules! shared_settings {
                 self
             }
 
+            /// The most request and response body bytes the journal holds (default 64 MiB):
+            /// past it the oldest entries are dropped (`evicted` counts them); the newest is
+            /// always kept, its bodies cut to fit (`truncated`).
+            /// ```
+            /// # use exchange_um_mock::*;
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() {
+            /// // Arrange
+            /// let server = UmMockServer::builder().max_journal_bytes(100).start().await.unwrap();
+            ///
+            /// // Act: a body of 150 bytes.
+            /// reqwest::Client::new().post(server.service_url()).body("x".repeat(150)).send().await.unwrap();
+            ///
+            /// // Assert
+            /// let request = &server.requests()[0];
+            /// assert!(request.truncated);
+            /// assert_eq!(request.body.len() + request.response_body.as_ref().map_or(0, |b| b.len()), 100);
+            /// # }
+            /// ```
+            pub fn max_journal_bytes(mut self, bytes: usize) -> Self {
+                self.options.config.max_journal_bytes = bytes;
+                self
+            }
+
             /// Fault (`ErrorInvalidRequest`) when the `SOAPAction` header is missing or names another
             /// operation than the body, as an Exchange 2007 ASMX server would. Off by default: the
             /// 2010+ service dispatches on the body alone.

@@ -28,6 +28,8 @@ pub(crate) struct Config {
     pub(crate) max_body_bytes: usize,
     pub(crate) max_emails: usize,
     pub(crate) max_requests: usize,
+    /// The most request and response body bytes the journal holds.
+    pub(crate) max_journal_bytes: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) admin_token: Option<String>,
     /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
@@ -40,6 +42,7 @@ impl Default for Config {
             max_body_bytes: 1_048_576,
             max_emails: 10_000,
             max_requests: 10_000,
+            max_journal_bytes: 64 * 1024 * 1024,
             seed: None,
             admin_token: None,
             strict_soap_action: false,

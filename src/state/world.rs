@@ -70,7 +70,7 @@ impl World {
             scenarios: ScenarioBook::default(),
             loaded_scenarios: ScenarioBook::default(),
             emails: MailStore::new(config.max_emails),
-            journal: Journal::new(config.max_requests),
+            journal: Journal::new(config.max_requests, config.max_journal_bytes),
             calls: CallBook::new(config.max_requests),
             call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
             expectations: Expectations::default(),

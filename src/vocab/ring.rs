@@ -32,12 +32,28 @@ impl<T: Keyed + Clone> Ring<T> {
         self.next_id
     }
 
-    pub(crate) fn push(&mut self, item: T) {
-        while self.items.len() >= self.capacity {
-            self.items.pop_front();
+    /// Stores `item`, dropping the oldest when full; returns what was dropped.
+    pub(crate) fn push(&mut self, item: T) -> Option<T> {
+        let dropped = if self.items.len() >= self.capacity {
+            self.pop_oldest()
+        } else {
+            None
+        };
+        self.items.push_back(item);
+        dropped
+    }
+
+    /// Drops the oldest item (counted as evicted), for stores bounded by more than a count.
+    pub(crate) fn pop_oldest(&mut self) -> Option<T> {
+        let dropped = self.items.pop_front();
+        if dropped.is_some() {
             self.evicted += 1;
         }
-        self.items.push_back(item);
+        dropped
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
     }
 
     /// Empties the store and the eviction count; ids keep counting.

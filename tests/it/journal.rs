@@ -301,3 +301,34 @@ async fn an_admin_body_over_the_limit_gets_a_json_413_and_is_not_journaled() {
         "Alice Wood"
     );
 }
+
+#[tokio::test]
+async fn past_the_journal_byte_cap_the_oldest_entries_go_and_the_newest_is_cut_to_fit() {
+    let mock = Mock::with(exchange_um_mock::UmMockServer::builder().max_journal_bytes(4_000)).await;
+    for _ in 0..10 {
+        mock.reset_pin_ok("alice").await;
+    }
+    let small = mock.get_json("/__admin/requests").await;
+    let kept = small["requests"].as_array().unwrap().len();
+    assert!(kept < 10, "4,000 bytes hold fewer than ten resets: {kept}");
+    assert_eq!(small["evicted"], 10 - kept as u64);
+
+    // One request larger than the whole cap: it alone is kept, its bodies cut.
+    let huge = "x".repeat(10_000);
+    let reply = mock.post_as("nobody", PATH_2010, huge).await;
+    assert_eq!(reply.status, 401);
+
+    let journal = mock.get_json("/__admin/requests").await;
+    let requests = journal["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1, "{journal}");
+    let newest = &requests[0];
+    assert_eq!(newest["truncated"], true);
+    let held = newest["body"].as_str().unwrap().len()
+        + newest["response_body"].as_str().map_or(0, str::len);
+    assert_eq!(held, 4_000);
+    assert_eq!(journal["evicted"], 10);
+    assert!(
+        small["requests"][0].get("truncated").is_none(),
+        "written only when true"
+    );
+}
