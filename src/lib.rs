@@ -177,6 +177,7 @@ mod fixtures;
 mod journal;
 mod mail;
 mod mailbox;
+mod ntlm;
 mod operations;
 mod outcomes;
 mod pin;
