@@ -190,8 +190,8 @@ pub(crate) fn decode_challenge(msg: &[u8]) -> Result<ChallengeMessage, TokenErro
 
 /// Decodes an AUTHENTICATE message. Strings are read in the charset the message's own
 /// NEGOTIATE_UNICODE flag names. Version and MIC are optional fields of the fixed header that
-/// the wire does not announce: they are present when the payloads start late enough to leave
-/// room for them (64..72 and 72..88), which is how Windows itself tells.
+/// the wire does not announce: they are taken as present when the payloads start late enough
+/// to leave room for them (64..72 and 72..88), the Version only with NEGOTIATE_VERSION set.
 pub(crate) fn decode_authenticate(msg: &[u8]) -> Result<Authenticate, TokenError> {
     expect_type(msg, 3, "the AUTHENTICATE header", 64)?;
     let flags = u32_at(msg, 60).unwrap_or(0);
@@ -214,7 +214,7 @@ pub(crate) fn decode_authenticate(msg: &[u8]) -> Result<Authenticate, TokenError
         .map(|(field, _)| field.offset as usize)
         .min()
         .unwrap_or(msg.len());
-    let version = if payload_start >= 72 {
+    let version = if payload_start >= 72 && flags & NEGOTIATE_VERSION != 0 {
         array_at::<8>(msg, 64)
     } else {
         None

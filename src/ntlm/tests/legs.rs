@@ -153,6 +153,16 @@ fn a_hand_laid_authenticate_decodes_and_verifies() {
         ("Domain", "User", "COMPUTER")
     );
     assert_eq!((auth.version, auth.mic), (None, None));
+    // Payloads starting at 72 leave room for a Version, but without the flag there is none.
+    let mut late = message[..64].to_vec();
+    late.extend_from_slice(&[0; 8]);
+    late.extend_from_slice(&message[64..]);
+    for at in [16, 24, 32, 40, 48, 56] {
+        let offset = u32::from_le_bytes(late[at..at + 4].try_into().unwrap()) + 8;
+        late[at..at + 4].copy_from_slice(&offset.to_le_bytes());
+    }
+    let shifted = decode_authenticate(&late).unwrap();
+    assert_eq!((shifted.version, shifted.user.as_str()), (None, "User"));
     let pending = Challenge {
         server_challenge: SERVER_CHALLENGE,
         flags: 0x8008_8235,
