@@ -54,6 +54,9 @@ pub struct RecordedRequest {
     pub duration_ms: f64,
     /// Why the double answered a 401, a fault or an error it made up itself.
     pub reason: Option<String>,
+    /// The scheme the caller authenticated with, or tried to: `"basic"`, `"ntlm"`,
+    /// `"negotiate"`; `None` without (usable) credentials.
+    pub auth_scheme: Option<String>,
 }
 
 /// A journal entry as stored: the record without its bodies, which are kept as the bytes the
@@ -112,6 +115,7 @@ impl Entry {
             response_body: None,
             duration_ms: 0.0,
             reason: None,
+            auth_scheme: None,
         };
         Entry {
             record,

@@ -190,7 +190,8 @@ impl Respond for UmResponder {
         let plan = if wire.body.len() > shared.config().max_body_bytes {
             router::too_large(shared, &wire)
         } else {
-            endpoint::handle(shared, &wire)
+            // No connection to hold an NTLM handshake: NTLM and Negotiate are refused with a reason.
+            endpoint::handle(shared, &wire, None)
         };
         let response = match plan.reply {
             Reply::Http(response) => response,

@@ -18,6 +18,7 @@ use rand::Rng;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use crate::service::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;
@@ -77,8 +78,18 @@ fn connection(
     let raw = socket2::SockRef::from(&stream).try_clone().ok();
     // A request whose outcome is a connection fault hands it to the connection task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
-    let service =
-        service_fn(move |request| respond(shared.clone(), request, stop.clone(), fault_tx.clone()));
+    // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
+    // with the connection task, so a new connection must authenticate again).
+    let auth = ConnectionAuth::default();
+    let service = service_fn(move |request| {
+        respond(
+            shared.clone(),
+            request,
+            stop.clone(),
+            fault_tx.clone(),
+            auth.clone(),
+        )
+    });
     let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
     tokio::spawn(async move {
         // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
@@ -119,6 +130,7 @@ async fn respond(
     request: Request<Incoming>,
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
+    auth: ConnectionAuth,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
     let headers = header_pairs(&parts.headers);
@@ -144,7 +156,7 @@ async fn respond(
         body,
     );
     let plan = match failure {
-        None => router::route(&shared, &wire, stop.clone()).await,
+        None => router::route(&shared, &wire, stop.clone(), &auth).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
         Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
     };

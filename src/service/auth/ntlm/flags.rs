@@ -14,8 +14,6 @@ pub(crate) const NEGOTIATE_SEAL: u32 = 0x0000_0020;
 pub(crate) const NEGOTIATE_LM_KEY: u32 = 0x0000_0080;
 /// NTLM v1 session security; always set by Windows.
 pub(crate) const NEGOTIATE_NTLM: u32 = 0x0000_0200;
-/// The client says the connection is anonymous.
-pub(crate) const NEGOTIATE_ANONYMOUS: u32 = 0x0000_0800;
 /// The NEGOTIATE carries the client's OEM domain name.
 pub(crate) const OEM_DOMAIN_SUPPLIED: u32 = 0x0000_1000;
 /// The NEGOTIATE carries the client's OEM workstation name.
@@ -24,8 +22,6 @@ pub(crate) const OEM_WORKSTATION_SUPPLIED: u32 = 0x0000_2000;
 pub(crate) const NEGOTIATE_ALWAYS_SIGN: u32 = 0x0000_8000;
 /// The target name is a domain name.
 pub(crate) const TARGET_TYPE_DOMAIN: u32 = 0x0001_0000;
-/// The target name is a server name.
-pub(crate) const TARGET_TYPE_SERVER: u32 = 0x0002_0000;
 /// Extended session security: NTLMv1 clients answer with the NTLM2 session response.
 pub(crate) const EXTENDED_SESSIONSECURITY: u32 = 0x0008_0000;
 /// The CHALLENGE carries target info (AV pairs).

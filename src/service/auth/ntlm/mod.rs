@@ -30,6 +30,8 @@
 //! checking does not. Kerberos is refused with a reason. OEM strings are read as Latin-1.
 
 mod challenge;
+/// A client side of NTLM, for the unit tests.
+#[cfg(test)]
 pub(crate) mod client;
 mod crypto;
 mod der;
@@ -51,12 +53,18 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 
 pub(crate) use challenge::{
-    encode_challenge, filetime, Challenge, ChallengeParams, ChallengeProfile, ServerNames,
+    encode_challenge, filetime, Challenge, ChallengeParams, ChallengeProfile,
 };
-pub(crate) use error::{ResponseKind, TokenError, VerifyError};
+pub(crate) use error::TokenError;
+pub(crate) use message::{decode_message, Authenticate, NtlmMessage};
+// The rest of the codec's vocabulary, used by its tests.
+#[cfg(test)]
+pub(crate) use challenge::ServerNames;
+#[cfg(test)]
+pub(crate) use error::{ResponseKind, VerifyError};
+#[cfg(test)]
 pub(crate) use message::{
-    decode_authenticate, decode_challenge, decode_message, decode_negotiate, Authenticate,
-    ChallengeMessage, Negotiate, NtlmMessage,
+    decode_authenticate, decode_challenge, decode_negotiate, ChallengeMessage, Negotiate,
 };
 pub(crate) use verify::{check_answers, verify};
 

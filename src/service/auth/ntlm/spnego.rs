@@ -320,7 +320,8 @@ pub(crate) fn accept_completed() -> Vec<u8> {
 }
 
 /// A NegTokenInit as a client sends it: GSS-API wrapper, `mechs`, and the optimistic token.
-/// For tests and the lead's integration tests.
+/// For tests.
+#[cfg(test)]
 pub(crate) fn build_init(mechs: &[&[u8]], mech_token: Option<&[u8]>) -> Vec<u8> {
     let list: Vec<u8> = mechs.iter().flat_map(|m| tlv(OID, m)).collect();
     let mut fields = tlv(context(0), &tlv(SEQUENCE, &list));
@@ -333,7 +334,8 @@ pub(crate) fn build_init(mechs: &[&[u8]], mech_token: Option<&[u8]>) -> Vec<u8> 
 }
 
 /// A client's NegTokenResp carrying `token` (its AUTHENTICATE, or its NEGOTIATE after a
-/// mechanism selection).
+/// mechanism selection). For tests.
+#[cfg(test)]
 pub(crate) fn build_client_resp(token: &[u8]) -> Vec<u8> {
     tlv(
         context(1),
