@@ -9,6 +9,7 @@ mod emails;
 mod journal;
 mod library;
 mod mailbox_patch;
+mod ntlm;
 mod operations;
 mod outcomes;
 mod outcomes_network;
