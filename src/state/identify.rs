@@ -32,17 +32,17 @@ pub(crate) enum Credentials {
 pub(crate) struct Refusal {
     pub(crate) user: Option<String>,
     /// The journal's `auth_scheme`, when the request got as far as naming an offered one.
-    pub(crate) scheme: Option<&'static str>,
+    pub(crate) scheme: Option<AuthScheme>,
     pub(crate) reason: String,
     /// The 401 to answer.
     pub(crate) response: WireResponse,
 }
 
-/// The journal word of an NTLM-codec scheme.
-fn scheme_name(scheme: Scheme) -> &'static str {
+/// The HTTP scheme an NTLM-codec scheme came under.
+fn scheme_name(scheme: Scheme) -> AuthScheme {
     match scheme {
-        Scheme::Ntlm => AuthScheme::Ntlm.name(),
-        Scheme::Negotiate => AuthScheme::Negotiate.name(),
+        Scheme::Ntlm => AuthScheme::Ntlm,
+        Scheme::Negotiate => AuthScheme::Negotiate,
     }
 }
 
@@ -58,7 +58,7 @@ impl World {
             Ok(credentials) => match self.find_caller(&credentials) {
                 Ok((index, user, scheme)) => {
                     entry.record.identity = Some(user);
-                    entry.record.auth_scheme = Some(scheme.into());
+                    entry.record.auth_scheme = Some(scheme.name().into());
                     entry.record.mailbox = Some(self.mailboxes[index].state.smtp_address.clone());
                     return Ok((entry, index));
                 }
@@ -67,7 +67,7 @@ impl World {
             Err(refusal) => refusal,
         };
         entry.record.identity = refusal.user;
-        entry.record.auth_scheme = refusal.scheme.map(str::to_string);
+        entry.record.auth_scheme = refusal.scheme.map(|s| s.name().to_string());
         let entry = entry.because(refusal.reason);
         Err(self.journal(entry, Plan::now(refusal.response)))
     }
@@ -76,8 +76,8 @@ impl World {
     fn find_caller(
         &self,
         credentials: &Credentials,
-    ) -> Result<(usize, String, &'static str), Refusal> {
-        let refuse = |user: &str, scheme: &'static str, reason: String| Refusal {
+    ) -> Result<(usize, String, AuthScheme), Refusal> {
+        let refuse = |user: &str, scheme: AuthScheme, reason: String| Refusal {
             user: Some(user.to_string()),
             scheme: Some(scheme),
             reason,
@@ -86,7 +86,7 @@ impl World {
         let find = |user: &str| self.mailboxes.iter().position(|m| m.answers_to(user));
         match credentials {
             Credentials::Basic { user, password } => {
-                let basic = AuthScheme::Basic.name();
+                let basic = AuthScheme::Basic;
                 let Some(index) = find(user) else {
                     return Err(refuse(
                         user,

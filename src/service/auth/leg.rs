@@ -31,7 +31,7 @@ pub(crate) fn credentials(
 ) -> Result<Credentials, Refusal> {
     let refuse = |scheme: Option<AuthScheme>, reason: String| Refusal {
         user: None,
-        scheme: scheme.map(AuthScheme::name),
+        scheme,
         reason,
         response: unauthorized(&settings.offered),
     };
@@ -89,7 +89,7 @@ pub(crate) fn credentials(
     };
     let leg = |reply: &[u8], reason: &str| Refusal {
         user: None,
-        scheme: Some(scheme.name()),
+        scheme: Some(scheme),
         reason: reason.into(),
         response: unauthorized(&[]).with_header(
             "WWW-Authenticate",
