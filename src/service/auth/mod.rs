@@ -53,3 +53,6 @@ impl AuthScheme {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
