@@ -355,3 +355,21 @@ async fn unknown_or_empty_auth_lists_are_fixture_problems_with_their_path() {
         assert!(problems.iter().any(|p| p.path == path), "{problems:?}");
     }
 }
+
+#[tokio::test]
+async fn a_scripted_401_offers_the_configured_schemes() {
+    let mock = Mock::with_mock_json(
+        r#"{"server": {"auth": ["ntlm", "basic"]},
+            "mailboxes": [{"smtp_address": "alice@contoso.com", "extension": "7001"}],
+            "scenarios": [{"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"http": 401}]}]}"#,
+    )
+    .await;
+
+    let answer = Conn::open(&mock)
+        .await
+        .reset_pin(Some(basic("alice@contoso.com", "x")))
+        .await;
+
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.all("www-authenticate"), ["NTLM", CHALLENGE]);
+}
