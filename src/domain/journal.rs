@@ -54,6 +54,9 @@ pub struct RecordedRequest {
     pub duration_ms: f64,
     /// Why the double answered a 401, a fault or an error it made up itself.
     pub reason: Option<String>,
+    /// The scheme the caller authenticated with, or tried to: `"basic"`, `"ntlm"`,
+    /// `"negotiate"`; `None` without (usable) credentials.
+    pub auth_scheme: Option<String>,
     /// The listener the request came in on: `"http"` or `"https"`.
     #[serde(default)]
     pub listener: String,
@@ -124,6 +127,7 @@ impl Entry {
             response_body: None,
             duration_ms: 0.0,
             reason: None,
+            auth_scheme: None,
             listener: request.scheme.to_string(),
             truncated: false,
         };

@@ -30,6 +30,8 @@ use crate::vocab::wire::{header_pairs, header_safe, Reply, WireRequest, WireResp
 /// - expectations are not checked on drop (wiremock keeps clones alive in its pool): call
 ///   [`UmDouble::verify`] at the end of the test;
 /// - there is no admin API: use the accessors;
+/// - NTLM and Negotiate are refused (a 401 whose `X-Exum-Reason` says why): wiremock hands
+///   over requests, not connections, so nothing can hold the handshake; use Basic;
 /// - [`UmDouble::wait_for_email`] waits on the caller's Tokio runtime.
 ///
 /// ```
@@ -190,7 +192,8 @@ impl Respond for UmResponder {
         let plan = if wire.body.len() > shared.config().max_body_bytes {
             router::too_large(shared, &wire)
         } else {
-            endpoint::handle(shared, &wire)
+            // No connection to hold an NTLM handshake: NTLM and Negotiate are refused with a reason.
+            endpoint::handle(shared, &wire, None)
         };
         let response = match plan.reply {
             Reply::Http(response) => response,

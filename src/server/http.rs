@@ -22,6 +22,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::tls;
+use crate::service::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;
@@ -161,6 +162,9 @@ async fn drive<IO>(
 {
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
+    // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
+    // with the connection task, so a new connection must authenticate again).
+    let auth = ConnectionAuth::default();
     let service = service_fn(move |request| {
         respond(
             shared.clone(),
@@ -168,6 +172,7 @@ async fn drive<IO>(
             scheme,
             stop.clone(),
             fault_tx.clone(),
+            auth.clone(),
         )
     });
     let conn = watcher.watch(builder.serve_connection(TokioIo::new(io), service));
@@ -209,6 +214,7 @@ async fn respond(
     scheme: &'static str,
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
+    auth: ConnectionAuth,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
     let headers = header_pairs(&parts.headers);
@@ -235,7 +241,7 @@ async fn respond(
     )
     .over(scheme);
     let plan = match failure {
-        None => router::route(&shared, &wire, stop.clone()).await,
+        None => router::route(&shared, &wire, stop.clone(), &auth).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
         Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
     };

@@ -39,7 +39,11 @@ struct Ask {
 }
 
 /// Answers an Autodiscover request; every request is journaled.
-pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+pub(crate) fn handle(
+    shared: &Shared,
+    request: &WireRequest,
+    connection: Option<&auth::ConnectionAuth>,
+) -> Plan {
     // Read outside the lock, as the UM endpoint does.
     let ask = if request.method == "POST" {
         read_request(&request.body)
@@ -50,9 +54,11 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
         ))
     };
     let entry = Entry::new(request);
-    let credentials = auth::credentials(request);
+    let auth_settings = shared.with(|world| world.auth_settings());
+    let credentials = auth::credentials(request, &auth_settings, connection);
+    let negotiate = auth::negotiate_header(&credentials);
     let host = host(request);
-    shared.with(|world| {
+    let plan = shared.with(|world| {
         let (mut entry, index) = match world.identify(entry, credentials) {
             Ok(found) => found,
             Err(refused) => return refused,
@@ -81,7 +87,8 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
             }
         };
         world.journal(entry, Plan::now(WireResponse::new(200, CONTENT_TYPE, body)))
-    })
+    });
+    auth::with_negotiate_header(plan, negotiate)
 }
 
 /// The host (and port) the client used, to build URLs that reach the double the same way.
@@ -212,7 +219,7 @@ mod tests {
             headers,
             Bytes::from(body.to_string()),
         );
-        match handle(shared, &request).reply {
+        match handle(shared, &request, None).reply {
             Reply::Http(response) => response,
             Reply::Network(fault) => panic!("unexpected network fault {fault:?}"),
         }
@@ -281,9 +288,15 @@ mod tests {
         let shared = server();
         let response = post(&shared, None, &request_xml("alice@contoso.com"));
         assert_eq!(response.status, 401);
+        let challenges: Vec<_> = response
+            .headers
+            .iter()
+            .filter(|(name, _)| name == "WWW-Authenticate")
+            .map(|(_, value)| value.as_str())
+            .collect();
         assert_eq!(
-            response.header("WWW-Authenticate"),
-            Some(crate::state::BASIC_CHALLENGE)
+            challenges,
+            ["Negotiate", "NTLM", crate::state::BASIC_CHALLENGE]
         );
         let journal = shared.with(|world| world.all_requests());
         assert_eq!((journal.len(), journal[0].status), (1, Some(401)));

@@ -25,8 +25,13 @@ pub(crate) fn is_endpoint(path: &str) -> bool {
         .any(|p| p.eq_ignore_ascii_case(path))
 }
 
-/// Answers a request to an endpoint path.
-pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
+/// Answers a request to an endpoint path; `connection` holds the NTLM handshake, if the
+/// request came on one (see [`auth::credentials`]).
+pub(crate) fn handle(
+    shared: &Shared,
+    request: &WireRequest,
+    connection: Option<&auth::ConnectionAuth>,
+) -> Plan {
     if request.method == "GET" && wants_wsdl(request) {
         let response = WireResponse::new(200, CONTENT_TYPE, wsdl_for(request));
         return journal_only(shared, Entry::new(request), response);
@@ -41,12 +46,15 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> Plan {
         );
         return journal_only(shared, Entry::new(request).because(reason), response);
     }
+    let settings = shared.with(|world| world.auth_settings());
+    let credentials = auth::credentials(request, &settings, connection);
+    let negotiate = auth::negotiate_header(&credentials);
     let um = UmRequest {
         entry: Entry::new(request),
-        credentials: auth::credentials(request),
+        credentials,
         call: read_call(request, shared.config().strict_soap_action),
     };
-    shared.with(|world| world.answer_um(um))
+    auth::with_negotiate_header(shared.with(|world| world.answer_um(um)), negotiate)
 }
 
 /// The envelope read, its operation known and (in strict mode) named by `SOAPAction`; or the

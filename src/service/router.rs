@@ -2,6 +2,7 @@
 
 use tokio::sync::watch;
 
+use super::auth::ConnectionAuth;
 use super::{admin, autodiscover, endpoint};
 use crate::domain::journal::Entry;
 use crate::state::Shared;
@@ -23,15 +24,21 @@ impl Stop {
     }
 }
 
-pub(crate) async fn route(shared: &Shared, request: &WireRequest, stop: Stop) -> Plan {
+/// Answers `request`; `connection` is the authentication state of the connection it came on.
+pub(crate) async fn route(
+    shared: &Shared,
+    request: &WireRequest,
+    stop: Stop,
+    connection: &ConnectionAuth,
+) -> Plan {
     if admin::is_admin(&request.path) {
         return Plan::now(admin::handle(shared, request, stop.wait()).await);
     }
     if endpoint::is_endpoint(&request.path) {
-        return endpoint::handle(shared, request);
+        return endpoint::handle(shared, request, Some(connection));
     }
     if autodiscover::is_autodiscover(&request.path) {
-        return autodiscover::handle(shared, request);
+        return autodiscover::handle(shared, request, Some(connection));
     }
     let response = WireResponse::new(
         404,

@@ -324,7 +324,7 @@ mod tests {
         let headers = vec![("Host".to_string(), "localhost:9999".to_string())];
         let request =
             crate::vocab::wire::WireRequest::new("GET", path, query, headers, bytes::Bytes::new());
-        match crate::service::endpoint::handle(shared, &request).reply {
+        match crate::service::endpoint::handle(shared, &request, None).reply {
             crate::vocab::wire::Reply::Http(response) => response,
             crate::vocab::wire::Reply::Network(fault) => {
                 panic!("unexpected network fault {fault:?}")

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 
+use super::identify::{Credentials, Refusal};
 use super::World;
 use crate::domain::journal::Entry;
 use crate::domain::mail::PendingEmail;
@@ -20,23 +21,6 @@ use crate::soap::read::SoapCall;
 use crate::soap::{write, CONTENT_TYPE};
 use crate::vocab::wire::{Plan, Reply, WireResponse};
 use crate::vocab::Operation;
-
-/// Who the caller says they are, as read from the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Credentials {
-    pub(crate) user: String,
-    /// Checked against the mailbox's password, if it sets one.
-    pub(crate) password: String,
-}
-
-/// A caller who could not be identified: the user name they gave (if any) and why.
-#[derive(Debug, Clone)]
-pub(crate) struct Refusal {
-    pub(crate) user: Option<String>,
-    pub(crate) reason: String,
-    /// The 401 to answer.
-    pub(crate) response: WireResponse,
-}
 
 /// A request the service refuses before any operation runs: the answer and why.
 #[derive(Debug, Clone)]
@@ -81,48 +65,6 @@ impl World {
         let record = self.journal.record(entry, &mut plan);
         self.expectations.observe(record);
         plan
-    }
-
-    /// The mailbox the caller named, if the credentials are right for it; the journaled 401
-    /// otherwise.
-    pub(crate) fn identify(
-        &mut self,
-        mut entry: Entry,
-        credentials: Result<Credentials, Refusal>,
-    ) -> Result<(Entry, usize), Plan> {
-        let refusal = match credentials {
-            Ok(credentials) => match self.find_caller(&credentials) {
-                Ok(index) => {
-                    entry.record.identity = Some(credentials.user);
-                    entry.record.mailbox = Some(self.mailboxes[index].state.smtp_address.clone());
-                    return Ok((entry, index));
-                }
-                Err(refusal) => refusal,
-            },
-            Err(refusal) => refusal,
-        };
-        entry.record.identity = refusal.user;
-        let entry = entry.because(refusal.reason);
-        Err(self.journal(entry, Plan::now(refusal.response)))
-    }
-
-    fn find_caller(&self, credentials: &Credentials) -> Result<usize, Refusal> {
-        let user = &credentials.user;
-        let refuse = |reason: String| Refusal {
-            user: Some(user.clone()),
-            reason,
-            response: unauthorized(),
-        };
-        let Some(index) = self.mailboxes.iter().position(|m| m.answers_to(user)) else {
-            return Err(refuse(format!("no mailbox has logon '{user}'")));
-        };
-        match &self.mailboxes[index].password {
-            Some(expected) if *expected != credentials.password => Err(refuse(format!(
-                "wrong password for '{}'",
-                self.mailboxes[index].state.smtp_address
-            ))),
-            _ => Ok(index),
-        }
     }
 
     /// The caller's mailbox state (after [`World::identify`]).
@@ -281,7 +223,9 @@ impl World {
                 )
                 .with_scripted_headers(headers);
                 if *status == 401 && response.header("WWW-Authenticate").is_none() {
-                    response = response.with_header("WWW-Authenticate", BASIC_CHALLENGE);
+                    for line in super::identify::challenge_lines(&self.fixtures.auth) {
+                        response = response.with_header("WWW-Authenticate", line);
+                    }
                 }
                 (
                     Reply::Http(response),
@@ -348,16 +292,6 @@ impl World {
             .and_then(|email| deliver(draft, email, mail_fault, mail_delay_ms));
         Ok((done.inner_xml, reason))
     }
-}
-
-/// The challenge a 401 carries.
-pub(crate) const BASIC_CHALLENGE: &str = "Basic realm=\"exchange-um-mock\"";
-
-/// IIS's 401 for missing or wrong credentials, with the challenge.
-pub(crate) fn unauthorized() -> WireResponse {
-    let body = "401 - Unauthorized: Access is denied due to invalid credentials.";
-    WireResponse::new(401, "text/plain; charset=utf-8", body)
-        .with_header("WWW-Authenticate", BASIC_CHALLENGE)
 }
 
 /// Queues an email to capture, drop, duplicate or delay; says so when it is not a plain capture.

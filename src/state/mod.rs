@@ -4,11 +4,11 @@
 //! named by what they do; [`answer`] is what a request does under the lock.
 
 mod answer;
+mod identify;
 mod world;
 
-#[cfg(test)]
-pub(crate) use answer::BASIC_CHALLENGE;
-pub(crate) use answer::{unauthorized, Credentials, Refusal, Refused, UmRequest};
+pub(crate) use answer::{Refused, UmRequest};
+pub(crate) use identify::{unauthorized, Credentials, Refusal, BASIC_CHALLENGE};
 pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Interop tests: real SOAP clients (Python zeep, node-soap) generated from the double's WSDL,
+# and Python's NTLM and Negotiate clients (requests-ntlm, pyspnego),
 # against a freshly built release binary on a free port. Exits non-zero if either suite fails.
 #
 #   bash tests/interop/run.sh
@@ -14,7 +15,7 @@ echo "== cargo build --release"
 cargo build --release
 target_dir="${CARGO_TARGET_DIR:-target}"
 
-echo "== installing the Python client (zeep) into .venv"
+echo "== installing the Python clients (zeep, requests-ntlm, pyspnego) into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 
@@ -48,6 +49,8 @@ echo "$line"
 status=0
 echo "== zeep (pytest)"
 .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py || status=1
+echo "== requests-ntlm and pyspnego (pytest)"
+.venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py || status=1
 echo "== node-soap (node --test)"
 (cd tests/interop && node --test node_soap_test.js) || status=1
 

@@ -92,7 +92,7 @@ async fn autodiscover_without_credentials_is_401_and_a_bad_body_is_error_600() {
         .await;
 
     assert_eq!(anonymous.status, 401);
-    assert_eq!(anonymous.header("WWW-Authenticate"), CHALLENGE);
+    assert_eq!(anonymous.headers_named("WWW-Authenticate"), CHALLENGES);
     assert_eq!(bad.status, 200);
     assert_eq!(first(bad.text(), "ErrorCode"), "600");
     assert_eq!(first(bad.text(), "Message"), "Invalid Request");

@@ -11,6 +11,7 @@ mod journal;
 mod library;
 mod limits;
 mod mailbox_patch;
+mod ntlm;
 mod operations;
 mod outcomes;
 mod outcomes_network;

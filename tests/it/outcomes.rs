@@ -202,7 +202,7 @@ async fn a_plain_http_outcome_answers_without_soap() {
     assert_eq!(busy.header("Retry-After"), "1");
     assert_eq!(busy.header("Content-Type"), "text/plain; charset=utf-8");
     assert_eq!(denied.status, 401);
-    assert_eq!(denied.header("WWW-Authenticate"), CHALLENGE);
+    assert_eq!(denied.headers_named("WWW-Authenticate"), CHALLENGES);
     assert_eq!(iis.status, 500);
     assert_eq!(iis.text(), "<html>IIS</html>");
     let content_types: Vec<_> = iis.headers.get_all("Content-Type").iter().collect();

@@ -16,6 +16,8 @@ pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const PATH_2007: &str = "/UnifiedMessaging/Service.asmx";
 pub const PATH_2010: &str = "/EWS/UM2007Legacy.asmx";
 pub const CHALLENGE: &str = "Basic realm=\"exchange-um-mock\"";
+/// The `WWW-Authenticate` lines of a 401 under the default `server.auth`, in order.
+pub const CHALLENGES: [&str; 3] = ["Negotiate", "NTLM", CHALLENGE];
 pub const SOAP_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 /// dave's password in the embedded fixtures; every other mailbox takes any password.
 pub const DAVE_PASSWORD: &str = "P@ssw0rd!";
@@ -146,6 +148,15 @@ impl Reply {
     pub fn header(&self, name: &str) -> &str {
         self.maybe_header(name)
             .unwrap_or_else(|| panic!("no header {name} in {:?}", self.headers))
+    }
+
+    /// Every value of header `name`, in order.
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
     }
 
     pub fn maybe_header(&self, name: &str) -> Option<&str> {

@@ -34,7 +34,7 @@ fn reset_pin_request(user: &str) -> UmRequest {
     let call = read_envelope(body.as_bytes()).unwrap();
     UmRequest {
         entry: Entry::new(&wire),
-        credentials: Ok(Credentials {
+        credentials: Ok(Credentials::Basic {
             user: user.into(),
             password: "pw".into(),
         }),

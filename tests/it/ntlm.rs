@@ -1,0 +1,375 @@
+//! Windows authentication over real connections: curl's NTLM against the default fixtures, and a
+//! hand-rolled NTLM client on raw keep-alive connections for the connection-bound rules and bad
+//! tokens (SPEC §4).
+
+use base64::Engine as _;
+use exchange_um_mock::{Error, FixtureSet, UmMockServer};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::support::*;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// An NTLM NEGOTIATE (type 1): Unicode, NTLM, request target, extended session security.
+fn type1() -> Vec<u8> {
+    let mut m = b"NTLMSSP\0".to_vec();
+    m.extend(1u32.to_le_bytes());
+    m.extend((0x0000_0001u32 | 0x0000_0200 | 0x0000_0004 | 0x0008_0000).to_le_bytes());
+    m.extend([0u8; 16]); // no domain, no workstation
+    m
+}
+
+/// An NTLM AUTHENTICATE (type 3) for `domain\user` with 24-byte responses: fine for a mailbox
+/// without a password, where the double checks identity only.
+fn type3(domain: &str, user: &str) -> Vec<u8> {
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
+    let fields = [
+        vec![1u8; 24],
+        vec![2u8; 24],
+        utf16(domain),
+        utf16(user),
+        utf16("WS01"),
+        Vec::new(),
+    ];
+    let mut header = b"NTLMSSP\0".to_vec();
+    header.extend(3u32.to_le_bytes());
+    let mut payload: Vec<u8> = Vec::new();
+    for field in &fields {
+        let len = field.len() as u16;
+        header.extend(len.to_le_bytes());
+        header.extend(len.to_le_bytes());
+        header.extend((64 + payload.len() as u32).to_le_bytes());
+        payload.extend(field);
+    }
+    header.extend((0x0000_0001u32 | 0x0000_0200).to_le_bytes());
+    header.extend(payload);
+    header
+}
+
+/// One keep-alive HTTP/1.1 connection, spoken by hand so each leg's connection is known.
+struct Conn(BufReader<TcpStream>);
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn reason(&self) -> &str {
+        self.all("x-exum-reason").first().copied().unwrap_or("")
+    }
+
+    /// The token of the one `WWW-Authenticate: <scheme> <token>` line.
+    fn token(&self, scheme: &str) -> Vec<u8> {
+        let lines = self.all("www-authenticate");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let (got, token) = lines[0].split_once(' ').unwrap();
+        assert_eq!(got, scheme);
+        B64.decode(token).unwrap()
+    }
+}
+
+impl Conn {
+    async fn open(mock: &Mock) -> Conn {
+        Conn(BufReader::new(
+            TcpStream::connect(mock.address()).await.unwrap(),
+        ))
+    }
+
+    /// POSTs a ResetPIN envelope with `authorization`, and reads the whole answer.
+    async fn reset_pin(&mut self, authorization: Option<String>) -> Answer {
+        let body = reset_pin_envelope();
+        let auth = authorization.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+        let request = format!(
+            "POST {PATH_2010} HTTP/1.1\r\nHost: x\r\nContent-Type: {SOAP_CONTENT_TYPE}\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.0
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
+        let mut status_line = String::new();
+        self.0.read_line(&mut status_line).await.unwrap();
+        let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.0.read_line(&mut line).await.unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            headers.push((name.to_string(), value.trim().to_string()));
+        }
+        let answer = Answer { status, headers };
+        let len: usize = answer.all("content-length")[0].parse().unwrap();
+        let mut body = vec![0; len];
+        self.0.read_exact(&mut body).await.unwrap();
+        answer
+    }
+
+    /// The NTLM handshake as `domain\user` under `scheme`: the ResetPIN answer of the type 3.
+    async fn handshake(&mut self, scheme: &str, domain: &str, user: &str) -> Answer {
+        let challenge = self
+            .reset_pin(Some(format!("{scheme} {}", B64.encode(type1()))))
+            .await;
+        assert_eq!(challenge.status, 401);
+        assert_eq!(
+            challenge.reason(),
+            "NTLM challenge sent; the client answers on this connection"
+        );
+        assert_eq!(&challenge.token(scheme)[..8], b"NTLMSSP\0");
+        self.reset_pin(Some(format!(
+            "{scheme} {}",
+            B64.encode(type3(domain, user))
+        )))
+        .await
+    }
+}
+
+fn curl_reset_pin(mock: &Mock, user_password: &str, dir: &std::path::Path) -> (u16, String) {
+    let body = dir.join("reset.xml");
+    std::fs::write(&body, reset_pin_envelope()).unwrap();
+    let output = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--ntlm",
+            "-u",
+        ])
+        .arg(user_password)
+        .args(["-H", &format!("Content-Type: {SOAP_CONTENT_TYPE}"), "-d"])
+        .arg(format!("@{}", body.display()))
+        .arg(mock.url(PATH_2010))
+        .output()
+        .expect("curl is installed");
+    let code = String::from_utf8(output.stdout).unwrap();
+    (
+        code.parse().unwrap(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("exum-ntlm-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn curl_ntlm_resets_alices_pin_as_contoso_alice() {
+    let mock = Mock::start().await;
+    let dir = temp_dir("alice");
+
+    let (status, stderr) = curl_reset_pin(&mock, "CONTOSO\\alice:x", &dir);
+
+    assert_eq!(status, 200, "{stderr}");
+    assert_eq!(mock.server.emails_to("alice@contoso.com").len(), 1);
+    assert_eq!(mock.server.emails().len(), 1);
+    let last = mock.server.requests().pop().unwrap();
+    assert_eq!(last.identity.as_deref(), Some("CONTOSO\\alice"));
+    assert_eq!(last.auth_scheme.as_deref(), Some("ntlm"));
+    assert_eq!(last.mailbox.as_deref(), Some("alice@contoso.com"));
+}
+
+#[tokio::test]
+async fn curl_ntlm_with_daves_password_works_and_a_wrong_one_is_a_401_that_says_why() {
+    let mock = Mock::start().await;
+    let dir = temp_dir("dave");
+
+    let (wrong, _) = curl_reset_pin(&mock, "CONTOSO\\dave:wrong", &dir);
+    let refused = mock.server.requests().pop().unwrap();
+    let (right, stderr) = curl_reset_pin(&mock, &format!("CONTOSO\\dave:{DAVE_PASSWORD}"), &dir);
+
+    assert_eq!(wrong, 401);
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("does not match the mailbox's password"),
+        "{refused:?}"
+    );
+    // dave's first ResetPIN is scripted "server busy": a 500 fault, but he got that far.
+    assert_eq!(right, 500, "{stderr}");
+    let last = mock.server.requests().pop().unwrap();
+    assert_eq!(last.identity.as_deref(), Some("CONTOSO\\dave"));
+    assert_eq!(last.auth_scheme.as_deref(), Some("ntlm"));
+}
+
+#[tokio::test]
+async fn an_ntlm_connection_stays_authenticated_and_a_new_one_does_not() {
+    let mock = Mock::start().await;
+    let mut conn = Conn::open(&mock).await;
+
+    let first = conn.handshake("NTLM", "CONTOSO", "alice").await;
+    let second = conn.reset_pin(None).await;
+    let fresh = Conn::open(&mock).await.reset_pin(None).await;
+
+    assert_eq!((first.status, second.status), (200, 200));
+    assert_eq!(mock.server.emails_to("alice@contoso.com").len(), 2);
+    let journal = mock.server.requests();
+    let second_entry = &journal[2];
+    assert_eq!(second_entry.identity.as_deref(), Some("CONTOSO\\alice"));
+    assert_eq!(second_entry.auth_scheme.as_deref(), Some("ntlm"));
+    assert_eq!(fresh.status, 401);
+    assert_eq!(fresh.all("www-authenticate"), CHALLENGES);
+}
+
+#[tokio::test]
+async fn basic_on_an_ntlm_connection_is_that_user_for_that_request_only() {
+    let mock = Mock::start().await;
+    let mut conn = Conn::open(&mock).await;
+
+    conn.handshake("NTLM", "CONTOSO", "alice").await;
+    let as_carol = conn.reset_pin(Some(basic("carol", "x"))).await;
+    let again = conn.reset_pin(None).await;
+
+    assert_eq!((as_carol.status, again.status), (200, 200));
+    let journal = mock.server.requests();
+    assert_eq!(journal[2].auth_scheme.as_deref(), Some("basic"));
+    assert_eq!(journal[2].mailbox.as_deref(), Some("carol@contoso.com"));
+    assert_eq!(journal[3].mailbox.as_deref(), Some("alice@contoso.com"));
+}
+
+#[tokio::test]
+async fn a_type_3_with_no_challenge_pending_is_a_401() {
+    let mock = Mock::start().await;
+    let mut conn = Conn::open(&mock).await;
+
+    let answer = conn
+        .reset_pin(Some(format!(
+            "NTLM {}",
+            B64.encode(type3("CONTOSO", "alice"))
+        )))
+        .await;
+
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer.reason().contains("no CHALLENGE pending"),
+        "{}",
+        answer.reason()
+    );
+    assert!(mock.server.emails().is_empty());
+}
+
+#[tokio::test]
+async fn bad_tokens_are_401s_with_a_reason_and_leave_the_handshake_as_it_was() {
+    let mock = Mock::start().await;
+    let mut conn = Conn::open(&mock).await;
+    let challenge = conn
+        .reset_pin(Some(format!("NTLM {}", B64.encode(type1()))))
+        .await;
+    assert_eq!(challenge.status, 401);
+
+    let garbage = conn.reset_pin(Some("NTLM !!!not base64!!!".into())).await;
+    let truncated = type3("CONTOSO", "alice")[..40].to_vec();
+    let short = conn
+        .reset_pin(Some(format!("NTLM {}", B64.encode(truncated))))
+        .await;
+    let whole = conn
+        .reset_pin(Some(format!(
+            "NTLM {}",
+            B64.encode(type3("CONTOSO", "alice"))
+        )))
+        .await;
+
+    for bad in [&garbage, &short] {
+        assert_eq!(bad.status, 401);
+        assert!(!bad.reason().is_empty());
+        assert_eq!(bad.all("www-authenticate"), CHALLENGES);
+    }
+    // The challenge was still pending: the good type 3 answers it.
+    assert_eq!(whole.status, 200, "{}", whole.reason());
+    assert_eq!(mock.server.emails().len(), 1);
+}
+
+#[tokio::test]
+async fn raw_ntlm_under_negotiate_is_journaled_as_negotiate() {
+    let mock = Mock::start().await;
+    let mut conn = Conn::open(&mock).await;
+
+    let answer = conn.handshake("Negotiate", "", "alice@contoso.com").await;
+
+    assert_eq!(answer.status, 200, "{}", answer.reason());
+    let last = mock.server.requests().pop().unwrap();
+    assert_eq!(last.identity.as_deref(), Some("alice@contoso.com"));
+    assert_eq!(last.auth_scheme.as_deref(), Some("negotiate"));
+}
+
+#[tokio::test]
+async fn a_scheme_the_fixtures_do_not_offer_is_no_credentials() {
+    let mock = Mock::with_mock_json(
+        r#"{"server": {"auth": ["basic"]}, "mailboxes": [{"smtp_address": "alice@contoso.com", "extension": "7001"}]}"#,
+    )
+    .await;
+    let mut conn = Conn::open(&mock).await;
+
+    let answer = conn
+        .reset_pin(Some(format!("NTLM {}", B64.encode(type1()))))
+        .await;
+
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.all("www-authenticate"), [CHALLENGE]);
+    assert!(
+        answer.reason().contains("not offered"),
+        "{}",
+        answer.reason()
+    );
+}
+
+#[tokio::test]
+async fn unknown_or_empty_auth_lists_are_fixture_problems_with_their_path() {
+    let cases = [
+        (r#""auth": ["ntlm", "kerberos"]"#, "server.auth[1]"),
+        (r#""auth": []"#, "server.auth"),
+        (r#""ntlm_challenge": "vintage""#, "server.ntlm_challenge"),
+    ];
+    for (setting, path) in cases {
+        let json = format!(r#"{{"server": {{ {setting} }}, "mailboxes": []}}"#);
+        let started = UmMockServer::builder()
+            .fixtures(FixtureSet::from_mock_json(json))
+            .start()
+            .await;
+        let Err(Error::Fixtures(problems)) = started else {
+            panic!("{setting} was accepted");
+        };
+        assert!(problems.iter().any(|p| p.path == path), "{problems:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_scripted_401_offers_the_configured_schemes() {
+    let mock = Mock::with_mock_json(
+        r#"{"server": {"auth": ["ntlm", "basic"]},
+            "mailboxes": [{"smtp_address": "alice@contoso.com", "extension": "7001"}],
+            "scenarios": [{"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"http": 401}]}]}"#,
+    )
+    .await;
+
+    let answer = Conn::open(&mock)
+        .await
+        .reset_pin(Some(basic("alice@contoso.com", "x")))
+        .await;
+
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.all("www-authenticate"), ["NTLM", CHALLENGE]);
+}
