@@ -14,6 +14,7 @@ mod mailbox_patch;
 mod operations;
 mod outcomes;
 mod outcomes_network;
+mod props;
 mod readme;
 mod reload;
 mod reset_pin;
