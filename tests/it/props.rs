@@ -4,7 +4,8 @@
 //! property, so case counts stay modest.
 
 mod envelopes;
-
+mod json;
+mod outcomes;
 mod soap;
 
 use std::fmt::Debug;
