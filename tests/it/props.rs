@@ -6,6 +6,7 @@
 mod envelopes;
 mod json;
 mod outcomes;
+mod patch;
 mod soap;
 
 use std::fmt::Debug;
