@@ -4,6 +4,7 @@
 //! property, so case counts stay modest.
 
 mod envelopes;
+mod fixtures;
 mod json;
 mod outcomes;
 mod patch;
