@@ -9,12 +9,16 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use serde_json::Value;
 
+use exchange_um_mock::UmMockServer;
+
 use super::soap::parse_answer;
 use super::{check, runtime, try_send};
 use crate::support::*;
 
 const ALICE: &str = "alice@contoso.com";
 const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// Above every valid envelope here, below the deepest nestings and the longest random bodies.
+const MAX_BODY: usize = 512;
 const ENTRY_ID: &str = "AAAAABHK6Y9Wr7dKhXu9gAAAAAAHAHq1bFLkRsJIqpKQcqzbXlMAAAAAAR8AAA==";
 
 /// A valid request envelope for one of the three operations.
@@ -159,7 +163,7 @@ impl Case {
 
 fn case() -> impl Strategy<Value = Case> {
     prop_oneof![
-        1 => vec(any::<u8>(), 0..300).prop_map(Case::Bytes),
+        1 => vec(any::<u8>(), 0..600).prop_map(Case::Bytes),
         4 => (
             select(&["ResetPIN", "SetOofStatus", "PlayOnPhone"][..]),
             vec(mutation(), 0..4)
@@ -171,7 +175,8 @@ fn case() -> impl Strategy<Value = Case> {
 #[test]
 fn any_envelope_gets_a_soap_answer_and_every_successful_reset_exactly_one_email() {
     let rt = runtime();
-    let mock = rt.block_on(Mock::start());
+    // A small body limit, so that deep nestings and long random bodies also meet the 413.
+    let mock = rt.block_on(Mock::with(UmMockServer::builder().max_body_bytes(MAX_BODY)));
     let resets = Cell::new(0u64);
 
     check(96, (case(), select(&[PATH_2010, PATH_2007][..])), |(case, path)| {
@@ -184,6 +189,8 @@ fn any_envelope_gets_a_soap_answer_and_every_successful_reset_exactly_one_email(
         ));
         let reply = reply.map_err(TestCaseError::fail)?;
         let text = String::from_utf8_lossy(&reply.body);
+        let over = case.body().len() > MAX_BODY;
+        prop_assert_eq!(reply.status == 413, over, "{} bytes: {}", case.body().len(), text);
         if reply.status != 200 {
             prop_assert!(
                 reply.maybe_header("X-Exum-Reason").is_some(),
