@@ -52,13 +52,35 @@ enum Mutation {
 
 /// Snippets that mean something to an XML reader.
 const SNIPPETS: &[&str] = &[
-    "<", ">", "&", "&amp;", "&#0;", "&#x10FFFF;", "&nope;", "]]>", "<![CDATA[x]]>", "<!-- -->",
-    "<?pi x?>", "\"", "'", "</soap:Body>", "<soap:Body>", "<soap:Header/>", "xmlns=\"\"",
-    "\u{0}", "\u{feff}",
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    "&#0;",
+    "&#x10FFFF;",
+    "&nope;",
+    "]]>",
+    "<![CDATA[x]]>",
+    "<!-- -->",
+    "<?pi x?>",
+    "\"",
+    "'",
+    "</soap:Body>",
+    "<soap:Body>",
+    "<soap:Header/>",
+    "xmlns=\"\"",
+    "\u{0}",
+    "\u{feff}",
 ];
 
 /// Bytes that are not UTF-8: a lone continuation, a truncated sequence, a surrogate, 0xFF.
-const NOT_UTF8: &[&[u8]] = &[b"\x80", b"\xc3", b"\xed\xa0\x80", b"\xff\xfe", b"\xf8\x88\x80\x80\x80"];
+const NOT_UTF8: &[&[u8]] = &[
+    b"\x80",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b"\xff\xfe",
+    b"\xf8\x88\x80\x80\x80",
+];
 
 const REPLACEMENTS: &[(&str, &str)] = &[
     (SOAP11, SOAP12),
@@ -66,7 +88,10 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     (SOAP11, "urn:not-soap"),
     (HTTP_NS, HTTPS_NS),
     (HTTP_NS, ""),
-    (HTTP_NS, "http://schemas.microsoft.com/exchange/services/2006/types"),
+    (
+        HTTP_NS,
+        "http://schemas.microsoft.com/exchange/services/2006/types",
+    ),
     ("utf-8", "utf-16"),
     ("utf-8", "iso-8859-1"),
     ("utf-8", "us-ascii"),
@@ -179,43 +204,58 @@ fn any_envelope_gets_a_soap_answer_and_every_successful_reset_exactly_one_email(
     let mock = rt.block_on(Mock::with(UmMockServer::builder().max_body_bytes(MAX_BODY)));
     let resets = Cell::new(0u64);
 
-    check(96, (case(), select(&[PATH_2010, PATH_2007][..])), |(case, path)| {
-        let reply = rt.block_on(try_send(
-            mock.client
-                .post(mock.url(path))
-                .header("Authorization", basic("alice", "any"))
-                .header("Content-Type", SOAP_CONTENT_TYPE)
-                .body(case.body()),
-        ));
-        let reply = reply.map_err(TestCaseError::fail)?;
-        let text = String::from_utf8_lossy(&reply.body);
-        let over = case.body().len() > MAX_BODY;
-        prop_assert_eq!(reply.status == 413, over, "{} bytes: {}", case.body().len(), text);
-        if reply.status != 200 {
-            prop_assert!(
-                reply.maybe_header("X-Exum-Reason").is_some(),
-                "{} without X-Exum-Reason: {text}",
-                reply.status
+    check(
+        96,
+        (case(), select(&[PATH_2010, PATH_2007][..])),
+        |(case, path)| {
+            let reply = rt.block_on(try_send(
+                mock.client
+                    .post(mock.url(path))
+                    .header("Authorization", basic("alice", "any"))
+                    .header("Content-Type", SOAP_CONTENT_TYPE)
+                    .body(case.body()),
+            ));
+            let reply = reply.map_err(TestCaseError::fail)?;
+            let text = String::from_utf8_lossy(&reply.body);
+            let over = case.body().len() > MAX_BODY;
+            prop_assert_eq!(
+                reply.status == 413,
+                over,
+                "{} bytes: {}",
+                case.body().len(),
+                text
             );
-        }
-        match reply.status {
-            413 => {}
-            200 | 500 => {
-                let answer = parse_answer(&reply.body)
-                    .map_err(|e| TestCaseError::fail(format!("{}: {e}: {text}", reply.status)))?;
-                prop_assert_eq!(answer.fault, reply.status == 500, "{}", text);
-                if answer.body_child == "ResetPINResponse" {
-                    resets.set(resets.get() + 1);
-                }
+            if reply.status != 200 {
+                prop_assert!(
+                    reply.maybe_header("X-Exum-Reason").is_some(),
+                    "{} without X-Exum-Reason: {text}",
+                    reply.status
+                );
             }
-            status => prop_assert!(false, "status {status}: {text}"),
-        }
-        Ok(())
-    });
+            match reply.status {
+                413 => {}
+                200 | 500 => {
+                    let answer = parse_answer(&reply.body).map_err(|e| {
+                        TestCaseError::fail(format!("{}: {e}: {text}", reply.status))
+                    })?;
+                    prop_assert_eq!(answer.fault, reply.status == 500, "{}", text);
+                    if answer.body_child == "ResetPINResponse" {
+                        resets.set(resets.get() + 1);
+                    }
+                }
+                status => prop_assert!(false, "status {status}: {text}"),
+            }
+            Ok(())
+        },
+    );
 
     rt.block_on(async {
         let emails = mock.emails(&format!("mailbox={ALICE}")).await;
-        assert_eq!(emails["total"], resets.get(), "one email per successful reset");
+        assert_eq!(
+            emails["total"],
+            resets.get(),
+            "one email per successful reset"
+        );
         assert_eq!(emails["evicted"], 0);
         assert_strictly_increasing(field(&emails["emails"], "id"), "email ids");
 
@@ -238,7 +278,10 @@ fn any_envelope_gets_a_soap_answer_and_every_successful_reset_exactly_one_email(
         }
         assert_eq!(alice["pin"].as_str(), history.last().copied(), "{alice:#}");
         if let Some(last) = emails["emails"].as_array().unwrap().last() {
-            assert_eq!(last["pin"], alice["pin"], "the last email carries the current PIN");
+            assert_eq!(
+                last["pin"], alice["pin"],
+                "the last email carries the current PIN"
+            );
         }
     });
 }

@@ -15,18 +15,63 @@ use crate::support::*;
 
 /// The keys that appear in `mock.json`.
 const KEYS: &[&str] = &[
-    "server", "fqdn", "auth", "mail", "from", "subject", "policies", "name", "min_pin_length",
-    "pin_history_count", "allow_common_patterns", "pin_lifetime_days", "max_logon_attempts",
-    "dial_plans", "access_numbers", "mailboxes", "smtp_address", "logons", "display_name",
-    "password", "um_enabled", "extension", "policy", "dial_plan", "pin", "properties",
-    "scenarios", "mailbox", "operation", "outcomes", "then", "fixture",
+    "server",
+    "fqdn",
+    "auth",
+    "mail",
+    "from",
+    "subject",
+    "policies",
+    "name",
+    "min_pin_length",
+    "pin_history_count",
+    "allow_common_patterns",
+    "pin_lifetime_days",
+    "max_logon_attempts",
+    "dial_plans",
+    "access_numbers",
+    "mailboxes",
+    "smtp_address",
+    "logons",
+    "display_name",
+    "password",
+    "um_enabled",
+    "extension",
+    "policy",
+    "dial_plan",
+    "pin",
+    "properties",
+    "scenarios",
+    "mailbox",
+    "operation",
+    "outcomes",
+    "then",
+    "fixture",
 ];
 
 /// Strings the fixture checks care about.
 const STRINGS: &[&str] = &[
-    "alice@contoso.com", "CONTOSO\\alice", "Default", "Strict", "Nope", "Contoso", "135790",
-    "123456", "1234", "ResetPIN", "ResetPIN/server-busy", "ResetPIN/missing", "*", "default",
-    "repeat-last", "cycle", "basic", "ntlm", "kerberos", "not an address", "a\r\nb",
+    "alice@contoso.com",
+    "CONTOSO\\alice",
+    "Default",
+    "Strict",
+    "Nope",
+    "Contoso",
+    "135790",
+    "123456",
+    "1234",
+    "ResetPIN",
+    "ResetPIN/server-busy",
+    "ResetPIN/missing",
+    "*",
+    "default",
+    "repeat-last",
+    "cycle",
+    "basic",
+    "ntlm",
+    "kerberos",
+    "not an address",
+    "a\r\nb",
 ];
 
 /// One change to the parsed default `mock.json`, or to its text.
@@ -49,8 +94,16 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let replacement = prop_oneof![
         number(),
-        prop_oneof![Just(0), Just(3), Just(4), Just(24), Just(25), Just(1000), Just(-1)]
-            .prop_map(Value::from),
+        prop_oneof![
+            Just(0),
+            Just(3),
+            Just(4),
+            Just(24),
+            Just(25),
+            Just(1000),
+            Just(-1)
+        ]
+        .prop_map(Value::from),
         string(STRINGS).prop_map(Value::from),
         value(KEYS, STRINGS),
     ];
@@ -71,7 +124,11 @@ fn pointers(value: &Value, at: String, all: &mut Vec<String>) {
             .iter()
             .map(|(k, v)| (k.replace('~', "~0").replace('/', "~1"), v))
             .collect(),
-        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
         _ => return,
     };
     for (token, child) in children {
@@ -205,4 +262,3 @@ fn any_mock_json_is_validated_and_started_alike_and_every_problem_says_what_is_w
         Ok(())
     });
 }
-

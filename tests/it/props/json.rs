@@ -62,7 +62,10 @@ pub fn key(keys: &'static [&'static str]) -> BoxedStrategy<String> {
 }
 
 /// A JSON tree up to three levels deep with keys from `keys` and strings from `strings`.
-pub fn value(keys: &'static [&'static str], strings: &'static [&'static str]) -> BoxedStrategy<Value> {
+pub fn value(
+    keys: &'static [&'static str],
+    strings: &'static [&'static str],
+) -> BoxedStrategy<Value> {
     leaf(strings)
         .prop_recursive(3, 24, 5, move |inner| {
             prop_oneof![

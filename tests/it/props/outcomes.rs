@@ -126,7 +126,13 @@ fn any_outcome_json_is_stored_or_refused_with_a_json_error_and_never_a_5xx() {
             prop_assert_eq!(listed.as_ref(), Some(&stored), "listed as stored");
 
             let again = post(&mock, &stored).await?;
-            prop_assert_eq!(again.status, 201, "posting back {}: {}", stored, again.text());
+            prop_assert_eq!(
+                again.status,
+                201,
+                "posting back {}: {}",
+                stored,
+                again.text()
+            );
             for id in [&stored["id"], &again.json()["id"]] {
                 let path = format!("/__admin/scenarios/{id}");
                 prop_assert_eq!(mock.admin("DELETE", &path, None).await.status, 204);
@@ -138,7 +144,10 @@ fn any_outcome_json_is_stored_or_refused_with_a_json_error_and_never_a_5xx() {
 
 /// POSTs a scenario; a dropped connection or a 5xx fails the case.
 async fn post(mock: &Mock, scenario: &Value) -> Result<Reply, TestCaseError> {
-    let request = mock.client.post(mock.url("/__admin/scenarios")).json(scenario);
+    let request = mock
+        .client
+        .post(mock.url("/__admin/scenarios"))
+        .json(scenario);
     let reply = try_send(request).await.map_err(TestCaseError::fail)?;
     prop_assert!(reply.status < 500, "{}: {}", reply.status, reply.text());
     Ok(reply)

@@ -37,7 +37,12 @@ const PROPERTY_KEYS: &[&str] = &[
     "telephone_access_folder_email",
 ];
 
-const NAMES: &[&str] = &["Alice Wood", "A", "Alice\r\nBcc: eve@example.com", "Default"];
+const NAMES: &[&str] = &[
+    "Alice Wood",
+    "A",
+    "Alice\r\nBcc: eve@example.com",
+    "Default",
+];
 const LOGONS: &[&str] = &[
     "alice",
     "CONTOSO\\alice",
@@ -164,7 +169,6 @@ fn any_patch_is_applied_whole_or_refused_with_a_json_error_that_changes_nothing(
         })
     });
 }
-
 
 /// The PIN history holds at most the policy's `pin_history_count` PINs and ends with the PIN.
 fn assert_history_fits(mailbox: &Value) -> Result<(), TestCaseError> {

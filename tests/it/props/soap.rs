@@ -31,7 +31,8 @@ pub fn parse_answer(body: &[u8]) -> Result<Answer, String> {
         let (resolved, event) = reader
             .read_resolved_event()
             .map_err(|e| format!("does not parse: {e}"))?;
-        let soap = matches!(resolved, ResolveResult::Bound(Namespace(ns)) if ns == SOAP11.as_bytes());
+        let soap =
+            matches!(resolved, ResolveResult::Bound(Namespace(ns)) if ns == SOAP11.as_bytes());
         let (start, empty) = match &event {
             Event::Start(e) => (Some(e), false),
             Event::Empty(e) => (Some(e), true),
