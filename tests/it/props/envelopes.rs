@@ -283,6 +283,14 @@ fn any_envelope_gets_a_soap_answer_and_every_successful_reset_exactly_one_email(
                 "the last email carries the current PIN"
             );
         }
+        // Each new PIN differs from the five before it, the fixture PIN counting as the first.
+        let mut pins = vec!["135790"];
+        for email in emails["emails"].as_array().unwrap() {
+            let pin = email["pin"].as_str().unwrap();
+            let recent = &pins[pins.len().saturating_sub(5)..];
+            assert!(!recent.contains(&pin), "{pin} repeats one of {recent:?}");
+            pins.push(pin);
+        }
     });
 }
 
