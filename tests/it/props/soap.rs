@@ -76,3 +76,29 @@ pub fn parse_answer(body: &[u8]) -> Result<Answer, String> {
     }
     Ok(Answer { body_child, fault })
 }
+
+#[test]
+fn the_answer_reader_knows_a_success_from_a_fault_and_refuses_what_is_not_an_envelope() {
+    use crate::support::{empty_response_xml, invalid_request_xml, HTTP_NS};
+
+    let success = empty_response_xml(HTTP_NS, "ResetPIN");
+    assert_eq!(
+        parse_answer(success.as_bytes()),
+        Ok(Answer {
+            body_child: "ResetPINResponse".into(),
+            fault: false
+        })
+    );
+    let fault = invalid_request_xml();
+    assert!(parse_answer(fault.as_bytes()).unwrap().fault);
+
+    for broken in [
+        &success[..success.len() - 3],
+        "",
+        "<Envelope/>",
+        &success.replace(SOAP11, "urn:x"),
+        &fault.replace("faultstring", "reason"),
+    ] {
+        assert!(parse_answer(broken.as_bytes()).is_err(), "{broken}");
+    }
+}
