@@ -15,6 +15,7 @@ mod ntlm;
 mod operations;
 mod outcomes;
 mod outcomes_network;
+mod props;
 mod readme;
 mod reload;
 mod reset_pin;
