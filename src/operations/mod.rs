@@ -21,14 +21,30 @@ use crate::vocab::Operation;
 
 /// What an operation works on.
 pub(crate) struct Ctx<'a> {
-    /// The caller's mailbox: a draft, committed by the world only once the answer is made.
-    pub(crate) mailbox: &'a mut Mailbox,
+    /// The caller's mailbox as it is.
+    pub(crate) current: &'a Mailbox,
+    /// The caller's mailbox as this request changes it: a copy made on the first change
+    /// ([`Ctx::mailbox_mut`]), committed by the world only once the answer is made. Operations
+    /// that only read never copy it.
+    pub(crate) draft: &'a mut Option<Mailbox>,
     pub(crate) fixtures: &'a Fixtures,
     pub(crate) calls: &'a CallBook,
     /// Draws call ids; a draft too.
     pub(crate) call_rng: &'a mut StdRng,
     /// Journal id of the request (emails point at it).
     pub(crate) request_id: u64,
+}
+
+impl Ctx<'_> {
+    /// The caller's mailbox, with this request's changes so far.
+    pub(crate) fn mailbox(&self) -> &Mailbox {
+        self.draft.as_ref().unwrap_or(self.current)
+    }
+
+    /// The caller's mailbox to change (copied on the first change).
+    pub(crate) fn mailbox_mut(&mut self) -> &mut Mailbox {
+        self.draft.get_or_insert_with(|| self.current.clone())
+    }
 }
 
 /// A successful operation: the XML inside `<OpResponse>`, and the effects beyond the mailbox
@@ -79,7 +95,7 @@ pub(crate) fn execute(
     ctx: Ctx<'_>,
 ) -> Result<Done, Failure> {
     if operation != Operation::IsUmEnabled {
-        require_um_enabled(ctx.mailbox)?;
+        require_um_enabled(ctx.mailbox())?;
     }
     let args = Args::check(operation, &call.params).map_err(Failure::Invalid)?;
     match operation {

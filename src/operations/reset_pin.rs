@@ -7,9 +7,10 @@ use crate::vocab::Operation;
 
 /// New PIN, expiry, lockout cleared, history appended (on the draft mailbox), and the email to
 /// capture.
-pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
+pub(super) fn run(mut ctx: Ctx<'_>) -> Result<Done, Failure> {
     let fixtures = ctx.fixtures;
-    let mailbox = ctx.mailbox;
+    let request_id = ctx.request_id;
+    let mailbox = ctx.mailbox_mut();
     let policy = fixtures
         .policies
         .get(&mailbox.state.policy)
@@ -40,7 +41,7 @@ pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
         extension: state.extension.clone(),
         access_numbers,
         operation: Operation::ResetPin.name().to_string(),
-        request_id: Some(ctx.request_id),
+        request_id: Some(request_id),
     };
     Ok(Done {
         email: Some(email),

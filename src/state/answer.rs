@@ -52,7 +52,10 @@ type MailScript = (Option<MailFault>, Option<u64>);
 
 /// What an outcome may change, copied out of the world: committed whole or dropped.
 struct Draft {
-    mailbox: Mailbox,
+    /// The caller's mailbox.
+    index: usize,
+    /// Its changed copy, made only when an operation changes it.
+    mailbox: Option<Mailbox>,
     call_rng: StdRng,
     /// Emails to capture, each now or after a delay.
     emails: Vec<(PendingEmail, Option<Duration>)>,
@@ -130,7 +133,8 @@ impl World {
 
     fn draft(&self, index: usize) -> Draft {
         Draft {
-            mailbox: self.mailboxes[index].clone(),
+            index,
+            mailbox: None,
             call_rng: self.call_rng.clone(),
             emails: Vec::new(),
             call: None,
@@ -138,7 +142,9 @@ impl World {
     }
 
     fn commit(&mut self, index: usize, draft: Draft) {
-        self.mailboxes[index] = draft.mailbox;
+        if let Some(changed) = draft.mailbox {
+            self.mailboxes[index] = changed;
+        }
         self.call_rng = draft.call_rng;
         match draft.call {
             Some(CallChange::Place(call)) => self.calls.add(call),
@@ -241,10 +247,7 @@ impl World {
 
     /// A fresh draft for the same mailbox (the draft's changes thrown away).
     fn draft_like(&self, draft: &Draft) -> Draft {
-        let index = self
-            .mailbox_index(&draft.mailbox.state.smtp_address)
-            .expect("a draft is of a mailbox of this world");
-        self.draft(index)
+        self.draft(draft.index)
     }
 
     /// The operation as the double does it by itself, with the email handled as scripted.
@@ -279,7 +282,8 @@ impl World {
         (mail_fault, mail_delay_ms): MailScript,
     ) -> Result<(String, Option<String>), Failure> {
         let ctx = Ctx {
-            mailbox: &mut draft.mailbox,
+            current: &self.mailboxes[draft.index],
+            draft: &mut draft.mailbox,
             fixtures: &self.fixtures,
             calls: &self.calls,
             call_rng: &mut draft.call_rng,

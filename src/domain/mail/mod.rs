@@ -124,8 +124,8 @@ impl MailStore {
         }
     }
 
-    /// Captures `pending` now and returns the stored email.
-    pub(crate) fn capture(&mut self, pending: PendingEmail) -> Email {
+    /// Captures `pending` now.
+    pub(crate) fn capture(&mut self, pending: PendingEmail) {
         let at = Timestamp::now();
         let email = Email {
             id: self.ring.allocate_id(),
@@ -142,11 +142,7 @@ impl MailStore {
             request_id: pending.request_id,
             sent_at: at.rfc3339(),
         };
-        self.ring.push(Captured {
-            email: email.clone(),
-            at,
-        });
-        email
+        self.ring.push(Captured { email, at });
     }
 
     /// Holds `pending` until `delay` has passed. Past `--max-emails` pending, the one queued

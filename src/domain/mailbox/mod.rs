@@ -154,6 +154,14 @@ impl MailboxFixture {
     }
 }
 
+/// Whether `a` and `b` are equal lowercased (Unicode), without allocating: this runs for every
+/// logon of every mailbox on every request.
+fn same_lowercase(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
 /// A mailbox at run time: its state plus what the admin API never shows.
 #[derive(Debug, Clone)]
 pub(crate) struct Mailbox {
@@ -186,11 +194,7 @@ impl Mailbox {
     /// Whether `user` names this mailbox (address or any logon, case-insensitively).
     pub(crate) fn answers_to(&self, user: &str) -> bool {
         self.state.smtp_address.eq_ignore_ascii_case(user)
-            || self
-                .state
-                .logons
-                .iter()
-                .any(|l| l.to_lowercase() == user.to_lowercase())
+            || self.state.logons.iter().any(|l| same_lowercase(l, user))
     }
 
     /// What ResetPIN does to the mailbox: a new PIN under `policy`, expired, lockout and failed
