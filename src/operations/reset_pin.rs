@@ -1,7 +1,6 @@
 //! `ResetPIN`: a new PIN under the mailbox's policy, and the email that tells it.
 
 use super::{Ctx, Done, Failure};
-use crate::domain::mail::template::MailValues;
 use crate::domain::mail::PendingEmail;
 use crate::vocab::Operation;
 
@@ -23,25 +22,17 @@ pub(super) fn run(mut ctx: Ctx<'_>) -> Result<Done, Failure> {
         .and_then(|plan| fixtures.dial_plans.get(plan))
         .cloned()
         .unwrap_or_default();
-    let mail = fixtures.mail.render(&MailValues {
-        display_name: &state.display_name,
-        smtp_address: &state.smtp_address,
-        pin: &pin,
-        extension: state.extension.as_deref(),
-        access_numbers: &access_numbers,
-        reset_pin_text: &policy.reset_pin_text,
-    });
+    // Rendered when read (the mail store keeps the values and the template).
     let email = PendingEmail {
         mailbox: state.smtp_address.clone(),
-        from: mail.from,
-        subject: mail.subject,
-        text_body: mail.text_body,
-        html_body: mail.html_body,
+        display_name: state.display_name.clone(),
         pin,
         extension: state.extension.clone(),
         access_numbers,
-        operation: Operation::ResetPin.name().to_string(),
+        reset_pin_text: policy.reset_pin_text.clone(),
+        operation: Operation::ResetPin.name(),
         request_id: Some(request_id),
+        template: fixtures.mail.clone(),
     };
     Ok(Done {
         email: Some(email),

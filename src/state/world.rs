@@ -151,7 +151,7 @@ impl World {
     }
 
     pub(crate) fn email(&self, id: u64) -> Option<Email> {
-        self.emails.get(id).cloned()
+        self.emails.get(id)
     }
 
     /// Email `id` as RFC 5322 / MIME text.

@@ -20,13 +20,26 @@ impl Timestamp {
         Timestamp(since.as_millis() as u64)
     }
 
-    /// `2026-11-27T09:00:00.123Z`
+    /// `2026-11-27T09:00:00.123Z`. Written digit by digit: it runs for every request and
+    /// every email, and `format!` with padding cost several times more.
     pub(crate) fn rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
-        format!(
-            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-            self.0 % 1000
-        )
+        let mut out = String::with_capacity(24);
+        digits(&mut out, y.clamp(0, 9999) as u64, 4);
+        out.push('-');
+        digits(&mut out, u64::from(mo), 2);
+        out.push('-');
+        digits(&mut out, u64::from(d), 2);
+        out.push('T');
+        digits(&mut out, h, 2);
+        out.push(':');
+        digits(&mut out, mi, 2);
+        out.push(':');
+        digits(&mut out, s, 2);
+        out.push('.');
+        digits(&mut out, self.0 % 1000, 3);
+        out.push('Z');
+        out
     }
 
     /// `Fri, 27 Nov 2026 09:00:00 +0000`
@@ -54,6 +67,14 @@ impl Timestamp {
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
         let y = yoe + era * 400 + i64::from(m <= 2);
         (y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60)
+    }
+}
+
+/// Appends `value` as exactly `width` decimal digits (zero-padded; `value` fits).
+fn digits(out: &mut String, value: u64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u64.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
     }
 }
 

@@ -5,10 +5,12 @@ pub(crate) mod mime;
 pub(crate) mod template;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use self::template::{MailTemplate, MailValues};
 use crate::vocab::ring::{Keyed, Ring};
 use crate::vocab::time::Timestamp;
 
@@ -54,32 +56,65 @@ pub struct Email {
     pub sent_at: String,
 }
 
-/// A stored email with its capture time (for the MIME `Date:` header).
+/// A stored email: its id, capture time (also the MIME `Date:` header) and the values its
+/// text is made from. The text is rendered when the email is read, not when it is captured:
+/// capturing happens under the state lock on every reset, reading rarely.
 #[derive(Debug, Clone)]
 struct Captured {
-    email: Email,
+    id: u64,
     at: Timestamp,
+    pending: PendingEmail,
 }
 
 impl Keyed for Captured {
     fn key(&self) -> u64 {
-        self.email.id
+        self.id
     }
 }
 
-/// An email decided but not yet captured (no id, no time).
+impl Captured {
+    fn email(&self) -> Email {
+        let p = &self.pending;
+        let mail = p.template.render(&MailValues {
+            display_name: &p.display_name,
+            smtp_address: &p.mailbox,
+            pin: &p.pin,
+            extension: p.extension.as_deref(),
+            access_numbers: &p.access_numbers,
+            reset_pin_text: &p.reset_pin_text,
+        });
+        Email {
+            id: self.id,
+            mailbox: p.mailbox.clone(),
+            to: p.mailbox.clone(),
+            from: mail.from,
+            subject: mail.subject,
+            text_body: mail.text_body,
+            html_body: mail.html_body,
+            pin: p.pin.clone(),
+            extension: p.extension.clone(),
+            access_numbers: p.access_numbers.clone(),
+            operation: p.operation.to_string(),
+            request_id: p.request_id,
+            sent_at: self.at.rfc3339(),
+        }
+    }
+}
+
+/// An email decided but not yet captured (no id, no time): the values its text is made from,
+/// and the template (as it was when the email was sent, even if the fixtures are reloaded).
 #[derive(Debug, Clone)]
 pub(crate) struct PendingEmail {
     pub(crate) mailbox: String,
-    pub(crate) from: String,
-    pub(crate) subject: String,
-    pub(crate) text_body: String,
-    pub(crate) html_body: String,
+    pub(crate) display_name: String,
     pub(crate) pin: String,
     pub(crate) extension: Option<String>,
     pub(crate) access_numbers: Vec<String>,
-    pub(crate) operation: String,
+    /// The policy's `reset_pin_text`, appended to the text.
+    pub(crate) reset_pin_text: String,
+    pub(crate) operation: &'static str,
     pub(crate) request_id: Option<u64>,
+    pub(crate) template: Arc<MailTemplate>,
 }
 
 /// Filters of the email list (`to`, `mailbox`, `after_id`, `limit`).
@@ -92,11 +127,14 @@ pub(crate) struct EmailFilter {
 }
 
 impl EmailFilter {
-    fn keeps(&self, email: &Email) -> bool {
-        let same = |want: &Option<String>, have: &str| {
-            want.as_ref().is_none_or(|w| w.eq_ignore_ascii_case(have))
+    fn keeps(&self, email: &Captured) -> bool {
+        // The recipient is the mailbox itself.
+        let address = &email.pending.mailbox;
+        let same = |want: &Option<String>| {
+            want.as_ref()
+                .is_none_or(|w| w.eq_ignore_ascii_case(address))
         };
-        same(&self.to, &email.to) && same(&self.mailbox, &email.mailbox)
+        same(&self.to) && same(&self.mailbox)
     }
 }
 
@@ -126,23 +164,12 @@ impl MailStore {
 
     /// Captures `pending` now.
     pub(crate) fn capture(&mut self, pending: PendingEmail) {
-        let at = Timestamp::now();
-        let email = Email {
+        let captured = Captured {
             id: self.ring.allocate_id(),
-            to: pending.mailbox.clone(),
-            mailbox: pending.mailbox,
-            from: pending.from,
-            subject: pending.subject,
-            text_body: pending.text_body,
-            html_body: pending.html_body,
-            pin: pending.pin,
-            extension: pending.extension,
-            access_numbers: pending.access_numbers,
-            operation: pending.operation,
-            request_id: pending.request_id,
-            sent_at: at.rfc3339(),
+            at: Timestamp::now(),
+            pending,
         };
-        self.ring.push(Captured { email, at });
+        self.ring.push(captured);
     }
 
     /// Holds `pending` until `delay` has passed. Past `--max-emails` pending, the one queued
@@ -205,22 +232,22 @@ impl MailStore {
         self.ring.evicted()
     }
 
-    pub(crate) fn get(&self, id: u64) -> Option<&Email> {
-        self.ring.get(id).map(|c| &c.email)
+    pub(crate) fn get(&self, id: u64) -> Option<Email> {
+        self.ring.get(id).map(Captured::email)
     }
 
     /// The RFC 5322 / MIME text of email `id`.
     pub(crate) fn raw(&self, id: u64) -> Option<String> {
         self.ring
             .get(id)
-            .map(|c| mime::render(&c.email, &c.at.rfc5322()))
+            .map(|c| mime::render(&c.email(), &c.at.rfc5322()))
     }
 
     pub(crate) fn page(&self, filter: &EmailFilter) -> (usize, Vec<Email>) {
-        let (total, page) =
-            self.ring
-                .page(|c| filter.keeps(&c.email), filter.after_id, filter.limit);
-        (total, page.into_iter().map(|c| c.email).collect())
+        let (total, page) = self
+            .ring
+            .page(|c| filter.keeps(c), filter.after_id, filter.limit);
+        (total, page.iter().map(Captured::email).collect())
     }
 
     /// The newest email that matches `filter` (its `limit` is ignored).
@@ -229,14 +256,13 @@ impl MailStore {
         self.ring
             .iter()
             .rev()
-            .map(|c| &c.email)
-            .find(|e| e.id > after && filter.keeps(e))
-            .cloned()
+            .find(|c| c.id > after && filter.keeps(c))
+            .map(Captured::email)
     }
 
     /// Every stored email, oldest first.
     pub(crate) fn all(&self) -> Vec<Email> {
-        self.ring.iter().map(|c| c.email.clone()).collect()
+        self.ring.iter().map(Captured::email).collect()
     }
 }
 
@@ -247,15 +273,17 @@ mod tests {
     fn pending(pin: &str) -> PendingEmail {
         PendingEmail {
             mailbox: "a@x.com".into(),
-            from: "f@x.com".into(),
-            subject: "s".into(),
-            text_body: pin.into(),
-            html_body: pin.into(),
+            display_name: "A".into(),
             pin: pin.into(),
             extension: None,
             access_numbers: Vec::new(),
-            operation: "ResetPIN".into(),
+            reset_pin_text: String::new(),
+            operation: "ResetPIN",
             request_id: None,
+            template: Arc::new(
+                MailTemplate::from_fixture(template::MailFixture::default())
+                    .expect("the default wording is valid"),
+            ),
         }
     }
 
