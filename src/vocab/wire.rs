@@ -1,6 +1,7 @@
 //! HTTP requests and answers in the double's own terms, so that routing, the SOAP endpoint and
 //! the admin API never see hyper types (the hyper adapter and the wiremock responder convert).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,7 +14,8 @@ pub(crate) struct WireRequest {
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) query: Option<String>,
-    pub(crate) headers: Vec<(String, String)>,
+    /// Shared, so the journal keeps them without copying (it makes its map when read).
+    pub(crate) headers: Arc<[(String, String)]>,
     pub(crate) body: Bytes,
     pub(crate) received_at: Timestamp,
     pub(crate) started: Instant,
@@ -34,7 +36,7 @@ impl WireRequest {
             method: method.to_string(),
             path: path.to_string(),
             query: query.map(str::to_string),
-            headers,
+            headers: headers.into(),
             body,
             received_at: Timestamp::now(),
             started: Instant::now(),
