@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::clock::Clock;
 use crate::vocab::ring::{Keyed, Ring};
 use crate::vocab::time::Timestamp;
 
@@ -112,21 +113,24 @@ pub(crate) struct MailStore {
     /// Counts delayed emails as they are queued (the tie-break, and "oldest" for the cap).
     queued: u64,
     capacity: usize,
+    /// Stamps `sent_at` (the double's clock; due times stay in real time).
+    clock: Clock,
 }
 
 impl MailStore {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, clock: Clock) -> Self {
         MailStore {
             ring: Ring::new(capacity),
             delayed: BTreeMap::new(),
             queued: 0,
             capacity: capacity.max(1),
+            clock,
         }
     }
 
-    /// Captures `pending` now and returns the stored email.
+    /// Captures `pending` now (by the double's clock) and returns the stored email.
     pub(crate) fn capture(&mut self, pending: PendingEmail) -> Email {
-        let at = Timestamp::now();
+        let at = self.clock.now();
         let email = Email {
             id: self.ring.allocate_id(),
             to: pending.mailbox.clone(),
@@ -265,7 +269,7 @@ mod tests {
 
     #[test]
     fn past_the_cap_the_email_queued_longest_ago_is_captured_at_once() {
-        let mut store = MailStore::new(2);
+        let mut store = MailStore::new(2, Clock::default());
         let hour = Duration::from_secs(3600);
 
         store.capture_later(pending("111111"), hour);
@@ -280,7 +284,7 @@ mod tests {
 
     #[test]
     fn due_emails_are_released_in_due_order() {
-        let mut store = MailStore::new(10);
+        let mut store = MailStore::new(10, Clock::default());
         store.capture_later(pending("222222"), Duration::from_millis(2));
         store.capture_later(pending("111111"), Duration::ZERO);
         std::thread::sleep(Duration::from_millis(5));
