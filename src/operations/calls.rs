@@ -46,6 +46,7 @@ fn place(ctx: Ctx<'_>, args: &Args, operation: Operation, content: &str) -> Resu
         operation: operation.name(),
         dial_string,
         content,
+        at: ctx.now,
     };
     let call = CallBook::dial(call, &ctx.fixtures.fqdn, ctx.call_rng);
     let mut done = Done::value(operation, &quick_xml::escape::escape(call.id.as_str()));

@@ -7,8 +7,9 @@ use std::time::SystemTime;
 
 use super::time::Timestamp;
 
-/// The double's clock: every time it writes (`sent_at`, `received_at`, `pin_set_at`) and PIN
-/// expiry come from it. Delays, timeouts and call steps use `Instant` and stay in real time.
+/// The double's clock: every time it writes (`sent_at`, `received_at`, `pin_set_at`, a call's
+/// `started_at`) and PIN expiry come from it. Delays, timeouts and call steps use `Instant` and
+/// stay in real time.
 ///
 /// Clones share one offset. An atomic rather than a field under the state lock: a request's
 /// `received_at` is stamped before the lock is taken; the world changes it under the lock.
