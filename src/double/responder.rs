@@ -188,7 +188,8 @@ impl Respond for UmResponder {
             request.url.query(),
             headers,
             Bytes::copy_from_slice(&request.body),
-        );
+        )
+        .received(shared.now());
         let plan = if wire.body.len() > shared.config().max_body_bytes {
             router::too_large(shared, &wire)
         } else {

@@ -56,6 +56,7 @@ fn place(ctx: Ctx<'_>, args: &Args, operation: Operation, content: &str) -> Resu
         operation: operation.name(),
         dial_string,
         content,
+        at: ctx.now,
     };
     let call = CallBook::dial(call, &fixtures.fqdn, call_rng);
     let mut done = Done::value(operation, &quick_xml::escape::escape(call.id.as_str()));

@@ -9,6 +9,8 @@ mod is_um_enabled;
 mod reset_pin;
 mod settings;
 
+pub(crate) use reset_pin::pin_email;
+
 use rand::rngs::StdRng;
 
 use crate::domain::calls::{Call, CallBook};
@@ -17,6 +19,7 @@ use crate::domain::mailbox::Mailbox;
 use crate::fixtures::Fixtures;
 use crate::soap::read::SoapCall;
 use crate::soap::schema::Args;
+use crate::vocab::time::Timestamp;
 use crate::vocab::Operation;
 
 /// What an operation works on.
@@ -33,6 +36,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) call_rng: &'a mut StdRng,
     /// Journal id of the request (emails point at it).
     pub(crate) request_id: u64,
+    /// The double's time (a new PIN is set then).
+    pub(crate) now: Timestamp,
 }
 
 impl Ctx<'_> {

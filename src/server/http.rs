@@ -239,7 +239,8 @@ async fn respond(
         headers,
         body,
     )
-    .over(scheme);
+    .over(scheme)
+    .received(shared.now());
     let plan = match failure {
         None => router::route(&shared, &wire, stop.clone(), &auth).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),

@@ -288,6 +288,7 @@ impl World {
             calls: &self.calls,
             call_rng: &mut draft.call_rng,
             request_id: job.request_id,
+            now: self.clock.now(),
         };
         let done = operations::execute(job.operation, job.call, ctx)?;
         draft.call = done.call;

@@ -5,10 +5,12 @@
 
 mod answer;
 mod identify;
+mod phone;
 mod world;
 
 pub(crate) use answer::{Refused, UmRequest};
 pub(crate) use identify::{unauthorized, Credentials, Refusal, BASIC_CHALLENGE};
+pub(crate) use phone::{ClockChange, PhoneRefusal, PinChanged};
 pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;
@@ -21,6 +23,8 @@ use tokio::sync::watch;
 use crate::domain::mail::{Email, EmailFilter};
 use crate::error::{Error, Problem};
 use crate::fixtures::FixtureSet;
+use crate::vocab::clock::Clock;
+use crate::vocab::time::Timestamp;
 
 /// Bounds and options a server runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,12 +103,15 @@ struct Inner {
     /// the fixtures (whose `server.fqdn` the leaf names) are loaded; unset without HTTPS or
     /// with the user's certificate. Read by `GET /__admin/ca.pem` and `ca_pem()`.
     ca_pem: OnceLock<String>,
+    /// The world's clock, read here without the lock to stamp requests as they arrive.
+    clock: Clock,
 }
 
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
         let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
-        let world = World::new(fixtures, &config);
+        let clock = Clock::default();
+        let world = World::new(fixtures, &config, clock.clone());
         Ok(Shared {
             inner: Arc::new(Inner {
                 world: Mutex::new(world),
@@ -112,8 +119,14 @@ impl Shared {
                 config,
                 source,
                 ca_pem: OnceLock::new(),
+                clock,
             }),
         })
+    }
+
+    /// The double's time now (a request's `received_at`); the world changes the clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.inner.clock.now()
     }
 
     /// Records the generated CA certificate; only the first call counts (there is one per

@@ -17,6 +17,7 @@ use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
 use crate::domain::pin::mailbox_rng;
 use crate::fixtures::Fixtures;
+use crate::vocab::clock::Clock;
 use crate::vocab::Operation;
 
 /// Seeds the call-id RNG (no mailbox address can equal it: it has no '@').
@@ -38,6 +39,9 @@ pub(crate) struct World {
     /// Counted as the journal records, so eviction from the journal cannot change a count.
     pub(super) expectations: Expectations,
     seed: Option<u64>,
+    /// The double's clock, shared with [`Shared`](super::Shared) (which stamps requests before
+    /// the lock); changed only through the world's methods.
+    pub(super) clock: Clock,
 }
 
 /// Why a scenario was not added.
@@ -63,18 +67,19 @@ impl NotAdded {
 pub(crate) type Page<T> = (usize, Vec<T>, u64);
 
 impl World {
-    pub(super) fn new(fixtures: Arc<Fixtures>, config: &Config) -> Self {
+    pub(super) fn new(fixtures: Arc<Fixtures>, config: &Config, clock: Clock) -> Self {
         let mut world = World {
             fixtures: fixtures.clone(),
             mailboxes: Vec::new(),
             scenarios: ScenarioBook::default(),
             loaded_scenarios: ScenarioBook::default(),
-            emails: MailStore::new(config.max_emails),
+            emails: MailStore::new(config.max_emails, clock.clone()),
             journal: Journal::new(config.max_requests, config.max_journal_bytes),
             calls: CallBook::new(config.max_requests),
             call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
             expectations: Expectations::default(),
             seed: config.seed,
+            clock,
         };
         world.install(fixtures);
         world
@@ -90,21 +95,25 @@ impl World {
         self.scenarios.restore(&self.loaded_scenarios);
     }
 
+    /// The fixtures' mailboxes, their PINs set now (by the double's clock).
     fn loaded_mailboxes(&self) -> Vec<Mailbox> {
         let fixtures = &self.fixtures;
+        let now = self.clock.now();
         fixtures
             .mailboxes
             .iter()
             .map(|m| {
                 let policy = &fixtures.policies[&m.state().policy];
-                Mailbox::from_fixture(m, policy, self.seed)
+                Mailbox::from_fixture(m, policy, self.seed, now)
             })
             .collect()
     }
 
-    /// Back to the fixtures as loaded: mailboxes, scenarios, no emails, journal, calls or
-    /// expectations. Ids keep counting.
+    /// Back to the fixtures as loaded: real time, mailboxes, scenarios, no emails, journal,
+    /// calls or expectations. Ids keep counting.
     pub(crate) fn reset(&mut self) {
+        // First, so the fixture PINs are set at the real time.
+        self.clock.real_time();
         self.mailboxes = self.loaded_mailboxes();
         self.scenarios.restore(&self.loaded_scenarios);
         self.emails.reset();
@@ -204,7 +213,11 @@ impl World {
         let Some(index) = self.mailbox_index(address) else {
             return Ok(None);
         };
-        let next = patch.applied_to(&self.mailboxes[index], &self.fixtures.policies);
+        let next = patch.applied_to(
+            &self.mailboxes[index],
+            &self.fixtures.policies,
+            self.clock.now(),
+        );
         let mut problems: Vec<String> = mailbox::problems(&next.state, &self.fixtures.references())
             .into_iter()
             .map(|(key, problem)| format!("{key}: {problem}"))

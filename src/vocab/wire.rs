@@ -44,6 +44,13 @@ impl WireRequest {
         }
     }
 
+    /// The same request, received at `at` by the double's clock (it is stamped with the
+    /// system's time until then).
+    pub(crate) fn received(mut self, at: Timestamp) -> Self {
+        self.received_at = at;
+        self
+    }
+
     /// The same request, as received on a listener of `scheme` (`http` or `https`).
     pub(crate) fn over(mut self, scheme: &'static str) -> Self {
         self.scheme = scheme;

@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod clock;
 mod discovery;
 mod emails;
 mod https;
@@ -15,6 +16,7 @@ mod ntlm;
 mod operations;
 mod outcomes;
 mod outcomes_network;
+mod phone;
 mod props;
 mod readme;
 mod reload;

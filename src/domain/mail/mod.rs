@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use self::template::{MailTemplate, MailValues};
+use crate::vocab::clock::Clock;
 use crate::vocab::ring::{Keyed, Ring};
 use crate::vocab::time::Timestamp;
 
@@ -150,23 +151,26 @@ pub(crate) struct MailStore {
     /// Counts delayed emails as they are queued (the tie-break, and "oldest" for the cap).
     queued: u64,
     capacity: usize,
+    /// Stamps `sent_at` (the double's clock; due times stay in real time).
+    clock: Clock,
 }
 
 impl MailStore {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, clock: Clock) -> Self {
         MailStore {
             ring: Ring::new(capacity),
             delayed: BTreeMap::new(),
             queued: 0,
             capacity: capacity.max(1),
+            clock,
         }
     }
 
-    /// Captures `pending` now.
+    /// Captures `pending` now (by the double's clock).
     pub(crate) fn capture(&mut self, pending: PendingEmail) {
         let captured = Captured {
             id: self.ring.allocate_id(),
-            at: Timestamp::now(),
+            at: self.clock.now(),
             pending,
         };
         self.ring.push(captured);
@@ -289,7 +293,7 @@ mod tests {
 
     #[test]
     fn past_the_cap_the_email_queued_longest_ago_is_captured_at_once() {
-        let mut store = MailStore::new(2);
+        let mut store = MailStore::new(2, Clock::default());
         let hour = Duration::from_secs(3600);
 
         store.capture_later(pending("111111"), hour);
@@ -304,7 +308,7 @@ mod tests {
 
     #[test]
     fn due_emails_are_released_in_due_order() {
-        let mut store = MailStore::new(10);
+        let mut store = MailStore::new(10, Clock::default());
         store.capture_later(pending("222222"), Duration::from_millis(2));
         store.capture_later(pending("111111"), Duration::ZERO);
         std::thread::sleep(Duration::from_millis(5));

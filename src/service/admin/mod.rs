@@ -3,6 +3,7 @@
 
 mod emails;
 mod mailboxes;
+mod phone;
 mod requests;
 mod scenarios;
 
@@ -83,6 +84,11 @@ pub(crate) async fn handle(
         ("GET", ["mailboxes"]) => Ok(mailboxes::list(shared)),
         ("GET", ["mailboxes", address]) => Ok(mailboxes::one(shared, address)),
         ("PATCH", ["mailboxes", address]) => mailboxes::patch(shared, address, request),
+        ("POST", ["mailboxes", address, "logon"]) => phone::logon(shared, address, request),
+        ("POST", ["mailboxes", address, "pin"]) => phone::change_pin(shared, address, request),
+        ("GET", ["clock"]) => Ok(phone::clock(shared)),
+        ("POST", ["clock"]) => phone::change_clock(shared, request),
+        ("DELETE", ["clock"]) => Ok(phone::real_time(shared)),
         ("GET", ["scenarios"]) => Ok(scenarios::list(shared)),
         ("POST", ["scenarios"]) => scenarios::add(shared, request),
         ("DELETE", ["scenarios"]) => Ok(scenarios::clear(shared)),
@@ -108,6 +114,8 @@ fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
         ["calls"] => "GET",
         ["mailboxes"] => "GET",
         ["mailboxes", _] => "GET, PATCH",
+        ["mailboxes", _, "logon"] | ["mailboxes", _, "pin"] => "POST",
+        ["clock"] => "GET, POST, DELETE",
         ["scenarios"] => "GET, POST, DELETE",
         ["scenarios", _] => "DELETE",
         ["reset"] | ["reload"] => "POST",
