@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::activity::{Activity, Watched, HEADER_LIMIT};
 use super::tls;
 use crate::service::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
@@ -28,8 +29,6 @@ use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;
 use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest};
 
-/// Headers must be complete within this time, or the connection is closed.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a body over the limit is read and dropped so the client can read its 413.
 const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 /// How long requests in flight get to finish at shutdown.
@@ -55,7 +54,9 @@ pub(crate) async fn serve(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        // Runs from the moment a connection is idle (hyper 1.12), so it is the idle limit;
+        // `activity` keeps the 10 s limit on a request's headers.
+        .header_read_timeout(shared.config().idle_timeout);
     // One accept loop per listener, each in a task of its own, handing sockets to the loop
     // below: so one place owns `graceful` (watching a connection needs it) and one `select!`
     // decides between a new connection and shutdown. Bounded at 1: a listener waits for this
@@ -165,20 +166,35 @@ async fn drive<IO>(
     // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
+    let activity = Activity::new();
+    let serving = activity.clone();
     let service = service_fn(move |request| {
-        respond(
+        let activity = serving.clone();
+        let answered = respond(
             shared.clone(),
             request,
             scheme,
             stop.clone(),
             fault_tx.clone(),
             auth.clone(),
-        )
+        );
+        async move {
+            activity.serving();
+            let response = answered.await;
+            activity.idle();
+            response
+        }
     });
+    let io = Watched {
+        inner: io,
+        activity: activity.clone(),
+    };
     let conn = watcher.watch(builder.serve_connection(TokioIo::new(io), service));
     // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
-    // (closing hyper's handle) and the fault is carried out on `raw`.
+    // (closing hyper's handle) and the fault is carried out on `raw`; or a request's headers
+    // take longer than 10 s, and dropping `conn` closes the connection.
     tokio::select! {
+        _ = activity.expired() => tracing::debug!("request headers not finished within {HEADER_LIMIT:?}; connection closed"),
         result = conn => if let Err(error) = result {
             tracing::debug!(%error, "connection ended with an error");
         },

@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) admin_token: Option<String>,
     /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
     pub(crate) strict_soap_action: bool,
+    /// How long a keep-alive connection may wait for its next request.
+    pub(crate) idle_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             seed: None,
             admin_token: None,
             strict_soap_action: false,
+            idle_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
