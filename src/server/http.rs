@@ -4,11 +4,14 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -27,7 +30,7 @@ use crate::service::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;
-use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest};
+use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest, WireResponse};
 
 /// How much of a body over the limit is read and dropped so the client can read its 413.
 const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
@@ -39,6 +42,9 @@ pub(crate) struct Listener {
     pub(crate) socket: TcpListener,
     pub(crate) tls: Option<TlsAcceptor>,
 }
+
+/// Every answer's body: whole bytes, or a channel's chunks for the event stream.
+type Body = BoxBody<Bytes, Infallible>;
 
 /// An accepted connection on its way from a listener's accept loop to [`serve`].
 type Accepted = (TcpStream, SocketAddr, Option<TlsAcceptor>);
@@ -231,7 +237,7 @@ async fn respond(
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
     auth: ConnectionAuth,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
     let headers = header_pairs(&parts.headers);
     let limit = shared.config().max_body_bytes;
@@ -320,12 +326,21 @@ async fn deliver(
     plan: Plan,
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
-    let wire = match plan.reply {
-        Reply::Http(wire) => wire,
+    match plan.reply {
+        Reply::Http(wire) => {
+            let body = Full::new(wire.body.clone()).boxed();
+            Ok(response(wire, body))
+        }
+        // The writer (the event stream's task) ends the body by dropping its sender, at the
+        // latest when the server stops, so a stream never holds up the drain.
+        Reply::Stream(streamed) => Ok(response(
+            streamed.head,
+            ChannelBody(streamed.chunks).boxed(),
+        )),
         Reply::Network(fault) => {
             if fault == NetworkFault::Hang {
                 stop.wait().await;
@@ -333,10 +348,14 @@ async fn deliver(
             // The connection task drops this connection on receipt, so this future is never
             // polled again.
             let _ = faults.send(fault);
-            return std::future::pending().await;
+            std::future::pending().await
         }
-    };
-    let mut response = Response::new(Full::new(wire.body));
+    }
+}
+
+/// `wire`'s status and headers with `body`.
+fn response(wire: WireResponse, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
     *response.status_mut() =
         http::StatusCode::from_u16(wire.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in wire.headers {
@@ -350,5 +369,22 @@ async fn deliver(
             _ => tracing::warn!(%name, "skipped a header that is not valid HTTP"),
         }
     }
-    Ok(response)
+    response
+}
+
+/// A body fed by a channel, one data frame per chunk; it ends when the sender is dropped.
+struct ChannelBody(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
+    }
 }
