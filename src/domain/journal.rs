@@ -71,7 +71,8 @@ pub struct RecordedRequest {
 /// request and the answer were (shared, not copied) and turned into text when read.
 #[derive(Debug, Clone)]
 struct Stored {
-    record: RecordedRequest,
+    /// Shared with the event that announces it, so announcing costs no copy.
+    record: Arc<RecordedRequest>,
     /// The request's headers as received; the journal's map of them is made when read.
     headers: Arc<[(String, String)]>,
     body: Bytes,
@@ -91,7 +92,7 @@ impl Stored {
     }
 
     fn to_public(&self) -> RecordedRequest {
-        let mut record = self.record.clone();
+        let mut record = RecordedRequest::clone(&self.record);
         record.headers = journal_headers(&self.headers);
         record.body = String::from_utf8_lossy(&self.body).into_owned();
         record.response_body = self
@@ -201,7 +202,7 @@ impl Journal {
 
     /// Records `entry` under the next id and labels the answer with that id and the reason;
     /// returns the record (without bodies) for the expectations to count.
-    pub(crate) fn record(&mut self, entry: Entry, plan: &mut Plan) -> &RecordedRequest {
+    pub(crate) fn record(&mut self, entry: Entry, plan: &mut Plan) -> Arc<RecordedRequest> {
         let Entry {
             mut record,
             headers,
@@ -225,7 +226,7 @@ impl Journal {
         let elapsed = started.elapsed() + plan.delay;
         record.duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
         let mut stored = Stored {
-            record,
+            record: Arc::new(record),
             headers,
             body,
             response_body,
@@ -235,12 +236,14 @@ impl Journal {
         if let Some(dropped) = self.ring.push(stored) {
             self.bytes -= dropped.body_bytes();
         }
-        &self
-            .ring
-            .iter()
-            .next_back()
-            .expect("the entry was just pushed")
-            .record
+        Arc::clone(
+            &self
+                .ring
+                .iter()
+                .next_back()
+                .expect("the entry was just pushed")
+                .record,
+        )
     }
 
     /// Drops the oldest entries until `stored` fits under the byte cap; the newest entry is
@@ -258,7 +261,8 @@ impl Journal {
             if let Some(response) = stored.response_body.as_mut() {
                 response.truncate(left.min(response.len()));
             }
-            stored.record.truncated = true;
+            // Not yet stored, so not shared: no copy is made.
+            Arc::make_mut(&mut stored.record).truncated = true;
         }
     }
 

@@ -67,9 +67,8 @@ impl World {
     /// Journals `entry` with `plan` as its answer, counting it for the expectations.
     pub(crate) fn journal(&mut self, entry: Entry, mut plan: Plan) -> Plan {
         let record = self.journal.record(entry, &mut plan);
-        self.expectations.observe(record);
-        let change = Change::Request(record.clone());
-        self.note(change);
+        self.expectations.observe(&record);
+        self.note(Change::Request(record));
         plan
     }
 

@@ -30,7 +30,7 @@ pub(crate) enum Change {
     /// The captured email, shared with the store; rendered when the event is first sent.
     Email(Arc<Captured>),
     /// The journal entry (its record never holds the bodies).
-    Request(RecordedRequest),
+    Request(Arc<RecordedRequest>),
     Mailbox(MailboxState),
     /// A scenario after it gave an outcome or was added; `removed` when it was removed.
     Scenario {
@@ -54,7 +54,7 @@ impl Change {
     fn data(&self) -> String {
         let value = match self {
             Change::Email(email) => serde_json::to_value(email.email()),
-            Change::Request(request) => serde_json::to_value(request).map(|mut value| {
+            Change::Request(request) => serde_json::to_value(&**request).map(|mut value| {
                 if let Some(map) = value.as_object_mut() {
                     map.remove("body");
                     map.remove("response_body");

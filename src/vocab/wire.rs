@@ -95,7 +95,12 @@ pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .map(|(name, value)| {
             (
                 name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                // The strict check is much cheaper than the lossy one when it succeeds,
+                // which is nearly always.
+                match value.to_str() {
+                    Ok(text) => text.to_string(),
+                    Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                },
             )
         })
         .collect()

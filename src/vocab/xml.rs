@@ -126,12 +126,10 @@ pub(crate) fn read<E: From<XmlError>>(
                         return Err(fail("more than one root element".into()));
                     }
                 }
-                let local = String::from_utf8_lossy(start.local_name().into_inner());
-                visit(Node::Open {
-                    depth,
-                    ns,
-                    local: &local,
-                })?;
+                // A slice of the checked `&str` cut at an ASCII `:`, so always UTF-8.
+                let local = std::str::from_utf8(start.local_name().into_inner())
+                    .map_err(|e| fail(format!("bad element name: {e}")))?;
+                visit(Node::Open { depth, ns, local })?;
                 if matches!(event, Event::Empty(_)) {
                     visit(Node::Close { depth })?;
                     depth -= 1;
