@@ -166,6 +166,7 @@
 //! (serde) to exactly what `/__admin` answers, so a test can compare either.
 
 // The layers, each using only the ones above it (ARCHITECTURE.md has the map).
+mod auth;
 mod domain;
 mod double;
 mod error;

@@ -26,7 +26,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::activity::{Activity, Watched, HEADER_LIMIT};
 use super::tls;
-use crate::service::auth::ConnectionAuth;
+use crate::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;

@@ -42,7 +42,7 @@ struct Ask {
 pub(crate) fn handle(
     shared: &Shared,
     request: &WireRequest,
-    connection: Option<&auth::ConnectionAuth>,
+    connection: Option<&crate::auth::ConnectionAuth>,
 ) -> Plan {
     // Read outside the lock, as the UM endpoint does.
     let ask = if request.method == "POST" {
@@ -54,7 +54,8 @@ pub(crate) fn handle(
         ))
     };
     let entry = Entry::new(request);
-    let auth_settings = shared.with(|world| world.auth_settings());
+    let fixtures = shared.fixtures();
+    let auth_settings = auth::AuthSettings::of(&fixtures);
     let credentials = auth::credentials(request, &auth_settings, connection);
     let negotiate = auth::negotiate_header(&credentials);
     let host = host(request);
@@ -297,7 +298,7 @@ mod tests {
             .collect();
         assert_eq!(
             challenges,
-            ["Negotiate", "NTLM", crate::state::BASIC_CHALLENGE]
+            ["Negotiate", "NTLM", crate::auth::BASIC_CHALLENGE]
         );
         let journal = shared.with(|world| world.all_requests());
         assert_eq!((journal.len(), journal[0].status), (1, Some(401)));

@@ -30,7 +30,7 @@ pub(crate) fn is_endpoint(path: &str) -> bool {
 pub(crate) fn handle(
     shared: &Shared,
     request: &WireRequest,
-    connection: Option<&auth::ConnectionAuth>,
+    connection: Option<&crate::auth::ConnectionAuth>,
 ) -> Plan {
     if request.method == "GET" && wants_wsdl(request) {
         let response = WireResponse::new(200, CONTENT_TYPE, wsdl_for(request));
@@ -46,7 +46,8 @@ pub(crate) fn handle(
         );
         return journal_only(shared, Entry::new(request).because(reason), response);
     }
-    let settings = shared.with(|world| world.auth_settings());
+    let fixtures = shared.fixtures();
+    let settings = auth::AuthSettings::of(&fixtures);
     let credentials = auth::credentials(request, &settings, connection);
     let negotiate = auth::negotiate_header(&credentials);
     let um = UmRequest {

@@ -2,8 +2,8 @@
 
 use tokio::sync::watch;
 
-use super::auth::ConnectionAuth;
 use super::{admin, autodiscover, endpoint};
+use crate::auth::ConnectionAuth;
 use crate::domain::journal::Entry;
 use crate::state::Shared;
 use crate::vocab::wire::{Plan, WireRequest, WireResponse};

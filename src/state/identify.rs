@@ -2,9 +2,9 @@
 //! (Basic's, or the NTLM response checked against it), and the 401 when they do not check out.
 
 use super::World;
+use crate::auth::ntlm::{self, Authenticate, Challenge, Scheme};
+use crate::auth::{AuthScheme, Authenticated, ConnectionAuth};
 use crate::domain::journal::Entry;
-use crate::service::auth::ntlm::{self, Authenticate, Challenge, Scheme};
-use crate::service::auth::{AuthScheme, Authenticated, ConnectionAuth};
 use crate::vocab::wire::{Plan, WireResponse};
 
 /// Who the caller says they are, as read from the request.
@@ -154,19 +154,7 @@ impl World {
             }
         }
     }
-
-    /// The schemes the fixtures offer, and what a CHALLENGE needs.
-    pub(crate) fn auth_settings(&self) -> crate::service::auth::AuthSettings {
-        crate::service::auth::AuthSettings {
-            offered: self.fixtures.auth.clone(),
-            fqdn: self.fixtures.fqdn.clone(),
-            profile: self.fixtures.ntlm_challenge,
-        }
-    }
 }
-
-/// The Basic scheme's `WWW-Authenticate` line.
-pub(crate) const BASIC_CHALLENGE: &str = "Basic realm=\"exchange-um-mock\"";
 
 /// IIS's 401 for missing or wrong credentials, one challenge line per offered scheme.
 pub(crate) fn unauthorized(offered: &[AuthScheme]) -> WireResponse {

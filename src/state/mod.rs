@@ -10,20 +10,20 @@ mod phone;
 mod world;
 
 pub(crate) use answer::{Refused, UmRequest};
-pub(crate) use identify::{unauthorized, Credentials, Refusal, BASIC_CHALLENGE};
+pub(crate) use identify::{unauthorized, Credentials, Refusal};
 pub(crate) use phone::{ClockChange, PhoneRefusal, PinChanged};
 pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::domain::mail::{Email, EmailFilter};
 use crate::error::{Error, Problem};
-use crate::fixtures::FixtureSet;
+use crate::fixtures::{FixtureSet, Fixtures};
 use crate::vocab::clock::Clock;
 use crate::vocab::time::Timestamp;
 
@@ -111,13 +111,16 @@ struct Inner {
     ca_pem: OnceLock<String>,
     /// The world's clock, read here without the lock to stamp requests as they arrive.
     clock: Clock,
+    /// The fixtures the world runs on, for what a request reads before the world lock (the
+    /// schemes offered, the server's names). Replaced with the world's on reload.
+    fixtures: RwLock<Arc<Fixtures>>,
 }
 
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
         let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
         let clock = Clock::default();
-        let world = World::new(fixtures, &config, clock.clone());
+        let world = World::new(Arc::clone(&fixtures), &config, clock.clone());
         Ok(Shared {
             inner: Arc::new(Inner {
                 world: Mutex::new(world),
@@ -127,6 +130,7 @@ impl Shared {
                 source,
                 ca_pem: OnceLock::new(),
                 clock,
+                fixtures: RwLock::new(fixtures),
             }),
         })
     }
@@ -233,6 +237,17 @@ impl Shared {
         }
     }
 
+    /// The fixtures the world runs on now.
+    pub(crate) fn fixtures(&self) -> Arc<Fixtures> {
+        Arc::clone(
+            &self
+                .inner
+                .fixtures
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
     /// Re-reads the fixtures folder; all or nothing.
     pub(crate) fn reload(&self) -> Result<(), ReloadError> {
         let Some(dir) = self.inner.source.dir() else {
@@ -240,8 +255,16 @@ impl Shared {
         };
         let set =
             FixtureSet::from_dir(dir).map_err(|e| ReloadError::Problems(vec![read_problem(e)]))?;
-        let fixtures = crate::fixtures::load(&set).map_err(ReloadError::Problems)?;
-        self.with(|w| w.install(Arc::new(fixtures)));
+        let fixtures = Arc::new(crate::fixtures::load(&set).map_err(ReloadError::Problems)?);
+        // Under the world lock, so the snapshot and the world change together.
+        self.with(|w| {
+            w.install(Arc::clone(&fixtures));
+            *self
+                .inner
+                .fixtures
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = fixtures;
+        });
         Ok(())
     }
 }

@@ -23,10 +23,11 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 pub(crate) fn forbidden_char(text: &str) -> Option<String> {
     // Printable ASCII, tab and line breaks are the whole of most documents: a byte scan
     // settles them without decoding characters.
-    if text
-        .bytes()
-        .all(|b| (0x20..0x80).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
-    {
+    // `fold`, not `all`: without the early exit the compiler checks many bytes at a time.
+    let plain = text.bytes().fold(true, |plain, b| {
+        plain & ((0x20..0x80).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
+    });
+    if plain {
         return None;
     }
     text.chars()
@@ -191,8 +192,24 @@ fn text_node<E: From<XmlError>>(
 }
 
 fn check_attributes(start: &BytesStart<'_>) -> Result<(), String> {
-    for attribute in start.attributes() {
-        attribute.map_err(|e| format!("bad attribute: {e}"))?;
+    // Each attribute is well-formed and no name comes twice. quick-xml's own duplicate check
+    // allocates for every element; the names here are few, kept on the stack up to eight.
+    let mut names: [&[u8]; 8] = [&[]; 8];
+    let mut more: Vec<&[u8]> = Vec::new();
+    for (i, attribute) in start.attributes().with_checks(false).enumerate() {
+        let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
+        let name = attribute.key.into_inner();
+        let seen = names[..i.min(names.len())].iter().chain(&more);
+        if seen.into_iter().any(|n| *n == name) {
+            return Err(format!(
+                "bad attribute: '{}' appears twice",
+                String::from_utf8_lossy(name)
+            ));
+        }
+        match names.get_mut(i) {
+            Some(slot) => *slot = name,
+            None => more.push(name),
+        }
     }
     Ok(())
 }
@@ -234,6 +251,28 @@ mod tests {
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert!(problem(&deep).contains("nested deeper than 64"));
         assert!(problem("<a>\u{FFFE}</a>").contains("U+FFFE"));
+    }
+
+    #[test]
+    fn an_attribute_named_twice_is_refused_however_many_come_before_it() {
+        let names: Vec<String> = (0..12).map(|i| format!("a{i}='v'")).collect();
+        for count in [1, 7, 8, 9, 12] {
+            let distinct = format!("<r {}/>", names[..count].join(" "));
+            assert_eq!(
+                read::<String>(distinct.as_bytes(), "document", |_| Ok(())),
+                Ok(())
+            );
+            for repeated in [0, count - 1] {
+                let twice = format!("<r {} a{repeated}='w'/>", names[..count].join(" "));
+                let got = problem(&twice);
+                assert!(
+                    got.contains(&format!("'a{repeated}' appears twice")),
+                    "{twice}: {got}"
+                );
+            }
+        }
+        assert!(problem("<r a='1' b/>").contains("bad attribute"));
+        assert!(problem("<p:r xmlns:p='urn:p' p:x='1' p:x='2'/>").contains("'p:x' appears twice"));
     }
 
     #[test]

@@ -227,3 +227,36 @@ async fn a_reload_keeps_the_captured_emails_pending_emails_and_the_journal() {
     let journal = mock.get_json("/__admin/requests").await;
     assert_eq!(journal["total"], 2, "{journal}");
 }
+
+#[tokio::test]
+async fn a_reload_changes_the_schemes_offered_from_the_next_request_on() {
+    // Arrange: the default fixtures offer Negotiate, NTLM and Basic.
+    let dir = TempDir::with_default_fixtures("reload-auth");
+    let mock = serving(&dir).await;
+    let before = mock
+        .send(mock.client.post(mock.url("/EWS/UM2007Legacy.asmx")))
+        .await;
+    assert_eq!(before.status, 401);
+    assert_eq!(before.headers_named("www-authenticate").len(), 3);
+
+    // Act: offer Basic only.
+    dir.write(
+        "mock.json",
+        &default_mock_json().replace(
+            r#""server": { "fqdn": "um01.contoso.com" }"#,
+            r#""server": { "fqdn": "um01.contoso.com", "auth": ["basic"] }"#,
+        ),
+    );
+    let reply = mock.admin("POST", "/__admin/reload", None).await;
+
+    // Assert
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    let after = mock
+        .send(mock.client.post(mock.url("/EWS/UM2007Legacy.asmx")))
+        .await;
+    assert_eq!(after.status, 401);
+    assert_eq!(
+        after.headers_named("www-authenticate"),
+        ["Basic realm=\"exchange-um-mock\""]
+    );
+}

@@ -5,20 +5,33 @@
 
 use std::time::SystemTime;
 
-use super::ntlm::{self, ChallengeParams, ChallengeProfile, Scheme, Step};
-use super::{basic, AuthScheme, ConnectionAuth};
+use super::basic;
+use crate::auth::ntlm::{self, ChallengeParams, ChallengeProfile, Scheme, Step};
+use crate::auth::{AuthScheme, ConnectionAuth};
+use crate::fixtures::Fixtures;
 use crate::state::{unauthorized, Credentials, Refusal};
 use crate::vocab::wire::{Plan, Reply, WireRequest};
 
-/// What the fixtures say about authentication, copied out of the world before the lock.
-#[derive(Debug, Clone)]
-pub(crate) struct AuthSettings {
+/// What the fixtures say about authentication, read from the current fixtures (never the
+/// world lock).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AuthSettings<'a> {
     /// `server.auth`: the schemes offered, in challenge order.
-    pub(crate) offered: Vec<AuthScheme>,
+    pub(crate) offered: &'a [AuthScheme],
     /// `server.fqdn`, for the names in a CHALLENGE.
-    pub(crate) fqdn: String,
+    pub(crate) fqdn: &'a str,
     /// `server.ntlm_challenge`.
     pub(crate) profile: ChallengeProfile,
+}
+
+impl<'a> AuthSettings<'a> {
+    pub(crate) fn of(fixtures: &'a Fixtures) -> Self {
+        AuthSettings {
+            offered: &fixtures.auth,
+            fqdn: &fixtures.fqdn,
+            profile: fixtures.ntlm_challenge,
+        }
+    }
 }
 
 /// The caller's credentials from `request`, or why there are none (with the 401 to answer).
@@ -26,14 +39,14 @@ pub(crate) struct AuthSettings {
 /// responder): NTLM and Negotiate are then refused with a reason.
 pub(crate) fn credentials(
     request: &WireRequest,
-    settings: &AuthSettings,
+    settings: &AuthSettings<'_>,
     connection: Option<&ConnectionAuth>,
 ) -> Result<Credentials, Refusal> {
     let refuse = |scheme: Option<AuthScheme>, reason: String| Refusal {
         user: None,
         scheme,
         reason,
-        response: unauthorized(&settings.offered),
+        response: unauthorized(settings.offered),
     };
     let Some(header) = request.header("authorization") else {
         if let Some(who) = connection.and_then(ConnectionAuth::authenticated) {
@@ -82,7 +95,7 @@ pub(crate) fn credentials(
     let token = ntlm::decode_base64(token).map_err(|e| refuse(Some(scheme), e.to_string()))?;
     let pending = connection.pending().map(|(_, challenge)| challenge);
     let params = ChallengeParams {
-        fqdn: &settings.fqdn,
+        fqdn: settings.fqdn,
         profile: settings.profile,
         server_challenge: rand::random(),
         timestamp: ntlm::filetime(SystemTime::now()),
