@@ -242,7 +242,7 @@ async fn a_reload_changes_the_schemes_offered_from_the_next_request_on() {
     // Act: offer Basic only.
     dir.write(
         "mock.json",
-        &default_mock_json().replace(
+        default_mock_json().replace(
             r#""server": { "fqdn": "um01.contoso.com" }"#,
             r#""server": { "fqdn": "um01.contoso.com", "auth": ["basic"] }"#,
         ),
