@@ -142,7 +142,7 @@ async function main() {
       if (!process.env.SCREENSHOTS) return;
       await page.screenshot({ path: join(ROOT, "docs/inbox.png") });
       await page.locator("#etab-html").click();
-      await page.frameLocator("iframe.html-body").locator("body").waitFor();
+      await page.frameLocator("iframe.html-body").locator("body", { hasText: pin }).waitFor();
       await page.screenshot({ path: join(ROOT, "docs/email.png"), fullPage: true });
       await page.locator("#etab-text").click();
     });
@@ -219,6 +219,15 @@ async function main() {
       await card.getByRole("button", { name: "Disable UM" }).click();
       await card.locator(".badge", { hasText: "UM disabled" }).waitFor();
       assert.equal((await adminJson(open.base, "/mailboxes/alice@contoso.com")).um_enabled, false);
+      await card.getByRole("button", { name: "Enable UM" }).click();
+      await card.locator(".badge", { hasText: "UM enabled" }).waitFor();
+      // A phone logon with a wrong PIN counts a failure; its result survives the redraw that
+      // the mailbox event causes.
+      await card.getByLabel("Phone logon with PIN").fill("000001");
+      await card.getByRole("button", { name: "Phone logon" }).click();
+      await card.locator("output", { hasText: "failed logons: 1" }).waitFor();
+      assert.ok((await card.locator("output").textContent()).includes("result: wrong_pin"));
+      assert.equal((await adminJson(open.base, "/mailboxes/alice@contoso.com")).failed_logons, 1);
       await axeScan(page, "the mailboxes view");
     });
 

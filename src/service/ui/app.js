@@ -23,6 +23,9 @@ const state = {
   streamOpen: false,
   polling: false,
   needToken: false,
+  // The last phone logon tried from the page, per mailbox: kept here so that the mailbox event
+  // the logon causes, which redraws the card, does not wipe its result.
+  logons: new Map(),
 };
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -459,9 +462,31 @@ function renderMailboxes() {
         act("Expire the PIN", { pin_expired: true }),
         act(m.um_enabled ? "Disable UM" : "Enable UM", { um_enabled: !m.um_enabled }),
         el("a", { class: "json", href: API + path }, "JSON")),
-      // Phone logon (SPEC §13) goes here once POST /__admin/mailboxes/{address}/logon exists.
-      el("p", { class: "later" }, "Phone logon: not available yet (SPEC §13)."));
+      phoneLogon(m, path));
   }));
+}
+
+// A phone logon (SPEC §13) with a PIN typed here: what Outlook Voice Access would decide.
+function phoneLogon(m, path) {
+  const key = m.smtp_address.toLowerCase();
+  const id = "logon-pin-" + key.replace(/[^a-z0-9]/g, "-");
+  const input = el("input", { id, name: "pin", type: "text", inputmode: "numeric", autocomplete: "off", pattern: "[0-9]*", required: true });
+  const result = el("output", { for: id, "aria-live": "polite" }, state.logons.get(key) || "");
+  return el("form", {
+    class: "logon", "aria-label": "Phone logon for " + m.smtp_address,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        const r = await api(path + "/logon", { method: "POST", json: { pin: input.value } });
+        const said = ["result: " + r.result, "failed logons: " + r.failed_logons];
+        if (r.locked_out) said.push("locked out");
+        if (r.pin_reset) said.push("PIN reset automatically, an email was sent");
+        state.logons.set(key, said.join(" · "));
+        result.textContent = state.logons.get(key);
+      } catch (error) { showError(error); }
+    },
+  }, el("label", { for: id }, "Phone logon with PIN "), input, " ",
+    el("button", { type: "submit" }, "Phone logon"), " ", result);
 }
 
 // ---- scenarios and the server ----------------------------------------------------------------
