@@ -1,4 +1,4 @@
-//! The `exchange-um-mock` command: `serve` (the default) and `validate`. Flags become a
+//! The `exchange-um-mock` command: `serve` (the default), `validate` and `schema`. Flags become a
 //! builder; signals are handled here and only here.
 
 use std::net::SocketAddr;
@@ -32,6 +32,8 @@ enum Command {
         #[arg(env = "EXUM_FIXTURES")]
         dir: Option<PathBuf>,
     },
+    /// Print the JSON Schema of mock.json on stdout.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +126,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Validate { dir }) => validate(dir),
+        Some(Command::Schema) => {
+            print!("{}", FixtureSet::schema());
+            ExitCode::SUCCESS
+        }
         Some(Command::Serve(args)) => serve(args),
         None => serve(cli.serve),
     }

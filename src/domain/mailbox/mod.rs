@@ -2,6 +2,7 @@
 //! fixtures and run-time changes must pass, and the PIN changes a reset makes.
 
 use rand::rngs::StdRng;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod check;
@@ -33,8 +34,9 @@ use crate::vocab::time::Timestamp;
 /// assert!(erin.oof_status);
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schemars(description = "Settings a client changes through the UM operations.")]
 pub struct MailboxProperties {
     /// Out-of-office greeting on (`SetOofStatus`).
     pub oof_status: bool,
@@ -105,26 +107,39 @@ pub struct MailboxState {
 }
 
 /// A mailbox in `mock.json`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MailboxFixture {
+    /// Primary SMTP address; the mailbox's key (unique, case-insensitive).
     pub(crate) smtp_address: String,
+    /// Other names it signs in with (`CONTOSO\alice`, `alice`, a UPN…), unique across mailboxes.
     #[serde(default)]
     pub(crate) logons: Vec<String>,
+    /// Display name (default: the local part of the address).
     pub(crate) display_name: Option<String>,
+    /// The password Basic and NTLM check; `null` accepts any password.
     pub(crate) password: Option<String>,
+    /// Enabled for Unified Messaging.
     #[serde(default = "enabled")]
     pub(crate) um_enabled: bool,
+    /// UM extension (digits); needed when `um_enabled`.
     pub(crate) extension: Option<String>,
+    /// Name of its PIN policy (default: `Default`).
     pub(crate) policy: Option<String>,
+    /// Name of its dial plan.
     pub(crate) dial_plan: Option<String>,
+    /// Current PIN, valid for the policy; generated when absent.
     pub(crate) pin: Option<String>,
+    /// The PIN must be changed at next phone logon.
     #[serde(default)]
     pub(crate) pin_expired: bool,
+    /// Locked out of phone logon.
     #[serde(default)]
     pub(crate) locked_out: bool,
+    /// Failed phone logons so far.
     #[serde(default)]
     pub(crate) failed_logons: u32,
+    /// Settings the UM operations change.
     #[serde(default)]
     pub(crate) properties: MailboxProperties,
 }

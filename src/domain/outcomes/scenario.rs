@@ -1,6 +1,7 @@
 //! [`Scenario`]: a script of outcomes for one mailbox and operation, and [`Then`], what
 //! happens after its list.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
@@ -17,8 +18,11 @@ use crate::vocab::Operation;
 /// // Assert
 /// assert_eq!(serde_json::to_value(&down).unwrap()["then"], "repeat-last");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(
+    description = "What happens after the list: default (the scenario retires), repeat-last, cycle."
+)]
 pub enum Then {
     /// The scenario retires; the double answers by itself again.
     #[default]
@@ -43,8 +47,9 @@ pub enum Then {
 ///     .then(Then::Default);
 /// assert_eq!(flaky.outcomes.len(), 2);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(description = "A script of outcomes for one mailbox (or *) and one operation (or *).")]
 #[non_exhaustive]
 pub struct Scenario {
     /// Given by the server when the scenario is stored. Accepted and ignored when adding one,
@@ -54,6 +59,7 @@ pub struct Scenario {
     /// An SMTP address, or `*` for every mailbox.
     pub mailbox: String,
     /// An operation name (`ResetPIN`), or `*` for every operation.
+    #[schemars(schema_with = "super::schema::operation_schema")]
     pub operation: String,
     /// The outcomes, given one per matching request, in order.
     pub outcomes: Vec<Outcome>,

@@ -5,11 +5,14 @@ mod emails;
 mod mailboxes;
 mod phone;
 mod requests;
+mod routes;
 mod scenarios;
 
 use std::future::Future;
 
 use serde::de::DeserializeOwned;
+
+use routes::allowed_methods;
 
 use crate::state::{ReloadError, Shared};
 use crate::vocab::wire::{WireRequest, WireResponse};
@@ -99,29 +102,14 @@ pub(crate) async fn handle(
         }
         ("POST", ["reload"]) => Ok(reload(shared).await),
         ("GET", ["ca.pem"]) => Ok(ca_pem(shared)),
+        ("GET", ["schema", "mock.json"]) => Ok(WireResponse::new(
+            200,
+            "application/schema+json",
+            crate::fixtures::FixtureSet::schema(),
+        )),
         _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };
     result.unwrap_or_else(|error| error)
-}
-
-/// The methods a known admin path takes, `None` for an unknown path.
-fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
-    Some(match segments {
-        ["health"] => "GET",
-        ["emails"] => "GET, DELETE",
-        ["emails", _] | ["emails", _, "raw"] => "GET",
-        ["requests"] => "GET, DELETE",
-        ["calls"] => "GET",
-        ["mailboxes"] => "GET",
-        ["mailboxes", _] => "GET, PATCH",
-        ["mailboxes", _, "logon"] | ["mailboxes", _, "pin"] => "POST",
-        ["clock"] => "GET, POST, DELETE",
-        ["scenarios"] => "GET, POST, DELETE",
-        ["scenarios", _] => "DELETE",
-        ["reset"] | ["reload"] => "POST",
-        ["ca.pem"] => "GET",
-        _ => return None,
-    })
 }
 
 /// The generated CA certificate of the HTTPS listeners, for a client to trust.
