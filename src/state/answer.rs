@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 
+use super::events::Change;
 use super::identify::{Credentials, Refusal};
 use super::World;
 use crate::domain::journal::Entry;
@@ -67,6 +68,8 @@ impl World {
     pub(crate) fn journal(&mut self, entry: Entry, mut plan: Plan) -> Plan {
         let record = self.journal.record(entry, &mut plan);
         self.expectations.observe(record);
+        let change = Change::Request(record.clone());
+        self.note(change);
         plan
     }
 
@@ -113,6 +116,12 @@ impl World {
         // Commit: nothing below can fail half-way.
         if let Some(id) = scenario {
             self.scenarios.advance(id);
+            if let Some(scenario) = self.scenarios.get(id) {
+                self.note(Change::Scenario {
+                    scenario,
+                    removed: false,
+                });
+            }
         }
         self.commit(index, draft);
         let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
@@ -143,7 +152,7 @@ impl World {
 
     fn commit(&mut self, index: usize, draft: Draft) {
         if let Some(changed) = draft.mailbox {
-            self.mailboxes[index] = changed;
+            self.replace_mailbox(index, changed);
         }
         self.call_rng = draft.call_rng;
         match draft.call {
@@ -155,12 +164,7 @@ impl World {
             None => {}
         }
         for (email, delay) in draft.emails {
-            match delay {
-                Some(delay) => self.emails.capture_later(email, delay),
-                None => {
-                    self.emails.capture(email);
-                }
-            }
+            self.send_email(email, delay);
         }
     }
 

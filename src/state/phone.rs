@@ -93,8 +93,9 @@ impl World {
         let mut draft = self.mailboxes[index].clone();
         Ok(match draft.change_pin(old, new, &policy, now) {
             PinChange::Changed => {
-                self.mailboxes[index] = draft;
-                PinChanged::Changed(Box::new(self.mailboxes[index].state.clone()))
+                let state = draft.state.clone();
+                self.replace_mailbox(index, draft);
+                PinChanged::Changed(Box::new(state))
             }
             PinChange::NotSignedIn(logon) => {
                 PinChanged::NotSignedIn(self.commit_logon(index, draft, logon))
@@ -122,9 +123,9 @@ impl World {
             let policy = self.policy_of(index);
             pin_email(&self.fixtures, &draft.state, &policy, pin, AUTO_RESET, None)
         });
-        self.mailboxes[index] = draft;
+        self.replace_mailbox(index, draft);
         if let Some(email) = email {
-            self.emails.capture(email);
+            self.send_email(email, None);
         }
         logon.outcome
     }

@@ -4,15 +4,16 @@
 //! the same critical section, so stores stay in id order.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 
+use super::events::Change;
 use super::Config;
 use crate::domain::calls::{Call, CallBook};
 use crate::domain::expect::{Expectations, Expected, Times};
 use crate::domain::journal::{Journal, RecordedRequest, RequestFilter};
-use crate::domain::mail::{Email, EmailFilter, MailStore};
+use crate::domain::mail::{Email, EmailFilter, MailStore, PendingEmail};
 use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
 use crate::domain::pin::mailbox_rng;
@@ -42,6 +43,9 @@ pub(crate) struct World {
     /// The double's clock, shared with [`Shared`](super::Shared) (which stamps requests before
     /// the lock); changed only through the world's methods.
     pub(super) clock: Clock,
+    /// Changes made in the current critical section, for the event log; taken by
+    /// `Shared::with` before the lock is let go.
+    changes: Vec<Change>,
 }
 
 /// Why a scenario was not added.
@@ -80,8 +84,11 @@ impl World {
             expectations: Expectations::default(),
             seed: config.seed,
             clock,
+            changes: Vec::new(),
         };
         world.install(fixtures);
+        // The state as loaded is where every listener starts, not a change.
+        world.changes.clear();
         world
     }
 
@@ -93,6 +100,31 @@ impl World {
         self.fixtures = fixtures;
         self.mailboxes = self.loaded_mailboxes();
         self.scenarios.restore(&self.loaded_scenarios);
+        // A reload changes every mailbox and scenario at once: listeners get each new state.
+        let mailboxes = self
+            .mailboxes
+            .iter()
+            .map(|m| Change::Mailbox(m.state.clone()));
+        let scenarios = self
+            .scenarios
+            .newest_first()
+            .into_iter()
+            .rev()
+            .map(|scenario| Change::Scenario {
+                scenario,
+                removed: false,
+            });
+        self.changes = mailboxes.chain(scenarios).collect();
+    }
+
+    /// Notes a change for the event log.
+    pub(super) fn note(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// The changes noted since the last call, in the order they were made.
+    pub(super) fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
     }
 
     /// The fixtures' mailboxes, their PINs set now (by the double's clock).
@@ -122,6 +154,7 @@ impl World {
         self.call_rng = mailbox_rng(self.seed, CALL_RNG_KEY);
         // Expectations are part of a test's arrangement, like scenarios added at run time.
         self.expectations.clear();
+        self.note(Change::Reset);
     }
 
     /// The mailbox with this SMTP address (case-insensitive).
@@ -133,9 +166,28 @@ impl World {
 
     // Emails.
 
+    /// Makes `mailbox` the current state of mailbox `index`, and says so to event listeners.
+    pub(super) fn replace_mailbox(&mut self, index: usize, mailbox: Mailbox) {
+        self.note(Change::Mailbox(mailbox.state.clone()));
+        self.mailboxes[index] = mailbox;
+    }
+
+    /// Captures `email` now, or after `delay`, and says so when it is captured.
+    pub(super) fn send_email(&mut self, email: PendingEmail, delay: Option<Duration>) {
+        let captured = match delay {
+            Some(delay) => self.emails.capture_later(email, delay),
+            None => Some(self.emails.capture(email)),
+        };
+        if let Some(email) = captured {
+            self.note(Change::Email(email));
+        }
+    }
+
     /// Captures the delayed emails that are due (every lock does this first).
     pub(super) fn release_due_emails(&mut self) {
-        self.emails.release_due();
+        for email in self.emails.release_due() {
+            self.note(Change::Email(email));
+        }
     }
 
     pub(super) fn newest_email_id(&self) -> u64 {
@@ -144,6 +196,11 @@ impl World {
 
     pub(super) fn next_due_email(&self) -> Option<Instant> {
         self.emails.next_due()
+    }
+
+    /// How many emails and journal entries were dropped for capacity (`GET /__admin/info`).
+    pub(crate) fn evicted(&self) -> (u64, u64) {
+        (self.emails.evicted(), self.journal.evicted())
     }
 
     pub(crate) fn emails(&self, filter: &EmailFilter) -> Page<Email> {
@@ -240,8 +297,9 @@ impl World {
         if !problems.is_empty() {
             return Err(problems);
         }
-        self.mailboxes[index] = next;
-        Ok(Some(self.mailboxes[index].state.clone()))
+        let state = next.state.clone();
+        self.replace_mailbox(index, next);
+        Ok(Some(state))
     }
 
     // Scenarios.
@@ -258,7 +316,15 @@ impl World {
                     .collect(),
             ));
         }
-        self.scenarios.add(scenario).map_err(|Full| NotAdded::Full)
+        let stored = self
+            .scenarios
+            .add(scenario)
+            .map_err(|Full| NotAdded::Full)?;
+        self.note(Change::Scenario {
+            scenario: stored.clone(),
+            removed: false,
+        });
+        Ok(stored)
     }
 
     /// Newest first, as the admin API lists them.
@@ -268,10 +334,24 @@ impl World {
 
     /// False if there is no scenario `id`.
     pub(crate) fn remove_scenario(&mut self, id: u64) -> bool {
-        self.scenarios.remove(id)
+        let Some(scenario) = self.scenarios.get(id) else {
+            return false;
+        };
+        self.scenarios.remove(id);
+        self.note(Change::Scenario {
+            scenario,
+            removed: true,
+        });
+        true
     }
 
     pub(crate) fn clear_scenarios(&mut self) {
+        for scenario in self.scenarios.newest_first().into_iter().rev() {
+            self.note(Change::Scenario {
+                scenario,
+                removed: true,
+            });
+        }
         self.scenarios.clear();
     }
 

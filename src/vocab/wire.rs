@@ -238,23 +238,41 @@ impl NetworkFault {
 }
 
 /// What to do with a connection for one request.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Reply {
     Http(WireResponse),
     Network(NetworkFault),
+    /// Status and headers now, then a body sent as it is produced (`GET /__admin/events`).
+    Stream(Streamed),
+}
+
+impl From<WireResponse> for Reply {
+    fn from(response: WireResponse) -> Self {
+        Reply::Http(response)
+    }
+}
+
+/// An answer whose body is written as it is produced: `head`'s body is ignored, `chunks`
+/// carries the body, which ends when its sender is dropped. A channel rather than a stream
+/// type so the service layer stays free of hyper's body traits; bounded, so a client that does
+/// not read makes the writer wait (and the event stream drop it) instead of piling bytes up.
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    pub(crate) head: WireResponse,
+    pub(crate) chunks: tokio::sync::mpsc::Receiver<Bytes>,
 }
 
 /// A decided answer and when to give it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) reply: Reply,
     pub(crate) delay: Duration,
 }
 
 impl Plan {
-    pub(crate) fn now(response: WireResponse) -> Self {
+    pub(crate) fn now(reply: impl Into<Reply>) -> Self {
         Plan {
-            reply: Reply::Http(response),
+            reply: reply.into(),
             delay: Duration::ZERO,
         }
     }

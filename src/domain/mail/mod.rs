@@ -61,7 +61,7 @@ pub struct Email {
 /// text is made from. The text is rendered when the email is read, not when it is captured:
 /// capturing happens under the state lock on every reset, reading rarely.
 #[derive(Debug, Clone)]
-struct Captured {
+pub(crate) struct Captured {
     id: u64,
     at: Timestamp,
     pending: PendingEmail,
@@ -74,7 +74,8 @@ impl Keyed for Captured {
 }
 
 impl Captured {
-    fn email(&self) -> Email {
+    /// The email as the admin API shows it, rendered now.
+    pub(crate) fn email(&self) -> Email {
         let p = &self.pending;
         let mail = p.template.render(&MailValues {
             display_name: &p.display_name,
@@ -144,7 +145,7 @@ impl EmailFilter {
 /// every read releases what is due first.
 #[derive(Debug)]
 pub(crate) struct MailStore {
-    ring: Ring<Captured>,
+    ring: Ring<Arc<Captured>>,
     /// Delayed emails by (due time, queue order): the first entry is the next due, so nothing
     /// is sorted under the lock.
     delayed: BTreeMap<(Instant, u64), PendingEmail>,
@@ -166,19 +167,26 @@ impl MailStore {
         }
     }
 
-    /// Captures `pending` now (by the double's clock).
-    pub(crate) fn capture(&mut self, pending: PendingEmail) {
-        let captured = Captured {
+    /// Captures `pending` now (by the double's clock); the stored email, shared (rendering
+    /// it is left to whoever reads it).
+    pub(crate) fn capture(&mut self, pending: PendingEmail) -> Arc<Captured> {
+        let captured = Arc::new(Captured {
             id: self.ring.allocate_id(),
             at: self.clock.now(),
             pending,
-        };
-        self.ring.push(captured);
+        });
+        self.ring.push(Arc::clone(&captured));
+        captured
     }
 
     /// Holds `pending` until `delay` has passed. Past `--max-emails` pending, the one queued
-    /// longest ago is captured at once, so pending mail is bounded and none is lost.
-    pub(crate) fn capture_later(&mut self, pending: PendingEmail, delay: Duration) {
+    /// longest ago is captured at once (and returned), so pending mail is bounded and none is
+    /// lost.
+    pub(crate) fn capture_later(
+        &mut self,
+        pending: PendingEmail,
+        delay: Duration,
+    ) -> Option<Arc<Captured>> {
         self.queued += 1;
         let due = Instant::now() + delay;
         self.delayed.insert((due, self.queued), pending);
@@ -189,23 +197,24 @@ impl MailStore {
                 .min_by_key(|(_, order)| *order)
                 .copied()
                 .expect("more than capacity (at least 1) are pending");
-            if let Some(pending) = self.delayed.remove(&oldest) {
-                self.capture(pending);
-            }
+            return self
+                .delayed
+                .remove(&oldest)
+                .map(|pending| self.capture(pending));
         }
+        None
     }
 
-    /// Captures every delayed email that is due, in due order; true if any was.
-    pub(crate) fn release_due(&mut self) -> bool {
+    /// Captures every delayed email that is due, in due order; the emails captured.
+    pub(crate) fn release_due(&mut self) -> Vec<Arc<Captured>> {
         let now = Instant::now();
-        let mut released = false;
+        let mut released = Vec::new();
         while let Some(entry) = self.delayed.first_entry() {
             if entry.key().0 > now {
                 break;
             }
             let pending = entry.remove();
-            self.capture(pending);
-            released = true;
+            released.push(self.capture(pending));
         }
         released
     }
@@ -237,7 +246,7 @@ impl MailStore {
     }
 
     pub(crate) fn get(&self, id: u64) -> Option<Email> {
-        self.ring.get(id).map(Captured::email)
+        self.ring.get(id).map(|c| c.email())
     }
 
     /// The RFC 5322 / MIME text of email `id`.
@@ -251,7 +260,7 @@ impl MailStore {
         let (total, page) = self
             .ring
             .page(|c| filter.keeps(c), filter.after_id, filter.limit);
-        (total, page.iter().map(Captured::email).collect())
+        (total, page.iter().map(|c| c.email()).collect())
     }
 
     /// The newest email that matches `filter` (its `limit` is ignored).
@@ -261,12 +270,12 @@ impl MailStore {
             .iter()
             .rev()
             .find(|c| c.id > after && filter.keeps(c))
-            .map(Captured::email)
+            .map(|c| c.email())
     }
 
     /// Every stored email, oldest first.
     pub(crate) fn all(&self) -> Vec<Email> {
-        self.ring.iter().map(Captured::email).collect()
+        self.ring.iter().map(|c| c.email()).collect()
     }
 }
 
@@ -303,7 +312,7 @@ mod tests {
         let pins: Vec<String> = store.all().into_iter().map(|e| e.pin).collect();
         assert_eq!(pins, ["111111"], "the first queued is captured, not lost");
         assert_eq!(store.delayed.len(), 2);
-        assert!(!store.release_due(), "the others are not due yet");
+        assert!(store.release_due().is_empty(), "the others are not due yet");
     }
 
     #[test]
@@ -313,7 +322,7 @@ mod tests {
         store.capture_later(pending("111111"), Duration::ZERO);
         std::thread::sleep(Duration::from_millis(5));
 
-        assert!(store.release_due());
+        assert!(!store.release_due().is_empty());
 
         let pins: Vec<String> = store.all().into_iter().map(|e| e.pin).collect();
         assert_eq!(pins, ["111111", "222222"]);

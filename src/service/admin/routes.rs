@@ -6,10 +6,13 @@
 /// matches a path decides, so literal segments come before a `{name}` in the same place.
 pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("/health", "GET"),
+    ("/info", "GET"),
+    ("/events", "GET"),
     ("/emails", "GET, DELETE"),
     ("/emails/latest", "GET"),
     ("/emails/{id}", "GET"),
     ("/emails/{id}/raw", "GET"),
+    ("/emails/{id}/html", "GET"),
     ("/requests", "GET, DELETE"),
     ("/calls", "GET"),
     ("/mailboxes", "GET"),
