@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 )]
 pub struct PinPolicy {
     /// The policy's name, referenced by mailboxes.
-    #[schemars(length(min = 1))]
+    #[schemars(pattern(crate::domain::patterns::NOT_BLANK))]
     pub name: String,
     /// Digits in a generated PIN; the minimum for a PIN set by fixture or admin API (4–24).
     #[serde(default = "defaults::min_pin_length")]
@@ -44,15 +44,16 @@ pub struct PinPolicy {
     /// When false, PINs of one repeated digit or one ascending/descending run are refused.
     #[serde(default)]
     pub allow_common_patterns: bool,
-    /// Days until a PIN expires, 0 = never (informational, 0–999).
+    /// Days until a PIN expires by the double's clock, 0 = never (0–999).
     #[serde(default = "defaults::pin_lifetime_days")]
     #[schemars(range(min = 0, max = 999))]
     pub pin_lifetime_days: u32,
-    /// Failed phone logons before lockout (informational, 1–999).
+    /// Failed phone logons that lock the mailbox out (1–999).
     #[serde(default = "defaults::max_logon_attempts")]
     #[schemars(range(min = 1, max = 999))]
     pub max_logon_attempts: u32,
-    /// Failed phone logons before an automatic reset (informational, 0–999, below the maximum).
+    /// Failed phone logons before an automatic reset (0–999, 0 = never), less than
+    /// `max_logon_attempts`.
     #[serde(default = "defaults::logon_failures_before_pin_reset")]
     #[schemars(range(min = 0, max = 999))]
     pub logon_failures_before_pin_reset: u32,

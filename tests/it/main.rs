@@ -23,5 +23,7 @@ mod readme;
 mod reload;
 mod reset_pin;
 mod scenarios;
+mod schema;
+mod schema_mistakes;
 mod support;
 mod ui;

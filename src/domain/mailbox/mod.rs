@@ -5,6 +5,8 @@ use rand::rngs::StdRng;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::patterns;
+
 mod check;
 mod logon;
 mod patch;
@@ -43,8 +45,10 @@ pub struct MailboxProperties {
     /// Missed-call notifications on (`SetMissedCallNotificationEnabled`).
     pub missed_call_notification_enabled: bool,
     /// Default number for Play on Phone (`SetPlayOnPhoneDialString`).
+    #[schemars(pattern(patterns::xml_text()))]
     pub play_on_phone_dial_string: Option<String>,
     /// Base64 folder id for telephone access to email (`SetTelephoneAccessFolderEmail`).
+    #[schemars(pattern(patterns::BASE64))]
     pub telephone_access_folder_email: Option<String>,
 }
 
@@ -109,26 +113,37 @@ pub struct MailboxState {
 /// A mailbox in `mock.json`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// A UM-enabled mailbox (the default) needs an extension.
+#[schemars(extend(
+    "if" = { "properties": { "um_enabled": { "const": false } }, "required": ["um_enabled"] },
+    "else" = { "properties": { "extension": { "type": "string" } }, "required": ["extension"] }
+))]
 pub(crate) struct MailboxFixture {
     /// Primary SMTP address; the mailbox's key (unique, case-insensitive).
+    #[schemars(pattern(patterns::SMTP_ADDRESS))]
     pub(crate) smtp_address: String,
     /// Other names it signs in with (`CONTOSO\alice`, `alice`, a UPN…), unique across mailboxes.
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::one_line_not_blank())))]
     pub(crate) logons: Vec<String>,
-    /// Display name (default: the local part of the address).
+    /// Display name, one line (default: the local part of the address).
+    #[schemars(pattern(patterns::one_line()))]
     pub(crate) display_name: Option<String>,
     /// The password Basic and NTLM check; `null` accepts any password.
     pub(crate) password: Option<String>,
     /// Enabled for Unified Messaging.
     #[serde(default = "enabled")]
     pub(crate) um_enabled: bool,
-    /// UM extension (digits); needed when `um_enabled`.
+    /// UM extension, 1 to 20 digits; needed when `um_enabled`.
+    #[schemars(pattern(patterns::EXTENSION))]
     pub(crate) extension: Option<String>,
     /// Name of its PIN policy (default: `Default`).
     pub(crate) policy: Option<String>,
     /// Name of its dial plan.
     pub(crate) dial_plan: Option<String>,
-    /// Current PIN, valid for the policy; generated when absent.
+    /// Current PIN, digits valid for the policy (its length, no repeated digit or run unless
+    /// it allows common patterns, not containing the extension); generated when absent.
+    #[schemars(pattern(patterns::PIN))]
     pub(crate) pin: Option<String>,
     /// The PIN must be changed at next phone logon.
     #[serde(default)]

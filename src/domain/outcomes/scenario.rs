@@ -57,11 +57,13 @@ pub struct Scenario {
     #[serde(default)]
     pub id: u64,
     /// An SMTP address, or `*` for every mailbox.
+    #[schemars(pattern(crate::domain::patterns::SMTP_ADDRESS_OR_ANY))]
     pub mailbox: String,
     /// An operation name (`ResetPIN`), or `*` for every operation.
     #[schemars(schema_with = "super::schema::operation_schema")]
     pub operation: String,
-    /// The outcomes, given one per matching request, in order.
+    /// The outcomes, given one per matching request, in order (at least one).
+    #[schemars(length(min = 1))]
     pub outcomes: Vec<Outcome>,
     /// The outcomes still to give before `then` applies.
     #[serde(default)]

@@ -8,6 +8,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::json;
 
 use super::{Outcome, MAX_DELAY_MS};
+use crate::domain::patterns;
 use crate::vocab::Operation;
 
 impl JsonSchema for Outcome {
@@ -41,15 +42,24 @@ impl JsonSchema for Outcome {
                     "type": "object",
                     "additionalProperties": false,
                     "properties": {
-                        "fixture": { "type": "string", "description": "Replay responses/<Operation>/<name>.xml, e.g. ResetPIN/server-busy." },
+                        "fixture": {
+                            "type": "string",
+                            "pattern": "^[A-Za-z]+/[^/]+$",
+                            "description": "Replay responses/<Operation>/<name>.xml, e.g. ResetPIN/server-busy; the folder is the scenario's operation."
+                        },
                         "status": status("The HTTP status of a replayed fixture (default: 500 for a fault, 200 otherwise)."),
-                        "fault": { "type": "string", "description": "A generated UM fault of this exception name, e.g. UserNotUmEnabledException." },
-                        "message": { "type": "string", "description": "The generated fault's message." },
+                        "fault": {
+                            "type": "string",
+                            "pattern": patterns::EXCEPTION_NAME,
+                            "description": "A generated UM fault of this exception name, e.g. UserNotUmEnabledException."
+                        },
+                        "message": { "type": "string", "pattern": patterns::xml_text(), "description": "The generated fault's message." },
                         "http": status("A plain HTTP answer of this status, no SOAP (IIS-style errors)."),
                         "body": { "type": "string", "description": "The plain HTTP answer's body." },
                         "headers": {
                             "type": "object",
-                            "additionalProperties": { "type": "string" },
+                            "propertyNames": { "pattern": patterns::SCRIPTED_HEADER_NAME },
+                            "additionalProperties": { "type": "string", "pattern": patterns::HEADER_VALUE },
                             "description": "Response headers of a fixture or http answer (not Content-Length or Transfer-Encoding)."
                         },
                         "network": {
@@ -63,6 +73,9 @@ impl JsonSchema for Outcome {
                         "mail_delay_ms": millis("ResetPIN succeeds, and its PIN email is captured this many milliseconds later."),
                         "delay_ms": millis("Answer after this many milliseconds.")
                     },
+                    // A 204 or 304 answer has no body, so a body would never be sent.
+                    "if": { "properties": { "http": { "enum": [204, 304] } }, "required": ["http", "body"] },
+                    "then": { "properties": { "body": { "maxLength": 0 } } },
                     "dependentSchemas": {
                         "fixture": others("fixture"),
                         "fault": others("fault"),
