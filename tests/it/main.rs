@@ -14,6 +14,7 @@ mod library;
 mod limits;
 mod mailbox_patch;
 mod ntlm;
+mod openapi;
 mod operations;
 mod outcomes;
 mod outcomes_network;

@@ -73,7 +73,7 @@ impl Default for MailboxProperties {
 /// assert_eq!(alice.pin_history.last(), alice.pin.as_ref());
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct MailboxState {
     /// Primary SMTP address; the mailbox's key.

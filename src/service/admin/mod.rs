@@ -5,6 +5,7 @@ mod emails;
 mod events;
 mod guard;
 mod mailboxes;
+mod openapi;
 mod phone;
 mod requests;
 mod routes;
@@ -103,6 +104,11 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
             200,
             "application/schema+json",
             crate::fixtures::FixtureSet::schema(),
+        )),
+        ("GET", ["openapi.json"]) => Ok(WireResponse::new(
+            200,
+            "application/json",
+            openapi::document_text(),
         )),
         _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };

@@ -26,6 +26,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("/reload", "POST"),
     ("/ca.pem", "GET"),
     ("/schema/mock.json", "GET"),
+    ("/openapi.json", "GET"),
 ];
 
 /// The methods a known admin path (below `/__admin`, split into decoded segments) takes,
