@@ -28,3 +28,4 @@ mod schema;
 mod schema_mistakes;
 mod support;
 mod ui;
+mod watch;
