@@ -87,6 +87,10 @@ pub enum Error {
     /// message names the file or host at fault.
     #[error("cannot set up TLS: {0}")]
     Tls(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// `watch` could not set up a watch on the fixtures folder (or there is no folder to
+    /// watch); the message names the folder.
+    #[error("cannot watch the fixtures: {0}")]
+    Watch(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The server's thread or runtime could not be started.
     #[error("cannot start the server runtime: {0}")]
     Runtime(#[source] std::io::Error),

@@ -1,4 +1,4 @@
-//! The `exchange-um-mock` command: `serve` (the default) and `validate`. Flags become a
+//! The `exchange-um-mock` command: `serve` (the default), `validate` and `schema`. Flags become a
 //! builder; signals are handled here and only here.
 
 use std::net::SocketAddr;
@@ -32,6 +32,8 @@ enum Command {
         #[arg(env = "EXUM_FIXTURES")]
         dir: Option<PathBuf>,
     },
+    /// Print the JSON Schema of mock.json on stdout.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +63,10 @@ struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on admin requests.
     #[arg(long, env = "EXUM_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Reload --fixtures DIR when a file in it changes (all or nothing; on a problem the old
+    /// fixtures stay and the problems are logged).
+    #[arg(long, env = "EXUM_WATCH", requires = "fixtures")]
+    watch: bool,
     /// Fault when SOAPAction is missing or names another operation than the body.
     #[arg(long, env = "EXUM_STRICT_SOAP_ACTION")]
     strict_soap_action: bool,
@@ -124,6 +130,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Validate { dir }) => validate(dir),
+        Some(Command::Schema) => {
+            print!("{}", FixtureSet::schema());
+            ExitCode::SUCCESS
+        }
         Some(Command::Serve(args)) => serve(args),
         None => serve(cli.serve),
     }
@@ -202,6 +212,9 @@ fn serve(args: ServeArgs) -> ExitCode {
             builder = builder.admin_token(token);
         }
         builder = builder.strict_soap_action(args.strict_soap_action);
+        if args.watch {
+            builder = builder.watch();
+        }
         if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
             builder = builder.tls_files(cert, key);
         }

@@ -22,7 +22,7 @@ use crate::vocab::wire::{header_safe, Plan, Reply, WireRequest};
 /// }
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct RecordedRequest {
     /// Counts up from 1 per server; never reused.

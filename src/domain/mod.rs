@@ -8,4 +8,5 @@ pub(crate) mod journal;
 pub(crate) mod mail;
 pub(crate) mod mailbox;
 pub(crate) mod outcomes;
+pub(crate) mod patterns;
 pub(crate) mod pin;

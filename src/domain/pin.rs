@@ -7,6 +7,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The PIN settings of a UM mailbox policy. Defaults are Exchange's.
@@ -23,31 +24,42 @@ use serde::{Deserialize, Serialize};
 /// // Assert: unset keys take Exchange's defaults.
 /// assert_eq!((policy.min_pin_length, policy.max_logon_attempts), (8, 15));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    description = "The PIN settings of a UM mailbox policy; unset keys take Exchange's defaults."
+)]
 pub struct PinPolicy {
     /// The policy's name, referenced by mailboxes.
+    #[schemars(pattern(crate::domain::patterns::NOT_BLANK))]
     pub name: String,
     /// Digits in a generated PIN; the minimum for a PIN set by fixture or admin API (4–24).
     #[serde(default = "defaults::min_pin_length")]
+    #[schemars(range(min = 4, max = 24))]
     pub min_pin_length: u32,
     /// A new PIN differs from this many previous PINs, the current one included (1–20).
     #[serde(default = "defaults::pin_history_count")]
+    #[schemars(range(min = 1, max = 20))]
     pub pin_history_count: u32,
     /// When false, PINs of one repeated digit or one ascending/descending run are refused.
     #[serde(default)]
     pub allow_common_patterns: bool,
-    /// Days until a PIN expires, 0 = never (informational, 0–999).
+    /// Days until a PIN expires by the double's clock, 0 = never (0–999).
     #[serde(default = "defaults::pin_lifetime_days")]
+    #[schemars(range(min = 0, max = 999))]
     pub pin_lifetime_days: u32,
-    /// Failed phone logons before lockout (informational, 1–999).
+    /// Failed phone logons that lock the mailbox out (1–999).
     #[serde(default = "defaults::max_logon_attempts")]
+    #[schemars(range(min = 1, max = 999))]
     pub max_logon_attempts: u32,
-    /// Failed phone logons before an automatic reset (informational, 0–999, below the maximum).
+    /// Failed phone logons before an automatic reset (0–999, 0 = never), less than
+    /// `max_logon_attempts`.
     #[serde(default = "defaults::logon_failures_before_pin_reset")]
+    #[schemars(range(min = 0, max = 999))]
     pub logon_failures_before_pin_reset: u32,
     /// Text appended to every PIN email of mailboxes under this policy (≤ 512 characters).
     #[serde(default)]
+    #[schemars(length(max = 512))]
     pub reset_pin_text: String,
 }
 

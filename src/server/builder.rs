@@ -11,6 +11,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::listeners::{loopback, register, Scheme};
 use super::tls::{self, CertSource};
+use super::watch::{self, Watch};
 use super::{http, UmMockServer};
 use crate::double::UmDouble;
 use crate::error::Error;
@@ -42,6 +43,8 @@ pub struct UmMockServerBuilder {
     /// Names the generated leaf certificate holds besides the loopback names, the listeners'
     /// addresses and `server.fqdn`.
     tls_hosts: Vec<String>,
+    /// `--watch`: reload the fixtures folder when a file in it changes.
+    watch: bool,
 }
 
 /// The user's certificate and key.
@@ -67,6 +70,8 @@ impl fmt::Debug for Certificate {
 /// Listeners checked and bound, not yet registered with a runtime.
 struct Prepared {
     shared: Shared,
+    /// Set up when `watch` was asked for, run beside the listeners.
+    watch: Option<Watch>,
     listeners: Vec<(Scheme, SocketAddr, std::net::TcpListener)>,
     tls: Option<TlsAcceptor>,
 }
@@ -165,6 +170,28 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// Reload the fixtures folder (`fixtures_dir`) whenever a file in it changes, as
+    /// `POST /__admin/reload` does: all or nothing, within a second of the last change; on a
+    /// problem the old fixtures stay and each problem is logged (`--watch`). Starting fails
+    /// without a fixtures folder.
+    /// ```no_run
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange: serve a folder and follow its edits.
+    /// let server = UmMockServer::builder().fixtures_dir("fixtures").watch().start().await.unwrap();
+    ///
+    /// // Act: edit fixtures/mock.json in an editor…
+    ///
+    /// // Assert: …and the server serves it a moment later, emails and journal kept.
+    /// assert!(server.mailbox("alice@contoso.com").is_some());
+    /// # }
+    /// ```
+    pub fn watch(mut self) -> Self {
+        self.watch = true;
+        self
+    }
+
     /// Write the generated CA certificate (PEM) to `path` at start, before any listener
     /// accepts (`--tls-ca-out`). Nothing is written with a given certificate.
     pub fn tls_ca_out(mut self, path: impl Into<PathBuf>) -> Self {
@@ -205,6 +232,16 @@ impl UmMockServerBuilder {
 
     fn prepare(self, listeners: Vec<(Scheme, std::net::TcpListener)>) -> Result<Prepared, Error> {
         let shared = self.options.shared_state()?;
+        let watch = if self.watch {
+            let Some(dir) = shared.fixtures_dir() else {
+                return Err(Error::Watch(
+                    "watch needs a fixtures folder (fixtures_dir, or --fixtures DIR)".into(),
+                ));
+            };
+            Some(Watch::new(shared.clone(), dir)?)
+        } else {
+            None
+        };
         let mut ready = Vec::with_capacity(listeners.len());
         for (scheme, listener) in listeners {
             let address = listener.local_addr().map_err(|source| Error::Listen {
@@ -254,6 +291,7 @@ impl UmMockServerBuilder {
         };
         Ok(Prepared {
             shared,
+            watch,
             listeners: ready,
             tls,
         })
@@ -286,6 +324,7 @@ impl UmMockServerBuilder {
         }
         let Prepared {
             shared,
+            watch,
             listeners,
             tls,
         } = self.prepare(listeners)?;
@@ -305,10 +344,10 @@ impl UmMockServerBuilder {
                 runtime.block_on(async move {
                     match register(listeners, tls) {
                         Ok(listeners) => {
-                            http::serve(listeners, served, async {
+                            let serve = http::serve(listeners, served, async {
                                 let _ = stop_rx.await;
-                            })
-                            .await
+                            });
+                            watch::serving(watch, serve).await
                         }
                         Err(error) => {
                             tracing::error!(%error, "cannot register the listener with the runtime")
@@ -397,6 +436,7 @@ impl UmMockServerBuilder {
     ) -> Result<(), Error> {
         let Prepared {
             shared,
+            watch,
             listeners,
             tls,
         } = self.prepare(listeners)?;
@@ -408,7 +448,7 @@ impl UmMockServerBuilder {
         for (scheme, address) in announced {
             ready(scheme, address);
         }
-        http::serve(listeners, shared, shutdown).await;
+        watch::serving(watch, http::serve(listeners, shared, shutdown)).await;
         Ok(())
     }
 }

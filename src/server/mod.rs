@@ -7,6 +7,7 @@ mod builder;
 mod http;
 mod listeners;
 mod tls;
+mod watch;
 
 pub use builder::UmMockServerBuilder;
 pub use listeners::Scheme;

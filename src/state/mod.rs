@@ -165,6 +165,11 @@ impl Shared {
         }
     }
 
+    /// The fixtures folder served, if the fixtures came from one.
+    pub(crate) fn fixtures_dir(&self) -> Option<&std::path::Path> {
+        self.inner.source.dir()
+    }
+
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop tests: real SOAP clients (Python zeep, node-soap) generated from the double's WSDL,
-# and Python's NTLM and Negotiate clients (requests-ntlm, pyspnego),
+# Python's NTLM and Negotiate clients (requests-ntlm, pyspnego), and the admin API's OpenAPI
+# document and the mock.json schema checked by openapi-spec-validator and jsonschema,
 # against a freshly built release binary on a free port. Exits non-zero if either suite fails.
 #
 #   bash tests/interop/run.sh
@@ -15,7 +16,7 @@ echo "== cargo build --release"
 cargo build --release
 target_dir="${CARGO_TARGET_DIR:-target}"
 
-echo "== installing the Python clients (zeep, requests-ntlm, pyspnego) into .venv"
+echo "== installing the Python clients (zeep, requests-ntlm, pyspnego, openapi-spec-validator) into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 
@@ -51,6 +52,8 @@ echo "== zeep (pytest)"
 .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py || status=1
 echo "== requests-ntlm and pyspnego (pytest)"
 .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py || status=1
+echo "== openapi-spec-validator and jsonschema (pytest)"
+.venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/openapi_test.py || status=1
 echo "== node-soap (node --test)"
 (cd tests/interop && node --test node_soap_test.js) || status=1
 

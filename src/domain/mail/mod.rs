@@ -26,7 +26,7 @@ use crate::vocab::time::Timestamp;
 /// }
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Email {
     /// Counts up from 1 per server; never reused.

@@ -2,14 +2,26 @@
 //! in `mock.json` under `mail`. The HTML body is derived from the text, so both say the same.
 
 use quick_xml::escape::escape;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::domain::patterns;
+
 /// The `mail` section of `mock.json`; each key falls back to the double's own wording.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// Placeholders: `{display_name}`, `{smtp_address}`, `{domain}`, `{pin}`, `{extension}`,
+/// `{access_numbers}`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MailFixture {
+    /// The sender (one line), e.g. `Microsoft Exchange <MicrosoftExchange@{domain}>`.
+    #[schemars(pattern(patterns::template(true, false)))]
     pub(crate) from: Option<String>,
+    /// The subject (one line), e.g. `Your Outlook Voice Access PIN has been reset`.
+    #[schemars(pattern(patterns::template(true, false)))]
     pub(crate) subject: Option<String>,
+    /// The plain-text body; the HTML body is derived from it. Must contain `{pin}`.
+    #[schemars(pattern(patterns::template(false, true)))]
     pub(crate) text: Option<String>,
 }
 

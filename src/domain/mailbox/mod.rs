@@ -2,7 +2,10 @@
 //! fixtures and run-time changes must pass, and the PIN changes a reset makes.
 
 use rand::rngs::StdRng;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::patterns;
 
 mod check;
 mod logon;
@@ -33,16 +36,19 @@ use crate::vocab::time::Timestamp;
 /// assert!(erin.oof_status);
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schemars(description = "Settings a client changes through the UM operations.")]
 pub struct MailboxProperties {
     /// Out-of-office greeting on (`SetOofStatus`).
     pub oof_status: bool,
     /// Missed-call notifications on (`SetMissedCallNotificationEnabled`).
     pub missed_call_notification_enabled: bool,
     /// Default number for Play on Phone (`SetPlayOnPhoneDialString`).
+    #[schemars(pattern(patterns::xml_text()))]
     pub play_on_phone_dial_string: Option<String>,
     /// Base64 folder id for telephone access to email (`SetTelephoneAccessFolderEmail`).
+    #[schemars(pattern(patterns::BASE64))]
     pub telephone_access_folder_email: Option<String>,
 }
 
@@ -67,7 +73,7 @@ impl Default for MailboxProperties {
 /// assert_eq!(alice.pin_history.last(), alice.pin.as_ref());
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct MailboxState {
     /// Primary SMTP address; the mailbox's key.
@@ -105,26 +111,50 @@ pub struct MailboxState {
 }
 
 /// A mailbox in `mock.json`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// A UM-enabled mailbox (the default) needs an extension.
+#[schemars(extend(
+    "if" = { "properties": { "um_enabled": { "const": false } }, "required": ["um_enabled"] },
+    "else" = { "properties": { "extension": { "type": "string" } }, "required": ["extension"] }
+))]
 pub(crate) struct MailboxFixture {
+    /// Primary SMTP address; the mailbox's key (unique, case-insensitive).
+    #[schemars(pattern(patterns::SMTP_ADDRESS))]
     pub(crate) smtp_address: String,
+    /// Other names it signs in with (`CONTOSO\alice`, `alice`, a UPN…), unique across mailboxes.
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::one_line_not_blank())))]
     pub(crate) logons: Vec<String>,
+    /// Display name, one line (default: the local part of the address).
+    #[schemars(pattern(patterns::one_line()))]
     pub(crate) display_name: Option<String>,
+    /// The password Basic and NTLM check; `null` accepts any password.
     pub(crate) password: Option<String>,
+    /// Enabled for Unified Messaging.
     #[serde(default = "enabled")]
     pub(crate) um_enabled: bool,
+    /// UM extension, 1 to 20 digits; needed when `um_enabled`.
+    #[schemars(pattern(patterns::EXTENSION))]
     pub(crate) extension: Option<String>,
+    /// Name of its PIN policy (default: `Default`).
     pub(crate) policy: Option<String>,
+    /// Name of its dial plan.
     pub(crate) dial_plan: Option<String>,
+    /// Current PIN, digits valid for the policy (its length, no repeated digit or run unless
+    /// it allows common patterns, not containing the extension); generated when absent.
+    #[schemars(pattern(patterns::PIN))]
     pub(crate) pin: Option<String>,
+    /// The PIN must be changed at next phone logon.
     #[serde(default)]
     pub(crate) pin_expired: bool,
+    /// Locked out of phone logon.
     #[serde(default)]
     pub(crate) locked_out: bool,
+    /// Failed phone logons so far.
     #[serde(default)]
     pub(crate) failed_logons: u32,
+    /// Settings the UM operations change.
     #[serde(default)]
     pub(crate) properties: MailboxProperties,
 }

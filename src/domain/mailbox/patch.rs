@@ -19,7 +19,7 @@ use crate::vocab::time::Timestamp;
 /// assert_eq!(patch.um_enabled, Some(false));
 /// assert_eq!(patch.extension, Some(None));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct MailboxPatch {
@@ -73,7 +73,7 @@ pub struct MailboxPatch {
 /// assert!(alice.properties.oof_status);
 /// # }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PropertiesPatch {

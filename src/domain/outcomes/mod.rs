@@ -11,6 +11,7 @@ mod book;
 mod check;
 mod form;
 mod scenario;
+mod schema;
 
 use std::collections::BTreeMap;
 

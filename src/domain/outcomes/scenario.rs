@@ -1,6 +1,7 @@
 //! [`Scenario`]: a script of outcomes for one mailbox and operation, and [`Then`], what
 //! happens after its list.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
@@ -17,8 +18,11 @@ use crate::vocab::Operation;
 /// // Assert
 /// assert_eq!(serde_json::to_value(&down).unwrap()["then"], "repeat-last");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(
+    description = "What happens after the list: default (the scenario retires), repeat-last, cycle."
+)]
 pub enum Then {
     /// The scenario retires; the double answers by itself again.
     #[default]
@@ -43,8 +47,9 @@ pub enum Then {
 ///     .then(Then::Default);
 /// assert_eq!(flaky.outcomes.len(), 2);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(description = "A script of outcomes for one mailbox (or *) and one operation (or *).")]
 #[non_exhaustive]
 pub struct Scenario {
     /// Given by the server when the scenario is stored. Accepted and ignored when adding one,
@@ -52,10 +57,13 @@ pub struct Scenario {
     #[serde(default)]
     pub id: u64,
     /// An SMTP address, or `*` for every mailbox.
+    #[schemars(pattern(crate::domain::patterns::SMTP_ADDRESS_OR_ANY))]
     pub mailbox: String,
     /// An operation name (`ResetPIN`), or `*` for every operation.
+    #[schemars(schema_with = "super::schema::operation_schema")]
     pub operation: String,
-    /// The outcomes, given one per matching request, in order.
+    /// The outcomes, given one per matching request, in order (at least one).
+    #[schemars(length(min = 1))]
     pub outcomes: Vec<Outcome>,
     /// The outcomes still to give before `then` applies.
     #[serde(default)]

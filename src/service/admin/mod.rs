@@ -5,11 +5,15 @@ mod emails;
 mod events;
 mod guard;
 mod mailboxes;
+mod openapi;
 mod phone;
 mod requests;
+mod routes;
 mod scenarios;
 
 use serde::de::DeserializeOwned;
+
+use routes::allowed_methods;
 
 use crate::service::router::Stop;
 use crate::state::{ReloadError, Shared};
@@ -96,6 +100,16 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
         }
         ("POST", ["reload"]) => Ok(reload(shared).await),
         ("GET", ["ca.pem"]) => Ok(ca_pem(shared)),
+        ("GET", ["schema", "mock.json"]) => Ok(WireResponse::new(
+            200,
+            "application/schema+json",
+            crate::fixtures::FixtureSet::schema(),
+        )),
+        ("GET", ["openapi.json"]) => Ok(WireResponse::new(
+            200,
+            "application/json",
+            openapi::document_text(),
+        )),
         _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };
     result.unwrap_or_else(|error| error).into()
@@ -118,26 +132,6 @@ fn info(shared: &Shared) -> WireResponse {
             "evicted": { "emails": emails, "requests": requests },
         }),
     )
-}
-
-/// The methods a known admin path takes, `None` for an unknown path.
-fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
-    Some(match segments {
-        ["health"] | ["info"] | ["events"] => "GET",
-        ["emails"] => "GET, DELETE",
-        ["emails", _] | ["emails", _, "raw" | "html"] => "GET",
-        ["requests"] => "GET, DELETE",
-        ["calls"] => "GET",
-        ["mailboxes"] => "GET",
-        ["mailboxes", _] => "GET, PATCH",
-        ["mailboxes", _, "logon"] | ["mailboxes", _, "pin"] => "POST",
-        ["clock"] => "GET, POST, DELETE",
-        ["scenarios"] => "GET, POST, DELETE",
-        ["scenarios", _] => "DELETE",
-        ["reset"] | ["reload"] => "POST",
-        ["ca.pem"] => "GET",
-        _ => return None,
-    })
 }
 
 /// The generated CA certificate of the HTTPS listeners, for a client to trust.

@@ -26,6 +26,13 @@ const ASSETS: [(&str, &str, &str); 3] = [
     ),
 ];
 
+/// The paths of the page and its assets, as served.
+pub(crate) fn asset_paths() -> impl Iterator<Item = (String, &'static str)> {
+    ASSETS
+        .iter()
+        .map(|(name, content_type, _)| (format!("{PATH}{name}"), *content_type))
+}
+
 /// Answers `GET /__admin/ui/<rest>`; `rest` is the path after `ui`, split into segments.
 pub(crate) fn serve(request: &WireRequest, rest: &[&str]) -> WireResponse {
     if !matches!(request.method.as_str(), "GET" | "HEAD") {

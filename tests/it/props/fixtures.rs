@@ -262,3 +262,20 @@ fn any_mock_json_is_validated_and_started_alike_and_every_problem_says_what_is_w
         Ok(())
     });
 }
+
+#[test]
+fn the_schema_never_flags_a_mock_json_the_loader_accepts() {
+    // An editor that shows a schema error on a file the double would serve is worse than none.
+    let validator = crate::schema::validator();
+
+    check(256, mock_json(), |json| {
+        let Ok(doc) = serde_json::from_str::<Value>(&json) else {
+            return Ok(());
+        };
+        if fixture_set(&json).validate().is_ok() {
+            let errors = crate::schema::schema_errors(&validator, &doc);
+            prop_assert!(errors.is_empty(), "{}: {:?}", json, errors);
+        }
+        Ok(())
+    });
+}

@@ -1,0 +1,157 @@
+//! `--watch`: reload the fixtures folder when a file in it changes (SPEC §14), as
+//! `POST /__admin/reload` does: all or nothing, problems logged with their paths and the old
+//! state kept, emails, journal and clock untouched.
+//!
+//! The folder is watched recursively, and its parent too (only for the folder's own entry), so
+//! an editor that saves by writing a new file and renaming it over the old one, or a script
+//! that replaces the whole folder, is followed: before each reload the folder's watch is set
+//! up again on whatever is at the path now.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use crate::error::Error;
+use crate::state::{ReloadError, Shared};
+
+/// How long the folder must be quiet before it is reloaded: an editor's save (write, rename,
+/// chmod) and a `cp -r` arrive as bursts, and half a save must not be read. Well under the
+/// second SPEC §14 allows.
+const QUIET: Duration = Duration::from_millis(200);
+
+/// A watch set up at start (so a folder that cannot be watched fails the start), run by
+/// [`Watch::run`] on the server's runtime.
+pub(crate) struct Watch {
+    shared: Shared,
+    dir: PathBuf,
+    watcher: RecommendedWatcher,
+    /// Filled by notify's own thread; unbounded because the callback cannot wait, and bounded
+    /// in practice by the debounce draining it.
+    events: mpsc::UnboundedReceiver<notify::Result<notify::Event>>,
+}
+
+fn watch_error(dir: &Path, what: impl std::fmt::Display) -> Error {
+    Error::Watch(Box::new(std::io::Error::other(format!(
+        "cannot watch {}: {what}",
+        dir.display()
+    ))))
+}
+
+impl Watch {
+    /// Watches `dir` (the served fixtures folder) for `shared`.
+    pub(crate) fn new(shared: Shared, dir: &Path) -> Result<Watch, Error> {
+        let dir = dir.canonicalize().map_err(|e| watch_error(dir, e))?;
+        let (tx, events) = mpsc::unbounded_channel();
+        let mut watcher = notify::recommended_watcher(move |event| {
+            // The receiver is gone only when the server stopped.
+            let _ = tx.send(event);
+        })
+        .map_err(|e| watch_error(&dir, e))?;
+        watcher
+            .watch(&dir, RecursiveMode::Recursive)
+            .map_err(|e| watch_error(&dir, e))?;
+        if let Some(parent) = dir.parent() {
+            // Without it a replaced folder would go unnoticed; with it, only its own entry
+            // counts (see `touches`).
+            watcher
+                .watch(parent, RecursiveMode::NonRecursive)
+                .map_err(|e| watch_error(parent, e))?;
+        }
+        Ok(Watch {
+            shared,
+            dir,
+            watcher,
+            events,
+        })
+    }
+
+    /// Reloads after each burst of changes until `stop` resolves.
+    pub(crate) async fn run(mut self, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            // Wait for a change; then for the folder to be quiet.
+            let mut changed = false;
+            loop {
+                let next = async {
+                    if changed {
+                        tokio::time::timeout(QUIET, self.events.recv()).await.ok()
+                    } else {
+                        Some(self.events.recv().await)
+                    }
+                };
+                tokio::select! {
+                    // Stop wins over a pending burst: the server is going away.
+                    biased;
+                    () = &mut stop => return,
+                    event = next => match event {
+                        None => break,
+                        Some(None) => return,
+                        Some(Some(Ok(event))) => changed |= self.touches(&event),
+                        Some(Some(Err(error))) => {
+                            tracing::warn!(dir = %self.dir.display(), %error, "watching the fixtures folder");
+                            changed = true;
+                        }
+                    },
+                }
+            }
+            self.rewatch();
+            self.reload().await;
+        }
+    }
+
+    /// Whether `event` is a change to the folder or something in it (not a read: the reload's
+    /// own opening of the files must not start another).
+    fn touches(&self, event: &notify::Event) -> bool {
+        let read = matches!(
+            event.kind,
+            EventKind::Access(AccessKind::Open(_) | AccessKind::Read)
+                | EventKind::Access(AccessKind::Close(AccessMode::Read | AccessMode::Execute))
+        );
+        !read && event.paths.iter().any(|path| path.starts_with(&self.dir))
+    }
+
+    /// Watches whatever is at the folder's path now: after a rename or a replacement the old
+    /// watch follows the old folder, or nothing.
+    fn rewatch(&mut self) {
+        let _ = self.watcher.unwatch(&self.dir);
+        if let Err(error) = self.watcher.watch(&self.dir, RecursiveMode::Recursive) {
+            tracing::debug!(dir = %self.dir.display(), %error, "the fixtures folder is not there (yet)");
+        }
+    }
+
+    /// The same reload as `POST /__admin/reload`, on a blocking thread.
+    async fn reload(&self) {
+        let shared = self.shared.clone();
+        let dir = self.dir.display().to_string();
+        match tokio::task::spawn_blocking(move || shared.reload()).await {
+            Ok(Ok(())) => tracing::info!(%dir, "fixtures reloaded"),
+            Ok(Err(ReloadError::Problems(problems))) => {
+                tracing::warn!(%dir, "fixtures not reloaded; the old ones stay ({} problem(s))", problems.len());
+                for problem in problems {
+                    tracing::warn!(%dir, "fixtures not reloaded: {problem}");
+                }
+            }
+            // A watch is set up only for a fixtures folder; say so rather than stay silent.
+            Ok(Err(ReloadError::Embedded)) => tracing::warn!(%dir, "no fixtures folder to reload"),
+            Err(error) => tracing::warn!(%dir, %error, "the reload stopped before it finished"),
+        }
+    }
+}
+
+/// Runs `serve` with `watch` beside it, and stops the watch when serving ends.
+pub(crate) async fn serving(watch: Option<Watch>, serve: impl Future<Output = ()>) {
+    let Some(watch) = watch else {
+        return serve.await;
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(watch.run(async {
+        let _ = stop_rx.await;
+    }));
+    serve.await;
+    let _ = stop_tx.send(());
+    let _ = task.await;
+}

@@ -1,0 +1,66 @@
+//! `GET /__admin/openapi.json`: an OpenAPI 3.1 description of the admin API (SPEC §14). Its
+//! paths are the router's own table ([`ROUTES`]) and the web inbox's assets, each method
+//! described here; a route without a description is left out, which the parity tests catch.
+
+mod paths;
+mod shapes;
+#[cfg(test)]
+mod tests;
+
+use std::sync::OnceLock;
+
+use serde_json::{json, Map, Value};
+
+use super::routes::ROUTES;
+use super::PREFIX;
+
+/// The document as served: made once, it depends on nothing at run time.
+pub(super) fn document_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        serde_json::to_string_pretty(&document()).expect("the document is plain JSON")
+    })
+}
+
+/// The whole document.
+pub(super) fn document() -> Value {
+    let mut paths = Map::new();
+    for (pattern, methods) in ROUTES {
+        let mut item = Map::new();
+        for method in methods.split(", ") {
+            if let Some(operation) = paths::admin(pattern, method) {
+                item.insert(method.to_ascii_lowercase(), operation);
+            }
+        }
+        if !item.is_empty() {
+            paths::add_parameters(pattern, &mut item);
+            paths.insert(format!("{PREFIX}{pattern}"), Value::Object(item));
+        }
+    }
+    for (path, item) in paths::web_inbox() {
+        paths.insert(path, item);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "exchange-um-mock admin API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The JSON admin API of exchange-um-mock, a test double of the Exchange Unified Messaging web service: captured PIN emails, the request journal, mailboxes, scripted scenarios, phone logon, the clock, fixtures, live events and the web inbox. Bodies are JSON with snake_case keys, times RFC 3339 UTC. Lists are oldest first (scenarios newest first); `limit=N` gives the first N after `after_id`. With --admin-token every admin request needs `Authorization: Bearer TOKEN` (401 otherwise). A changing request (POST, PATCH, DELETE) that a browser sends from another site is refused with 403.",
+            "license": { "name": env!("CARGO_PKG_LICENSE"), "identifier": env!("CARGO_PKG_LICENSE") }
+        },
+        "paths": paths,
+        "components": {
+            "schemas": shapes::schemas(),
+            "responses": paths::shared_responses(),
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The --admin-token, when the server was started with one."
+                }
+            }
+        },
+        // No token needed unless the server was started with --admin-token.
+        "security": [{}, { "adminToken": [] }]
+    })
+}

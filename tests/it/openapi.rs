@@ -1,0 +1,146 @@
+//! `GET /__admin/openapi.json` against the server: every operation it describes is answered
+//! (not a 404 for an unknown route, not a 405), with a status it lists, and each JSON answer
+//! has the shape its schema gives. (That every route is described is a unit test beside the
+//! router's table, `service/admin/openapi/tests.rs`.)
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+/// A validator for `schema`, resolving `#/components/...` in `doc`.
+fn shape(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "allOf": [schema],
+        "components": doc["components"],
+    });
+    jsonschema::validator_for(&root).unwrap()
+}
+
+/// The path with its parameters filled in from the running server's state.
+fn concrete(path: &str, email_id: u64, scenario_id: u64) -> String {
+    path.replace(
+        "{id}",
+        &if path.contains("scenarios") {
+            scenario_id
+        } else {
+            email_id
+        }
+        .to_string(),
+    )
+    .replace("{address}", "alice@contoso.com")
+}
+
+#[tokio::test]
+async fn every_described_operation_is_answered_with_a_described_status_and_shape() {
+    let mock = Mock::start().await;
+    let doc = mock.get_json("/__admin/openapi.json").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut checked = 0;
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "patch", "delete"] {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            // Fresh state for each call, so a DELETE or reset before does not change the answer.
+            mock.admin("POST", "/__admin/reset", None).await;
+            mock.reset_pin_ok("alice").await;
+            let email_id = mock.get_json("/__admin/emails/latest").await["id"]
+                .as_u64()
+                .unwrap();
+            let scenario = mock
+                .add_scenario(
+                    json!({"mailbox": "*", "operation": "IsUMEnabled", "outcomes": ["default"]}),
+                )
+                .await;
+            let url = mock.url(&concrete(path, email_id, scenario["id"].as_u64().unwrap()));
+            let mut request = client.request(method.to_uppercase().parse().unwrap(), url);
+            if operation.get("requestBody").is_some() {
+                request = request.json(&json!({}));
+            }
+
+            let response = request.send().await.unwrap();
+
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let described = &operation["responses"][status.to_string()];
+            assert!(
+                described.is_object(),
+                "{method} {path}: answered {status}, which is not described"
+            );
+            if path == "/__admin/events" {
+                checked += 1;
+                continue; // a stream: the headers are the answer
+            }
+            let body = response.text().await.unwrap();
+            assert!(
+                !body.contains("no admin resource") && !body.contains("no web inbox file"),
+                "{method} {path}: not routed: {body}"
+            );
+            let schema = described
+                .pointer("/content/application~1json/schema")
+                .or_else(|| {
+                    let name = described["$ref"].as_str()?.rsplit('/').next()?;
+                    doc["components"]["responses"][name]
+                        .pointer("/content/application~1json/schema")
+                });
+            if let (Some(schema), true) = (schema, content_type.starts_with("application/json")) {
+                let value: Value = serde_json::from_str(&body).unwrap();
+                let errors: Vec<String> = shape(&doc, schema)
+                    .iter_errors(&value)
+                    .map(|e| format!("{}: {e}", e.instance_path().as_str()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{method} {path} {status}: {errors:#?}\n{body}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    let described: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+                .count()
+        })
+        .sum();
+    assert_eq!(checked, described, "every described operation was tried");
+    assert!(checked >= 30, "{checked}");
+}
+
+#[tokio::test]
+async fn the_document_is_openapi_3_1_json() {
+    let mock = Mock::start().await;
+
+    let reply = mock.admin("GET", "/__admin/openapi.json", None).await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), "application/json");
+    let doc = reply.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn a_server_with_an_admin_token_asks_for_it_on_the_document_too() {
+    let mock = Mock::with(exchange_um_mock::UmMockServer::builder().admin_token("t0k")).await;
+
+    let without = mock.admin("GET", "/__admin/openapi.json", None).await;
+
+    assert_eq!(without.status, 401);
+    assert!(without.json()["error"].as_str().unwrap().contains("Bearer"));
+}
