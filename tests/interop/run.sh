@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Interop tests: real SOAP clients (Python zeep, node-soap) generated from the double's WSDL,
-# and Python's NTLM and Negotiate clients (requests-ntlm, pyspnego),
-# against a freshly built release binary on a free port. Exits non-zero if either suite fails.
+# Interop tests: real clients against a freshly built release binary on free ports. Exits
+# non-zero if any suite fails.
+#
+# - SOAP clients generated from the double's WSDL: Python zeep, node-soap;
+# - Windows authentication: Python's requests-ntlm and pyspnego, and Node's httpntlm against
+#   three servers whose NTLM CHALLENGE differs (default, "no-target-info", "no-ess"; the last two
+#   with the fixtures in tests/interop/fixtures-ntlm-*/), so it answers NTLMv2, the NTLM2
+#   session response and NTLMv1.
 #
 #   bash tests/interop/run.sh
 #
@@ -14,48 +19,84 @@ cd "$root"
 echo "== cargo build --release"
 cargo build --release
 target_dir="${CARGO_TARGET_DIR:-target}"
+bin="$target_dir/release/exchange-um-mock"
 
 echo "== installing the Python clients (zeep, requests-ntlm, pyspnego) into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 
-echo "== installing the Node client (soap) into tests/interop/node_modules"
+echo "== installing the Node clients (soap, httpntlm) into tests/interop/node_modules"
 if [ -f tests/interop/package-lock.json ]; then
   (cd tests/interop && npm ci --no-audit --no-fund)
 else
   (cd tests/interop && npm install --no-audit --no-fund)
 fi
 
-echo "== starting exchange-um-mock"
-log="$(mktemp)"
-# A coprocess, so the one "listening on" line can be read as soon as it is printed.
-coproc SERVER { exec "$target_dir/release/exchange-um-mock" --listen 127.0.0.1:0 --seed 1 2>"$log"; }
-server_pid=$SERVER_PID
-stop_server() {
-  kill -TERM "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  rm -f "$log"
+work="$(mktemp -d)"
+server_pids=()
+stop_servers() {
+  for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
 }
-trap stop_server EXIT
-line=""
-if ! read -r -t 60 -u "${SERVER[0]}" line || [[ "$line" != "listening on http://"* ]]; then
-  echo "exchange-um-mock did not start (first line: '$line'):" >&2
-  cat "$log" >&2
-  exit 1
-fi
-export EXUM_URL="${line#listening on }"
-echo "$line"
+trap stop_servers EXIT
+
+# start_server NAME LISTENERS ARGS...: starts the binary with ARGS, waits for its LISTENERS
+# "listening on" lines (at most 60 s) and leaves them in $work/NAME.out.
+start_server() {
+  local name="$1" listeners="$2"
+  shift 2
+  "$bin" "$@" >"$work/$name.out" 2>"$work/$name.log" &
+  server_pids+=("$!")
+  local waited=0
+  while [ "$(grep -c '^listening on ' "$work/$name.out" || true)" -lt "$listeners" ]; do
+    if [ "$waited" -ge 600 ] || ! kill -0 "${server_pids[-1]}" 2>/dev/null; then
+      echo "exchange-um-mock ($name) did not start:" >&2
+      cat "$work/$name.out" "$work/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  sed "s/^/$name: /" "$work/$name.out"
+}
+# url NAME SCHEME: the URL that server NAME printed for its SCHEME listener.
+url() {
+  sed -n "s|^listening on \($2://.*\)|\1|p" "$work/$1.out" | head -n 1
+}
+
+echo "== starting exchange-um-mock: the built-in fixtures, and one server per NTLM challenge profile"
+start_server default 1 --listen 127.0.0.1:0 --seed 1
+start_server no-target-info 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-target-info
+start_server no-ess 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-ess
+EXUM_URL="$(url default http)"
+EXUM_URL_NO_TARGET_INFO="$(url no-target-info http)"
+EXUM_URL_NO_ESS="$(url no-ess http)"
+export EXUM_URL EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS
 
 status=0
-echo "== zeep (pytest)"
-.venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py || status=1
-echo "== requests-ntlm and pyspnego (pytest)"
-.venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py || status=1
-echo "== node-soap (node --test)"
-(cd tests/interop && node --test node_soap_test.js) || status=1
+failed=()
+# suite NAME COMMAND...: runs one suite, remembering whether it failed.
+suite() {
+  local name="$1"
+  shift
+  echo "== $name"
+  if ! "$@"; then
+    status=1
+    failed+=("$name")
+  fi
+}
+
+suite "zeep (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py
+suite "requests-ntlm and pyspnego (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
+suite "node-soap (node --test)" bash -c 'cd tests/interop && node --test node_soap_test.js'
+suite "httpntlm: NTLMv2, NTLM2 session, NTLMv1 (node --test)" bash -c 'cd tests/interop && node --test httpntlm_test.js'
 
 if [ "$status" -ne 0 ]; then
-  echo "interop tests FAILED; server log:" >&2
-  tail -n 50 "$log" >&2
+  echo "interop tests FAILED: ${failed[*]}; server logs:" >&2
+  for log in "$work"/*.log; do
+    echo "-- $(basename "$log")" >&2
+    tail -n 30 "$log" >&2
+  done
 fi
 exit "$status"
