@@ -6,11 +6,13 @@
 # - Windows authentication: Python's requests-ntlm and pyspnego, and Node's httpntlm against
 #   three servers whose NTLM CHALLENGE differs (default, "no-target-info", "no-ess"; the last two
 #   with the fixtures in tests/interop/fixtures-ntlm-*/), so it answers NTLMv2, the NTLM2
-#   session response and NTLMv1.
+#   session response and NTLMv1; a C# program (HttpWebRequest, CredentialCache "NTLM") compiled
+#   and run with Mono, over HTTP and over TLS.
 #
 #   bash tests/interop/run.sh
 #
-# Needs cargo, python3 (with venv) and npm; installs the pinned client packages into .venv and
+# Needs cargo, python3 (with venv), npm, openssl and Mono's mcs and mono (Debian's mono-devel,
+# which .ci/run installs); installs the pinned client packages into .venv and
 # tests/interop/node_modules.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -46,6 +48,7 @@ trap stop_servers EXIT
 start_server() {
   local name="$1" listeners="$2"
   shift 2
+  : >"$work/$name.out"
   "$bin" "$@" >"$work/$name.out" 2>"$work/$name.log" &
   server_pids+=("$!")
   local waited=0
@@ -65,25 +68,37 @@ url() {
   sed -n "s|^listening on \($2://.*\)|\1|p" "$work/$1.out" | head -n 1
 }
 
-echo "== starting exchange-um-mock: the built-in fixtures, and one server per NTLM challenge profile"
+echo "== an RSA certificate for the Mono client (Mono 6.8 cannot read the generated ECDSA one)"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout "$work/rsa-key.pem" -out "$work/rsa-cert.pem" 2>/dev/null
+
+echo "== starting exchange-um-mock: the built-in fixtures, one server per NTLM challenge profile, one with the RSA certificate"
 start_server default 1 --listen 127.0.0.1:0 --seed 1
 start_server no-target-info 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-target-info
 start_server no-ess 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-ess
+start_server rsa 1 --listen https://127.0.0.1:0 --seed 1 --tls-cert "$work/rsa-cert.pem" --tls-key "$work/rsa-key.pem"
 EXUM_URL="$(url default http)"
 EXUM_URL_NO_TARGET_INFO="$(url no-target-info http)"
 EXUM_URL_NO_ESS="$(url no-ess http)"
-export EXUM_URL EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS
+EXUM_RSA_HTTPS_URL="$(url rsa https)"
+EXUM_RSA_CA="$work/rsa-cert.pem"
+export EXUM_URL EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA
 
 status=0
-failed=()
+results=()
+failed=0
 # suite NAME COMMAND...: runs one suite, remembering whether it failed.
 suite() {
   local name="$1"
   shift
   echo "== $name"
-  if ! "$@"; then
+  if "$@"; then
+    results+=("ok   $name")
+  else
     status=1
-    failed+=("$name")
+    failed=$((failed + 1))
+    results+=("FAIL $name")
   fi
 }
 
@@ -92,8 +107,22 @@ suite "requests-ntlm and pyspnego (pytest)" .venv/bin/python -m pytest -p no:cac
 suite "node-soap (node --test)" bash -c 'cd tests/interop && node --test node_soap_test.js'
 suite "httpntlm: NTLMv2, NTLM2 session, NTLMv1 (node --test)" bash -c 'cd tests/interop && node --test httpntlm_test.js'
 
+# mono: HttpWebRequest with a CredentialCache holding "NTLM", as a .NET Framework app does.
+mono_tests() {
+  if ! command -v mcs >/dev/null || ! command -v mono >/dev/null; then
+    echo "mcs and mono are missing: apt-get install -y --no-install-recommends mono-devel (.ci/run does)" >&2
+    return 1
+  fi
+  mcs -nologo -out:"$work/HttpWebRequestTest.exe" tests/interop/mono/HttpWebRequestTest.cs &&
+    mono "$work/HttpWebRequestTest.exe"
+}
+suite "Mono HttpWebRequest with CredentialCache NTLM (mcs, mono)" mono_tests
+
+echo "== interop summary"
+printf '%s\n' "${results[@]}"
+echo "suites: $((${#results[@]} - failed)) passed, $failed failed"
 if [ "$status" -ne 0 ]; then
-  echo "interop tests FAILED: ${failed[*]}; server logs:" >&2
+  echo "interop tests FAILED; server logs:" >&2
   for log in "$work"/*.log; do
     echo "-- $(basename "$log")" >&2
     tail -n 30 "$log" >&2
