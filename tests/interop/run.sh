@@ -7,7 +7,9 @@
 #   three servers whose NTLM CHALLENGE differs (default, "no-target-info", "no-ess"; the last two
 #   with the fixtures in tests/interop/fixtures-ntlm-*/), so it answers NTLMv2, the NTLM2
 #   session response and NTLMv1; a C# program (HttpWebRequest, CredentialCache "NTLM") compiled
-#   and run with Mono, over HTTP and over TLS.
+#   and run with Mono, over HTTP and over TLS;
+# - over HTTPS, trusting the CA the server wrote with --tls-ca-out: the zeep and the
+#   requests-ntlm/pyspnego suites again, and curl --ntlm --cacert.
 #
 #   bash tests/interop/run.sh
 #
@@ -74,16 +76,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   -keyout "$work/rsa-key.pem" -out "$work/rsa-cert.pem" 2>/dev/null
 
 echo "== starting exchange-um-mock: the built-in fixtures, one server per NTLM challenge profile, one with the RSA certificate"
-start_server default 1 --listen 127.0.0.1:0 --seed 1
+start_server default 2 --listen 127.0.0.1:0 --listen https://127.0.0.1:0 --tls-ca-out "$work/ca.pem" --seed 1
 start_server no-target-info 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-target-info
 start_server no-ess 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-ess
 start_server rsa 1 --listen https://127.0.0.1:0 --seed 1 --tls-cert "$work/rsa-cert.pem" --tls-key "$work/rsa-key.pem"
 EXUM_URL="$(url default http)"
+EXUM_HTTPS_URL="$(url default https)"
+EXUM_CA="$work/ca.pem"
 EXUM_URL_NO_TARGET_INFO="$(url no-target-info http)"
 EXUM_URL_NO_ESS="$(url no-ess http)"
 EXUM_RSA_HTTPS_URL="$(url rsa https)"
 EXUM_RSA_CA="$work/rsa-cert.pem"
-export EXUM_URL EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA
+export EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA
 
 status=0
 results=()
@@ -104,6 +108,12 @@ suite() {
 
 suite "zeep (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py
 suite "requests-ntlm and pyspnego (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
+# Over TLS: requests trusts only REQUESTS_CA_BUNDLE when it is set (Session.verify is ignored).
+suite "zeep over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUNDLE="$EXUM_CA" \
+  .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py
+suite "requests-ntlm and pyspnego over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUNDLE="$EXUM_CA" \
+  .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
+suite "curl --ntlm --cacert over HTTPS (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/curl_test.py
 suite "node-soap (node --test)" bash -c 'cd tests/interop && node --test node_soap_test.js'
 suite "httpntlm: NTLMv2, NTLM2 session, NTLMv1 (node --test)" bash -c 'cd tests/interop && node --test httpntlm_test.js'
 

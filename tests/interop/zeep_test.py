@@ -1,7 +1,10 @@
 """zeep (Python) against exchange-um-mock: the client is generated from GET <endpoint>?wsdl and
 calls every UM operation with Basic credentials, as a real helpdesk or self-service app would.
 
-Needs a running server: EXUM_URL=http://127.0.0.1:PORT (tests/interop/run.sh starts one).
+Needs a running server: EXUM_URL=http://127.0.0.1:PORT (tests/interop/run.sh starts one). It
+runs the suite twice: over HTTP, and over HTTPS with EXUM_URL=https://127.0.0.1:PORT and
+REQUESTS_CA_BUNDLE naming the CA the server wrote with --tls-ca-out (requests ignores
+Session.verify while REQUESTS_CA_BUNDLE is set, so that variable is the way to trust it).
 """
 
 import base64
@@ -46,6 +49,16 @@ def admin(base_url, path):
     response = requests.get(f"{base_url}/__admin{path}", timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def test_the_wsdl_points_the_client_at_the_listener_it_was_fetched_from(base_url, alice):
+    scheme = base_url.split("://", 1)[0]
+
+    assert alice.IsUMEnabled() is True
+
+    journaled = admin(base_url, "/requests?operation=IsUMEnabled")["requests"][-1]
+    assert journaled["listener"] == scheme
+    assert journaled["identity"] == "alice@contoso.com"
 
 
 def test_the_wsdl_binds_all_eleven_operations(base_url):
