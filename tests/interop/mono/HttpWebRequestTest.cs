@@ -52,6 +52,11 @@ static class HttpWebRequestTest
         request.ContentType = "text/xml; charset=utf-8";
         request.Headers.Add("SOAPAction", "\"" + Ns + "/" + operation + "\"");
         request.Credentials = cache;
+        // NTLM authenticates a connection, not a request, and Mono keeps connections alive
+        // across credentials: one connection group per user keeps another user's request off a
+        // connection already authenticated as someone else. (.NET Framework closes such a connection
+        // after the request unless UnsafeAuthenticatedConnectionSharing is set.)
+        request.ConnectionGroupName = "ntlm:" + user + ":" + password;
         request.Timeout = 10000;
         var body = Encoding.UTF8.GetBytes(Envelope(operation));
         request.ContentLength = body.Length;
