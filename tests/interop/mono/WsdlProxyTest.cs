@@ -140,6 +140,28 @@ static class WsdlProxyTest
         throw new Exception("no WebException");
     }
 
+    // Mono 6.8 now and then fails a request before any byte of it reaches the server
+    // ("Error writing headers" -> "Operation aborted", WebExceptionStatus.SendFailure, no
+    // response), even the first request of the process on a new connection. Such a test runs
+    // once more, from a reset state, and says so; any other failure fails it.
+    static void RetryingMonoSendFailure(string name, Action test)
+    {
+        try
+        {
+            test();
+        }
+        catch (Exception e)
+        {
+            var web = e as WebException ?? e.InnerException as WebException;
+            if (web == null || web.Status != WebExceptionStatus.SendFailure || web.Response != null)
+            {
+                throw;
+            }
+            Console.WriteLine("retry " + name + ": Mono's send failure: " + web.Message);
+            test();
+        }
+    }
+
     static int Main()
     {
         var baseUrl = (Environment.GetEnvironmentVariable("EXUM_URL") ?? "").TrimEnd('/');
@@ -161,8 +183,11 @@ static class WsdlProxyTest
         {
             try
             {
-                Admin(baseUrl, "/reset", "POST");
-                test.Value(baseUrl);
+                RetryingMonoSendFailure(test.Key, () =>
+                {
+                    Admin(baseUrl, "/reset", "POST");
+                    test.Value(baseUrl);
+                });
                 passed++;
                 Console.WriteLine("ok   " + test.Key);
             }
