@@ -1,5 +1,6 @@
 """zeep (Python) against exchange-um-mock: the client is generated from GET <endpoint>?wsdl and
-calls every UM operation with Basic credentials, as a real helpdesk or self-service app would.
+calls every UM operation with Basic credentials, as a real helpdesk or self-service app would, and
+with requests-ntlm's HttpNtlmAuth as the session's auth.
 
 Needs a running server: EXUM_URL=http://127.0.0.1:PORT (tests/interop/run.sh starts one). It
 runs the suite twice: over HTTP, and over HTTPS with EXUM_URL=https://127.0.0.1:PORT and
@@ -13,6 +14,7 @@ import os
 import pytest
 import requests
 from requests.auth import HTTPBasicAuth
+from requests_ntlm import HttpNtlmAuth
 from zeep import Client
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
@@ -59,6 +61,20 @@ def test_the_wsdl_points_the_client_at_the_listener_it_was_fetched_from(base_url
     journaled = admin(base_url, "/requests?operation=IsUMEnabled")["requests"][-1]
     assert journaled["listener"] == scheme
     assert journaled["identity"] == "alice@contoso.com"
+
+
+def test_zeep_with_requests_ntlm_as_the_session_auth(base_url):
+    session = requests.Session()
+    session.auth = HttpNtlmAuth("CONTOSO\\alice", "any password")
+    alice = Client(f"{base_url}{ENDPOINT}?wsdl", transport=Transport(session=session, timeout=10)).service
+
+    assert alice.ResetPIN() is None
+    assert alice.IsUMEnabled() is True
+
+    journaled = admin(base_url, "/requests?operation=ResetPIN")["requests"][-1]
+    assert journaled["identity"] == "CONTOSO\\alice"
+    assert journaled["auth_scheme"] == "ntlm"
+    assert admin(base_url, "/emails?to=alice@contoso.com")["total"] == 1
 
 
 def test_the_wsdl_binds_all_eleven_operations(base_url):
