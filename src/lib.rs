@@ -180,7 +180,9 @@ mod vocab;
 pub use domain::expect::Times;
 pub use domain::journal::RecordedRequest;
 pub use domain::mail::Email;
-pub use domain::mailbox::{MailboxPatch, MailboxProperties, MailboxState, PropertiesPatch};
+pub use domain::mailbox::{
+    LogonOutcome, LogonResult, MailboxPatch, MailboxProperties, MailboxState, PropertiesPatch,
+};
 pub use domain::outcomes::{MailFault, Outcome, Scenario, Then};
 pub use domain::pin::PinPolicy;
 pub use double::expect::Expectation;

@@ -70,6 +70,8 @@ pub(crate) struct NewCall<'a> {
     pub(crate) operation: &'a str,
     pub(crate) dial_string: &'a str,
     pub(crate) content: &'a str,
+    /// When it is placed, by the double's clock (its `started_at`; its steps run in real time).
+    pub(crate) at: Timestamp,
 }
 
 #[derive(Debug)]
@@ -101,7 +103,7 @@ impl CallBook {
             operation: call.operation.to_string(),
             dial_string: call.dial_string.to_string(),
             content: call.content.to_string(),
-            started_at: Timestamp::now().rfc3339(),
+            started_at: call.at.rfc3339(),
             state: CallState::Connecting,
             event_cause: "None",
             started: Instant::now(),
@@ -179,6 +181,7 @@ mod tests {
             operation: "PlayOnPhone",
             dial_string: "1",
             content: "c",
+            at: Timestamp::now(),
         };
         let call = CallBook::dial(call, "um.example", &mut mailbox_rng(Some(1), "calls"));
         let id = call.id.clone();

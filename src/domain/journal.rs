@@ -1,6 +1,7 @@
 //! The request journal: every non-admin request, what the double answered and why.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -71,6 +72,8 @@ pub struct RecordedRequest {
 #[derive(Debug, Clone)]
 struct Stored {
     record: RecordedRequest,
+    /// The request's headers as received; the journal's map of them is made when read.
+    headers: Arc<[(String, String)]>,
     body: Bytes,
     response_body: Option<Bytes>,
 }
@@ -89,6 +92,7 @@ impl Stored {
 
     fn to_public(&self) -> RecordedRequest {
         let mut record = self.record.clone();
+        record.headers = journal_headers(&self.headers);
         record.body = String::from_utf8_lossy(&self.body).into_owned();
         record.response_body = self
             .response_body
@@ -105,6 +109,7 @@ impl Stored {
 pub(crate) struct Entry {
     /// The record so far; `id` is 0 until [`Journal::record`] gives it one.
     pub(crate) record: RecordedRequest,
+    headers: Arc<[(String, String)]>,
     body: Bytes,
     started: Instant,
 }
@@ -116,7 +121,7 @@ impl Entry {
             received_at: request.received_at.rfc3339(),
             method: request.method.clone(),
             path: request.path_and_query(),
-            headers: journal_headers(&request.headers),
+            headers: BTreeMap::new(),
             body: String::new(),
             identity: None,
             mailbox: None,
@@ -133,6 +138,7 @@ impl Entry {
         };
         Entry {
             record,
+            headers: request.headers.clone(),
             body: request.body.clone(),
             started: request.started,
         }
@@ -198,6 +204,7 @@ impl Journal {
     pub(crate) fn record(&mut self, entry: Entry, plan: &mut Plan) -> &RecordedRequest {
         let Entry {
             mut record,
+            headers,
             body,
             started,
         } = entry;
@@ -219,6 +226,7 @@ impl Journal {
         record.duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
         let mut stored = Stored {
             record,
+            headers,
             body,
             response_body,
         };

@@ -132,41 +132,75 @@ impl PinPolicy {
         out
     }
 
-    /// Why `pin` is not acceptable as a PIN set by fixture or admin API, if it is not.
-    pub(crate) fn check_pin(&self, pin: &str, extension: Option<&str>) -> Result<(), String> {
-        if pin.is_empty() || !pin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("PIN '{pin}' must be digits only"));
+    /// Every reason `pin` is not acceptable as a PIN set by fixture, admin API or a PIN
+    /// change, each a sentence naming the PIN; empty if it is acceptable. `recent` is the
+    /// history a new PIN must differ from (oldest first, current PIN last; only the last
+    /// `pin_history_count` count): empty for a fixture or `PATCH`, the mailbox's history for a
+    /// PIN change. Generation checks its draws with the same rules ([`PinPolicy::generate`]).
+    pub(crate) fn pin_problems(
+        &self,
+        pin: &str,
+        extension: Option<&str>,
+        recent: &[String],
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        let digits = !pin.is_empty() && pin.bytes().all(|b| b.is_ascii_digit());
+        if !digits {
+            out.push(format!("PIN '{pin}' must be digits only"));
         }
         let min = self.min_pin_length as usize;
-        if pin.len() < min || pin.len() > MAX_PIN_LENGTH {
-            return Err(format!(
-                "PIN '{pin}' has {} digits; policy '{}' needs {min} to {MAX_PIN_LENGTH}",
-                pin.len(),
+        let len = pin.chars().count();
+        if len < min || len > MAX_PIN_LENGTH {
+            let what = if digits { "digits" } else { "characters" };
+            out.push(format!(
+                "PIN '{pin}' has {len} {what}; policy '{}' needs {min} to {MAX_PIN_LENGTH}",
                 self.name
             ));
         }
-        self.check_pattern(pin, extension)
-            .map_err(|why| format!("PIN '{pin}' {why} (policy '{}')", self.name))
+        for why in self.rule_breaks(pin, extension, recent, digits) {
+            out.push(format!("PIN '{pin}' {why} (policy '{}')", self.name));
+        }
+        out
     }
 
-    fn check_pattern(&self, pin: &str, extension: Option<&str>) -> Result<(), &'static str> {
+    /// The pattern, extension and history rules `pin` breaks. Pattern rules apply to digit
+    /// strings only (anything else is refused as not digits already).
+    fn rule_breaks(
+        &self,
+        pin: &str,
+        extension: Option<&str>,
+        history: &[String],
+        digits: bool,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
         if let Some(ext) = extension.filter(|e| !e.is_empty()) {
             if pin.contains(ext) {
-                return Err("contains the extension");
+                out.push(format!("contains the extension {ext}"));
             }
         }
-        if self.allow_common_patterns {
-            return Ok(());
+        if !self.allow_common_patterns && digits {
+            let bytes = pin.as_bytes();
+            let steps = || bytes.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0]));
+            if steps().all(|s| s == 0) {
+                out.push("is one repeated digit".to_string());
+            } else if steps().all(|s| s == 1) || steps().all(|s| s == -1) {
+                out.push("is a run of consecutive digits".to_string());
+            }
         }
-        let digits = pin.as_bytes();
-        let steps = || digits.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0]));
-        if steps().all(|s| s == 0) {
-            return Err("is one repeated digit");
+        if self.recent(history).iter().any(|p| p == pin) {
+            out.push(format!(
+                "is one of the last {} PINs",
+                self.pin_history_count
+            ));
         }
-        if steps().all(|s| s == 1) || steps().all(|s| s == -1) {
-            return Err("is a run of consecutive digits");
-        }
-        Ok(())
+        out
+    }
+
+    /// The last `pin_history_count` entries of `history`.
+    fn recent<'h>(&self, history: &'h [String]) -> &'h [String] {
+        &history[history
+            .len()
+            .saturating_sub(self.pin_history_count as usize)..]
     }
 
     /// A new PIN: exactly `min_pin_length` digits, allowed by the pattern rules, and not among
@@ -177,16 +211,13 @@ impl PinPolicy {
         extension: Option<&str>,
         rng: &mut StdRng,
     ) -> String {
-        let recent = &history[history
-            .len()
-            .saturating_sub(self.pin_history_count as usize)..];
         // Terminates with probability 1: with at least 4 digits, at most 20 history entries and
         // a handful of pattern PINs are excluded out of 10,000+, so nearly every draw succeeds.
         loop {
             let pin: String = (0..self.min_pin_length)
                 .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
                 .collect();
-            if self.check_pattern(&pin, extension).is_ok() && !recent.contains(&pin) {
+            if self.rule_breaks(&pin, extension, history, true).is_empty() {
                 return pin;
             }
         }
@@ -223,6 +254,43 @@ mod tests {
             pin_history_count: 20,
             ..PinPolicy::exchange_default("Strict")
         }
+    }
+
+    impl PinPolicy {
+        fn check_pin(&self, pin: &str, extension: Option<&str>) -> Result<(), String> {
+            match self.pin_problems(pin, extension, &[]).first() {
+                Some(problem) => Err(problem.clone()),
+                None => Ok(()),
+            }
+        }
+    }
+
+    #[test]
+    fn every_problem_of_a_pin_is_listed() {
+        let policy = PinPolicy::exchange_default("Default");
+        let history = ["135790".to_string(), "111111".to_string()];
+
+        let problems = policy.pin_problems("1111", Some("11"), &history);
+
+        assert_eq!(
+            problems,
+            [
+                "PIN '1111' has 4 digits; policy 'Default' needs 6 to 24",
+                "PIN '1111' contains the extension 11 (policy 'Default')",
+                "PIN '1111' is one repeated digit (policy 'Default')",
+            ]
+        );
+        assert_eq!(
+            policy.pin_problems("135790", None, &history),
+            ["PIN '135790' is one of the last 5 PINs (policy 'Default')"]
+        );
+        assert_eq!(
+            policy.pin_problems("12a4", None, &[]),
+            [
+                "PIN '12a4' must be digits only",
+                "PIN '12a4' has 4 characters; policy 'Default' needs 6 to 24"
+            ]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub(crate) mod expect;
+mod phone;
 #[cfg(feature = "wiremock")]
 pub(crate) mod responder;
 pub(crate) mod settings;
@@ -21,7 +22,8 @@ use crate::domain::outcomes::Scenario;
 use crate::state::{NotAdded, Shared};
 use crate::vocab::Operation;
 
-/// What a double has seen and captured, and how it is scripted. You get one by dereferencing a
+/// What a double has seen and captured, and how it is scripted; phone logons, PIN changes and
+/// its clock too. You get one by dereferencing a
 /// [`UmMockServer`](crate::UmMockServer) (or a `UmResponder`): call these methods on the
 /// server itself.
 ///
@@ -256,7 +258,7 @@ impl UmDouble {
         self.shared.with(|w| w.scenarios())
     }
 
-    /// Back to the fixtures as loaded: mailboxes, scenarios, emails, journal, and no
+    /// Back to the fixtures as loaded: real time, mailboxes, scenarios, emails, journal, and no
     /// expectations. Ids keep counting.
     ///
     /// ```

@@ -188,7 +188,8 @@ impl Respond for UmResponder {
             request.url.query(),
             headers,
             Bytes::copy_from_slice(&request.body),
-        );
+        )
+        .received(shared.now());
         let plan = if wire.body.len() > shared.config().max_body_bytes {
             router::too_large(shared, &wire)
         } else {
@@ -205,6 +206,9 @@ impl Respond for UmResponder {
                 WireResponse::new(500, "text/plain; charset=utf-8", reason.clone())
                     .with_header("X-Exum-Reason", header_safe(&reason))
             }
+            // Only the admin API's event stream streams, and the responder has no admin API;
+            // wiremock could only send the head anyway (its bodies are whole).
+            Reply::Stream(streamed) => streamed.head,
         };
         let mut template = ResponseTemplate::new(response.status);
         let mut content_type = None;

@@ -41,13 +41,24 @@ fn place(ctx: Ctx<'_>, args: &Args, operation: Operation, content: &str) -> Resu
     if dial_string.is_empty() {
         return Err(Failure::Invalid("parameter 'DialString' is empty".into()));
     }
+    // The calls never change the mailbox: read it where it is (the fields apart, so the call
+    // RNG can be borrowed beside it).
+    let Ctx {
+        current,
+        draft,
+        fixtures,
+        call_rng,
+        ..
+    } = ctx;
+    let mailbox = draft.as_ref().unwrap_or(current);
     let call = NewCall {
-        mailbox: &ctx.mailbox.state.smtp_address,
+        mailbox: &mailbox.state.smtp_address,
         operation: operation.name(),
         dial_string,
         content,
+        at: ctx.now,
     };
-    let call = CallBook::dial(call, &ctx.fixtures.fqdn, ctx.call_rng);
+    let call = CallBook::dial(call, &fixtures.fqdn, call_rng);
     let mut done = Done::value(operation, &quick_xml::escape::escape(call.id.as_str()));
     done.call = Some(CallChange::Place(call));
     Ok(done)
@@ -60,7 +71,7 @@ pub(super) fn get_call_info(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> 
         .calls
         .get(
             call_id.trim(),
-            &ctx.mailbox.state.smtp_address,
+            &ctx.mailbox().state.smtp_address,
             ctx.fixtures.call_step_ms,
         )
         .ok_or_else(|| unknown_call(call_id))?;
@@ -71,7 +82,7 @@ pub(super) fn get_call_info(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> 
 /// `Disconnect(CallId)`
 pub(super) fn disconnect(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
     let call_id = args.text("CallId");
-    let mailbox = &ctx.mailbox.state.smtp_address;
+    let mailbox = &ctx.mailbox().state.smtp_address;
     if ctx.calls.get(call_id.trim(), mailbox, 0).is_none() {
         return Err(unknown_call(call_id));
     }

@@ -7,7 +7,7 @@ use crate::vocab::Operation;
 
 pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
     let fixtures = ctx.fixtures;
-    let state = &ctx.mailbox.state;
+    let state = &ctx.mailbox().state;
     let properties = &state.properties;
     let numbers = state
         .dial_plan

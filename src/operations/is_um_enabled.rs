@@ -4,7 +4,7 @@ use super::{Ctx, Done, Failure};
 use crate::vocab::Operation;
 
 pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
-    let enabled = ctx.mailbox.state.um_enabled;
+    let enabled = ctx.mailbox().state.um_enabled;
     Ok(Done::value(
         Operation::IsUmEnabled,
         if enabled { "true" } else { "false" },

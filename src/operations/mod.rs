@@ -9,6 +9,8 @@ mod is_um_enabled;
 mod reset_pin;
 mod settings;
 
+pub(crate) use reset_pin::pin_email;
+
 use rand::rngs::StdRng;
 
 use crate::domain::calls::{Call, CallBook};
@@ -17,18 +19,37 @@ use crate::domain::mailbox::Mailbox;
 use crate::fixtures::Fixtures;
 use crate::soap::read::SoapCall;
 use crate::soap::schema::Args;
+use crate::vocab::time::Timestamp;
 use crate::vocab::Operation;
 
 /// What an operation works on.
 pub(crate) struct Ctx<'a> {
-    /// The caller's mailbox: a draft, committed by the world only once the answer is made.
-    pub(crate) mailbox: &'a mut Mailbox,
+    /// The caller's mailbox as it is.
+    pub(crate) current: &'a Mailbox,
+    /// The caller's mailbox as this request changes it: a copy made on the first change
+    /// ([`Ctx::mailbox_mut`]), committed by the world only once the answer is made. Operations
+    /// that only read never copy it.
+    pub(crate) draft: &'a mut Option<Mailbox>,
     pub(crate) fixtures: &'a Fixtures,
     pub(crate) calls: &'a CallBook,
     /// Draws call ids; a draft too.
     pub(crate) call_rng: &'a mut StdRng,
     /// Journal id of the request (emails point at it).
     pub(crate) request_id: u64,
+    /// The double's time (a new PIN is set then).
+    pub(crate) now: Timestamp,
+}
+
+impl Ctx<'_> {
+    /// The caller's mailbox, with this request's changes so far.
+    pub(crate) fn mailbox(&self) -> &Mailbox {
+        self.draft.as_ref().unwrap_or(self.current)
+    }
+
+    /// The caller's mailbox to change (copied on the first change).
+    pub(crate) fn mailbox_mut(&mut self) -> &mut Mailbox {
+        self.draft.get_or_insert_with(|| self.current.clone())
+    }
 }
 
 /// A successful operation: the XML inside `<OpResponse>`, and the effects beyond the mailbox
@@ -79,7 +100,7 @@ pub(crate) fn execute(
     ctx: Ctx<'_>,
 ) -> Result<Done, Failure> {
     if operation != Operation::IsUmEnabled {
-        require_um_enabled(ctx.mailbox)?;
+        require_um_enabled(ctx.mailbox())?;
     }
     let args = Args::check(operation, &call.params).map_err(Failure::Invalid)?;
     match operation {

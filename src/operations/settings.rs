@@ -20,24 +20,28 @@ pub(super) fn set_missed_call_notification_enabled(
 }
 
 fn set_flag(
-    ctx: Ctx<'_>,
+    mut ctx: Ctx<'_>,
     args: &Args,
     field: fn(&mut MailboxProperties) -> &mut bool,
 ) -> Result<Done, Failure> {
-    *field(&mut ctx.mailbox.state.properties) = args.boolean("status");
+    *field(&mut ctx.mailbox_mut().state.properties) = args.boolean("status");
     Ok(Done::default())
 }
 
 /// `SetPlayOnPhoneDialString(dialString)`: trimmed; an empty string clears it.
-pub(super) fn set_play_on_phone_dial_string(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
+pub(super) fn set_play_on_phone_dial_string(
+    mut ctx: Ctx<'_>,
+    args: &Args,
+) -> Result<Done, Failure> {
     let value = args.text("dialString").trim().to_string();
-    ctx.mailbox.state.properties.play_on_phone_dial_string = (!value.is_empty()).then_some(value);
+    ctx.mailbox_mut().state.properties.play_on_phone_dial_string =
+        (!value.is_empty()).then_some(value);
     Ok(Done::default())
 }
 
 /// `SetTelephoneAccessFolderEmail(base64FolderId)` (`base64FolderID` accepted too).
 pub(super) fn set_telephone_access_folder_email(
-    ctx: Ctx<'_>,
+    mut ctx: Ctx<'_>,
     args: &Args,
 ) -> Result<Done, Failure> {
     let folder = args.text("base64FolderId").trim().to_string();
@@ -51,6 +55,9 @@ pub(super) fn set_telephone_access_folder_email(
             reason: format!("base64FolderId '{folder}' is not base64"),
         });
     }
-    ctx.mailbox.state.properties.telephone_access_folder_email = Some(folder);
+    ctx.mailbox_mut()
+        .state
+        .properties
+        .telephone_access_folder_email = Some(folder);
     Ok(Done::default())
 }

@@ -184,6 +184,25 @@ impl UmMockServerBuilder {
     }
 
     /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
+    /// How long an idle keep-alive connection waits for its next request before the server
+    /// closes it (default 120 s, as IIS). A request's headers must still arrive within 10 s
+    /// of its first byte.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::builder().idle_timeout(std::time::Duration::from_secs(30)).start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(reqwest::get(format!("{}/__admin/health", server.uri())).await.unwrap().status(), 200);
+    /// # }
+    /// ```
+    pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.config.idle_timeout = timeout;
+        self
+    }
+
     fn prepare(self, listeners: Vec<(Scheme, std::net::TcpListener)>) -> Result<Prepared, Error> {
         let shared = self.options.shared_state()?;
         let mut ready = Vec::with_capacity(listeners.len());

@@ -4,11 +4,14 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -21,15 +24,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::activity::{Activity, Watched, HEADER_LIMIT};
 use super::tls;
 use crate::service::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
 use crate::vocab::wire::NetworkFault;
-use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest};
+use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest, WireResponse};
 
-/// Headers must be complete within this time, or the connection is closed.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a body over the limit is read and dropped so the client can read its 413.
 const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 /// How long requests in flight get to finish at shutdown.
@@ -40,6 +42,9 @@ pub(crate) struct Listener {
     pub(crate) socket: TcpListener,
     pub(crate) tls: Option<TlsAcceptor>,
 }
+
+/// Every answer's body: whole bytes, or a channel's chunks for the event stream.
+type Body = BoxBody<Bytes, Infallible>;
 
 /// An accepted connection on its way from a listener's accept loop to [`serve`].
 type Accepted = (TcpStream, SocketAddr, Option<TlsAcceptor>);
@@ -55,7 +60,9 @@ pub(crate) async fn serve(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        // Runs from the moment a connection is idle (hyper 1.12), so it is the idle limit;
+        // `activity` keeps the 10 s limit on a request's headers.
+        .header_read_timeout(shared.config().idle_timeout);
     // One accept loop per listener, each in a task of its own, handing sockets to the loop
     // below: so one place owns `graceful` (watching a connection needs it) and one `select!`
     // decides between a new connection and shutdown. Bounded at 1: a listener waits for this
@@ -165,20 +172,35 @@ async fn drive<IO>(
     // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
+    let activity = Activity::new();
+    let serving = activity.clone();
     let service = service_fn(move |request| {
-        respond(
+        let activity = serving.clone();
+        let answered = respond(
             shared.clone(),
             request,
             scheme,
             stop.clone(),
             fault_tx.clone(),
             auth.clone(),
-        )
+        );
+        async move {
+            activity.serving();
+            let response = answered.await;
+            activity.idle();
+            response
+        }
     });
+    let io = Watched {
+        inner: io,
+        activity: activity.clone(),
+    };
     let conn = watcher.watch(builder.serve_connection(TokioIo::new(io), service));
     // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
-    // (closing hyper's handle) and the fault is carried out on `raw`.
+    // (closing hyper's handle) and the fault is carried out on `raw`; or a request's headers
+    // take longer than 10 s, and dropping `conn` closes the connection.
     tokio::select! {
+        _ = activity.expired() => tracing::debug!("request headers not finished within {HEADER_LIMIT:?}; connection closed"),
         result = conn => if let Err(error) = result {
             tracing::debug!(%error, "connection ended with an error");
         },
@@ -215,7 +237,7 @@ async fn respond(
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
     auth: ConnectionAuth,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
     let headers = header_pairs(&parts.headers);
     let limit = shared.config().max_body_bytes;
@@ -239,7 +261,8 @@ async fn respond(
         headers,
         body,
     )
-    .over(scheme);
+    .over(scheme)
+    .received(shared.now());
     let plan = match failure {
         None => router::route(&shared, &wire, stop.clone(), &auth).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
@@ -303,12 +326,21 @@ async fn deliver(
     plan: Plan,
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
-    let wire = match plan.reply {
-        Reply::Http(wire) => wire,
+    match plan.reply {
+        Reply::Http(wire) => {
+            let body = Full::new(wire.body.clone()).boxed();
+            Ok(response(wire, body))
+        }
+        // The writer (the event stream's task) ends the body by dropping its sender, at the
+        // latest when the server stops, so a stream never holds up the drain.
+        Reply::Stream(streamed) => Ok(response(
+            streamed.head,
+            ChannelBody(streamed.chunks).boxed(),
+        )),
         Reply::Network(fault) => {
             if fault == NetworkFault::Hang {
                 stop.wait().await;
@@ -316,10 +348,14 @@ async fn deliver(
             // The connection task drops this connection on receipt, so this future is never
             // polled again.
             let _ = faults.send(fault);
-            return std::future::pending().await;
+            std::future::pending().await
         }
-    };
-    let mut response = Response::new(Full::new(wire.body));
+    }
+}
+
+/// `wire`'s status and headers with `body`.
+fn response(wire: WireResponse, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
     *response.status_mut() =
         http::StatusCode::from_u16(wire.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in wire.headers {
@@ -333,5 +369,22 @@ async fn deliver(
             _ => tracing::warn!(%name, "skipped a header that is not valid HTTP"),
         }
     }
-    Ok(response)
+    response
+}
+
+/// A body fed by a channel, one data frame per chunk; it ends when the sender is dropped.
+struct ChannelBody(mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
+    }
 }

@@ -2,6 +2,7 @@
 //! Tokio runtime, so it works from any test (either Tokio flavour, another runtime, a plain
 //! `#[test]`) and a client under test that blocks its own thread cannot starve it.
 
+mod activity;
 mod builder;
 mod http;
 mod listeners;

@@ -222,6 +222,7 @@ mod tests {
         match handle(shared, &request, None).reply {
             Reply::Http(response) => response,
             Reply::Network(fault) => panic!("unexpected network fault {fault:?}"),
+            Reply::Stream(_) => panic!("Autodiscover never streams"),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::domain::journal::Entry;
 use crate::state::Shared;
 use crate::vocab::wire::{Plan, WireRequest, WireResponse};
 
-/// Fires once when the server stops; long-polls and hanging requests end on it.
+/// Fires once when the server stops; long-polls, event streams and hanging requests end on it.
 #[derive(Debug, Clone)]
 pub(crate) struct Stop(watch::Receiver<bool>);
 
@@ -32,7 +32,16 @@ pub(crate) async fn route(
     connection: &ConnectionAuth,
 ) -> Plan {
     if admin::is_admin(&request.path) {
-        return Plan::now(admin::handle(shared, request, stop.wait()).await);
+        return Plan::now(admin::handle(shared, request, stop).await);
+    }
+    if request.path == "/" && matches!(request.method.as_str(), "GET" | "HEAD") {
+        // The front door for a person with a browser: the web inbox (not journaled, like the
+        // admin API it belongs to).
+        return Plan::now(
+            WireResponse::empty(302)
+                .with_header("Location", crate::service::ui::PATH)
+                .with_header("Cache-Control", "no-cache"),
+        );
     }
     if endpoint::is_endpoint(&request.path) {
         return endpoint::handle(shared, request, Some(connection));

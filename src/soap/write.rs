@@ -14,16 +14,41 @@ fn envelope(body: &str) -> String {
     )
 }
 
-/// `<{operation}Response xmlns="…">{inner}</…>`; `inner` is already XML (empty for void operations).
+/// The envelope's opening, up to the body's content.
+const ENVELOPE_OPEN: &str = concat!(
+    r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/""#,
+    r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><s:Body>"#
+);
+const ENVELOPE_CLOSE: &str = "</s:Body></s:Envelope>";
+
+/// `<{operation}Response xmlns="…">{inner}</…>`; `inner` is already XML (empty for void
+/// operations). Written piece by piece into one buffer: it is every success's answer.
 pub(crate) fn success(ns: MessagesNs, operation: &str, inner: &str) -> String {
     let uri = ns.uri();
+    let mut out = String::with_capacity(
+        ENVELOPE_OPEN.len()
+            + ENVELOPE_CLOSE.len()
+            + 2 * operation.len()
+            + uri.len()
+            + inner.len()
+            + 40,
+    );
+    out.push_str(ENVELOPE_OPEN);
+    out.push('<');
+    out.push_str(operation);
+    out.push_str("Response xmlns=\"");
+    out.push_str(uri);
     if inner.is_empty() {
-        envelope(&format!(r#"<{operation}Response xmlns="{uri}"/>"#))
+        out.push_str("\"/>");
     } else {
-        envelope(&format!(
-            r#"<{operation}Response xmlns="{uri}">{inner}</{operation}Response>"#
-        ))
+        out.push_str("\">");
+        out.push_str(inner);
+        out.push_str("</");
+        out.push_str(operation);
+        out.push_str("Response>");
     }
+    out.push_str(ENVELOPE_CLOSE);
+    out
 }
 
 /// `<{name}>{text}</{name}>` with the text escaped.
@@ -67,5 +92,33 @@ pub(crate) fn exception_message(exception: &str) -> String {
             "The Unified Messaging server is busy or unavailable. Try again later.".into()
         }
         other => format!("Exception of type '{other}' was thrown."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_success_is_the_envelope_around_the_response_element() {
+        assert_eq!(
+            success(MessagesNs::Http, "ResetPIN", ""),
+            envelope(&format!(
+                r#"<ResetPINResponse xmlns="{}"/>"#,
+                MessagesNs::Http.uri()
+            ))
+        );
+        assert_eq!(
+            success(
+                MessagesNs::Https,
+                "IsUMEnabled",
+                "<IsUMEnabledResponse>true</IsUMEnabledResponse>"
+            ),
+            envelope(&format!(
+                r#"<IsUMEnabledResponse xmlns="{}"><IsUMEnabledResponse>true</IsUMEnabledResponse></IsUMEnabledResponse>"#,
+                MessagesNs::Https.uri()
+            ))
+        );
+        assert!(ENVELOPE_OPEN.contains(SOAP11_ENVELOPE));
     }
 }

@@ -329,6 +329,7 @@ mod tests {
             crate::vocab::wire::Reply::Network(fault) => {
                 panic!("unexpected network fault {fault:?}")
             }
+            crate::vocab::wire::Reply::Stream(_) => panic!("the WSDL is never streamed"),
         }
     }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 
+use super::events::Change;
 use super::identify::{Credentials, Refusal};
 use super::World;
 use crate::domain::journal::Entry;
@@ -52,7 +53,10 @@ type MailScript = (Option<MailFault>, Option<u64>);
 
 /// What an outcome may change, copied out of the world: committed whole or dropped.
 struct Draft {
-    mailbox: Mailbox,
+    /// The caller's mailbox.
+    index: usize,
+    /// Its changed copy, made only when an operation changes it.
+    mailbox: Option<Mailbox>,
     call_rng: StdRng,
     /// Emails to capture, each now or after a delay.
     emails: Vec<(PendingEmail, Option<Duration>)>,
@@ -64,6 +68,8 @@ impl World {
     pub(crate) fn journal(&mut self, entry: Entry, mut plan: Plan) -> Plan {
         let record = self.journal.record(entry, &mut plan);
         self.expectations.observe(record);
+        let change = Change::Request(record.clone());
+        self.note(change);
         plan
     }
 
@@ -110,6 +116,12 @@ impl World {
         // Commit: nothing below can fail half-way.
         if let Some(id) = scenario {
             self.scenarios.advance(id);
+            if let Some(scenario) = self.scenarios.get(id) {
+                self.note(Change::Scenario {
+                    scenario,
+                    removed: false,
+                });
+            }
         }
         self.commit(index, draft);
         let delay = Duration::from_millis(outcome.delay_ms.unwrap_or(0));
@@ -130,7 +142,8 @@ impl World {
 
     fn draft(&self, index: usize) -> Draft {
         Draft {
-            mailbox: self.mailboxes[index].clone(),
+            index,
+            mailbox: None,
             call_rng: self.call_rng.clone(),
             emails: Vec::new(),
             call: None,
@@ -138,7 +151,9 @@ impl World {
     }
 
     fn commit(&mut self, index: usize, draft: Draft) {
-        self.mailboxes[index] = draft.mailbox;
+        if let Some(changed) = draft.mailbox {
+            self.replace_mailbox(index, changed);
+        }
         self.call_rng = draft.call_rng;
         match draft.call {
             Some(CallChange::Place(call)) => self.calls.add(call),
@@ -149,12 +164,7 @@ impl World {
             None => {}
         }
         for (email, delay) in draft.emails {
-            match delay {
-                Some(delay) => self.emails.capture_later(email, delay),
-                None => {
-                    self.emails.capture(email);
-                }
-            }
+            self.send_email(email, delay);
         }
     }
 
@@ -241,10 +251,7 @@ impl World {
 
     /// A fresh draft for the same mailbox (the draft's changes thrown away).
     fn draft_like(&self, draft: &Draft) -> Draft {
-        let index = self
-            .mailbox_index(&draft.mailbox.state.smtp_address)
-            .expect("a draft is of a mailbox of this world");
-        self.draft(index)
+        self.draft(draft.index)
     }
 
     /// The operation as the double does it by itself, with the email handled as scripted.
@@ -279,11 +286,13 @@ impl World {
         (mail_fault, mail_delay_ms): MailScript,
     ) -> Result<(String, Option<String>), Failure> {
         let ctx = Ctx {
-            mailbox: &mut draft.mailbox,
+            current: &self.mailboxes[draft.index],
+            draft: &mut draft.mailbox,
             fixtures: &self.fixtures,
             calls: &self.calls,
             call_rng: &mut draft.call_rng,
             request_id: job.request_id,
+            now: self.clock.now(),
         };
         let done = operations::execute(job.operation, job.call, ctx)?;
         draft.call = done.call;

@@ -4,11 +4,14 @@
 //! named by what they do; [`answer`] is what a request does under the lock.
 
 mod answer;
+pub(crate) mod events;
 mod identify;
+mod phone;
 mod world;
 
 pub(crate) use answer::{Refused, UmRequest};
 pub(crate) use identify::{unauthorized, Credentials, Refusal, BASIC_CHALLENGE};
+pub(crate) use phone::{ClockChange, PhoneRefusal, PinChanged};
 pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;
@@ -21,6 +24,8 @@ use tokio::sync::watch;
 use crate::domain::mail::{Email, EmailFilter};
 use crate::error::{Error, Problem};
 use crate::fixtures::FixtureSet;
+use crate::vocab::clock::Clock;
+use crate::vocab::time::Timestamp;
 
 /// Bounds and options a server runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +39,8 @@ pub(crate) struct Config {
     pub(crate) admin_token: Option<String>,
     /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
     pub(crate) strict_soap_action: bool,
+    /// How long a keep-alive connection may wait for its next request.
+    pub(crate) idle_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -46,6 +53,7 @@ impl Default for Config {
             seed: None,
             admin_token: None,
             strict_soap_action: false,
+            idle_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -93,27 +101,39 @@ struct Inner {
     /// waiter that subscribes after a send still sees the newest value.
     mail_tick: watch::Sender<u64>,
     config: Config,
+    /// Every change, numbered, for `GET /__admin/events`.
+    events: events::EventLog,
     /// Where `reload` re-reads fixtures from.
     source: FixtureSet,
     /// The generated CA certificate (PEM) of the HTTPS listeners, set once at start after
     /// the fixtures (whose `server.fqdn` the leaf names) are loaded; unset without HTTPS or
     /// with the user's certificate. Read by `GET /__admin/ca.pem` and `ca_pem()`.
     ca_pem: OnceLock<String>,
+    /// The world's clock, read here without the lock to stamp requests as they arrive.
+    clock: Clock,
 }
 
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
         let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
-        let world = World::new(fixtures, &config);
+        let clock = Clock::default();
+        let world = World::new(fixtures, &config, clock.clone());
         Ok(Shared {
             inner: Arc::new(Inner {
                 world: Mutex::new(world),
                 mail_tick: watch::Sender::new(0),
+                events: events::EventLog::default(),
                 config,
                 source,
                 ca_pem: OnceLock::new(),
+                clock,
             }),
         })
+    }
+
+    /// The double's time now (a request's `received_at`); the world changes the clock.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.inner.clock.now()
     }
 
     /// Records the generated CA certificate; only the first call counts (there is one per
@@ -125,6 +145,20 @@ impl Shared {
     /// The generated CA certificate (PEM), if the server generated one.
     pub(crate) fn ca_pem(&self) -> Option<&str> {
         self.inner.ca_pem.get().map(String::as_str)
+    }
+
+    /// The events after `last_seen` still kept, and a receiver for the ones to come.
+    pub(crate) fn subscribe(&self, last_seen: Option<u64>) -> events::Subscription {
+        self.inner.events.subscribe(last_seen)
+    }
+
+    /// Where the fixtures came from: a folder's path, or `embedded` / `in memory`.
+    pub(crate) fn fixtures_source(&self) -> String {
+        match self.inner.source.dir() {
+            Some(dir) => dir.display().to_string(),
+            None if self.inner.source == FixtureSet::embedded() => "embedded".into(),
+            None => "in memory".into(),
+        }
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -142,14 +176,21 @@ impl Shared {
     }
 
     /// Runs `f` on the world under the lock. Delayed emails that are due are captured first,
-    /// and long-polls are woken if `f` (or that) captured any email.
+    /// and long-polls are woken if `f` (or that) captured any email. The changes made go to
+    /// the event log: its lock is taken before the world's is let go, so events are numbered
+    /// in the order the changes were made.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let (result, newest) = {
+        let (result, newest, changes, log) = {
             let mut world = self.lock();
             world.release_due_emails();
             let result = f(&mut world);
-            (result, world.newest_email_id())
+            let changes = world.take_changes();
+            let log = (!changes.is_empty()).then(|| self.inner.events.lock());
+            (result, world.newest_email_id(), changes, log)
         };
+        if let Some(log) = log {
+            self.inner.events.publish(log, changes);
+        }
         self.inner.mail_tick.send_if_modified(|seen| {
             let changed = *seen != newest;
             *seen = newest;

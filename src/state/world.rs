@@ -4,19 +4,21 @@
 //! the same critical section, so stores stay in id order.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 
+use super::events::Change;
 use super::Config;
 use crate::domain::calls::{Call, CallBook};
 use crate::domain::expect::{Expectations, Expected, Times};
 use crate::domain::journal::{Journal, RecordedRequest, RequestFilter};
-use crate::domain::mail::{Email, EmailFilter, MailStore};
+use crate::domain::mail::{Email, EmailFilter, MailStore, PendingEmail};
 use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
 use crate::domain::pin::mailbox_rng;
 use crate::fixtures::Fixtures;
+use crate::vocab::clock::Clock;
 use crate::vocab::Operation;
 
 /// Seeds the call-id RNG (no mailbox address can equal it: it has no '@').
@@ -38,6 +40,12 @@ pub(crate) struct World {
     /// Counted as the journal records, so eviction from the journal cannot change a count.
     pub(super) expectations: Expectations,
     seed: Option<u64>,
+    /// The double's clock, shared with [`Shared`](super::Shared) (which stamps requests before
+    /// the lock); changed only through the world's methods.
+    pub(super) clock: Clock,
+    /// Changes made in the current critical section, for the event log; taken by
+    /// `Shared::with` before the lock is let go.
+    changes: Vec<Change>,
 }
 
 /// Why a scenario was not added.
@@ -63,20 +71,24 @@ impl NotAdded {
 pub(crate) type Page<T> = (usize, Vec<T>, u64);
 
 impl World {
-    pub(super) fn new(fixtures: Arc<Fixtures>, config: &Config) -> Self {
+    pub(super) fn new(fixtures: Arc<Fixtures>, config: &Config, clock: Clock) -> Self {
         let mut world = World {
             fixtures: fixtures.clone(),
             mailboxes: Vec::new(),
             scenarios: ScenarioBook::default(),
             loaded_scenarios: ScenarioBook::default(),
-            emails: MailStore::new(config.max_emails),
+            emails: MailStore::new(config.max_emails, clock.clone()),
             journal: Journal::new(config.max_requests, config.max_journal_bytes),
             calls: CallBook::new(config.max_requests),
             call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
             expectations: Expectations::default(),
             seed: config.seed,
+            clock,
+            changes: Vec::new(),
         };
         world.install(fixtures);
+        // The state as loaded is where every listener starts, not a change.
+        world.changes.clear();
         world
     }
 
@@ -88,23 +100,52 @@ impl World {
         self.fixtures = fixtures;
         self.mailboxes = self.loaded_mailboxes();
         self.scenarios.restore(&self.loaded_scenarios);
+        // A reload changes every mailbox and scenario at once: listeners get each new state.
+        let mailboxes = self
+            .mailboxes
+            .iter()
+            .map(|m| Change::Mailbox(m.state.clone()));
+        let scenarios = self
+            .scenarios
+            .newest_first()
+            .into_iter()
+            .rev()
+            .map(|scenario| Change::Scenario {
+                scenario,
+                removed: false,
+            });
+        self.changes = mailboxes.chain(scenarios).collect();
     }
 
+    /// Notes a change for the event log.
+    pub(super) fn note(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// The changes noted since the last call, in the order they were made.
+    pub(super) fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// The fixtures' mailboxes, their PINs set now (by the double's clock).
     fn loaded_mailboxes(&self) -> Vec<Mailbox> {
         let fixtures = &self.fixtures;
+        let now = self.clock.now();
         fixtures
             .mailboxes
             .iter()
             .map(|m| {
                 let policy = &fixtures.policies[&m.state().policy];
-                Mailbox::from_fixture(m, policy, self.seed)
+                Mailbox::from_fixture(m, policy, self.seed, now)
             })
             .collect()
     }
 
-    /// Back to the fixtures as loaded: mailboxes, scenarios, no emails, journal, calls or
-    /// expectations. Ids keep counting.
+    /// Back to the fixtures as loaded: real time, mailboxes, scenarios, no emails, journal,
+    /// calls or expectations. Ids keep counting.
     pub(crate) fn reset(&mut self) {
+        // First, so the fixture PINs are set at the real time.
+        self.clock.real_time();
         self.mailboxes = self.loaded_mailboxes();
         self.scenarios.restore(&self.loaded_scenarios);
         self.emails.reset();
@@ -113,6 +154,7 @@ impl World {
         self.call_rng = mailbox_rng(self.seed, CALL_RNG_KEY);
         // Expectations are part of a test's arrangement, like scenarios added at run time.
         self.expectations.clear();
+        self.note(Change::Reset);
     }
 
     /// The mailbox with this SMTP address (case-insensitive).
@@ -124,9 +166,28 @@ impl World {
 
     // Emails.
 
+    /// Makes `mailbox` the current state of mailbox `index`, and says so to event listeners.
+    pub(super) fn replace_mailbox(&mut self, index: usize, mailbox: Mailbox) {
+        self.note(Change::Mailbox(mailbox.state.clone()));
+        self.mailboxes[index] = mailbox;
+    }
+
+    /// Captures `email` now, or after `delay`, and says so when it is captured.
+    pub(super) fn send_email(&mut self, email: PendingEmail, delay: Option<Duration>) {
+        let captured = match delay {
+            Some(delay) => self.emails.capture_later(email, delay),
+            None => Some(self.emails.capture(email)),
+        };
+        if let Some(email) = captured {
+            self.note(Change::Email(email));
+        }
+    }
+
     /// Captures the delayed emails that are due (every lock does this first).
     pub(super) fn release_due_emails(&mut self) {
-        self.emails.release_due();
+        for email in self.emails.release_due() {
+            self.note(Change::Email(email));
+        }
     }
 
     pub(super) fn newest_email_id(&self) -> u64 {
@@ -135,6 +196,11 @@ impl World {
 
     pub(super) fn next_due_email(&self) -> Option<Instant> {
         self.emails.next_due()
+    }
+
+    /// How many emails and journal entries were dropped for capacity (`GET /__admin/info`).
+    pub(crate) fn evicted(&self) -> (u64, u64) {
+        (self.emails.evicted(), self.journal.evicted())
     }
 
     pub(crate) fn emails(&self, filter: &EmailFilter) -> Page<Email> {
@@ -151,7 +217,7 @@ impl World {
     }
 
     pub(crate) fn email(&self, id: u64) -> Option<Email> {
-        self.emails.get(id).cloned()
+        self.emails.get(id)
     }
 
     /// Email `id` as RFC 5322 / MIME text.
@@ -204,7 +270,11 @@ impl World {
         let Some(index) = self.mailbox_index(address) else {
             return Ok(None);
         };
-        let next = patch.applied_to(&self.mailboxes[index], &self.fixtures.policies);
+        let next = patch.applied_to(
+            &self.mailboxes[index],
+            &self.fixtures.policies,
+            self.clock.now(),
+        );
         let mut problems: Vec<String> = mailbox::problems(&next.state, &self.fixtures.references())
             .into_iter()
             .map(|(key, problem)| format!("{key}: {problem}"))
@@ -227,8 +297,9 @@ impl World {
         if !problems.is_empty() {
             return Err(problems);
         }
-        self.mailboxes[index] = next;
-        Ok(Some(self.mailboxes[index].state.clone()))
+        let state = next.state.clone();
+        self.replace_mailbox(index, next);
+        Ok(Some(state))
     }
 
     // Scenarios.
@@ -245,7 +316,15 @@ impl World {
                     .collect(),
             ));
         }
-        self.scenarios.add(scenario).map_err(|Full| NotAdded::Full)
+        let stored = self
+            .scenarios
+            .add(scenario)
+            .map_err(|Full| NotAdded::Full)?;
+        self.note(Change::Scenario {
+            scenario: stored.clone(),
+            removed: false,
+        });
+        Ok(stored)
     }
 
     /// Newest first, as the admin API lists them.
@@ -255,10 +334,24 @@ impl World {
 
     /// False if there is no scenario `id`.
     pub(crate) fn remove_scenario(&mut self, id: u64) -> bool {
-        self.scenarios.remove(id)
+        let Some(scenario) = self.scenarios.get(id) else {
+            return false;
+        };
+        self.scenarios.remove(id);
+        self.note(Change::Scenario {
+            scenario,
+            removed: true,
+        });
+        true
     }
 
     pub(crate) fn clear_scenarios(&mut self) {
+        for scenario in self.scenarios.newest_first().into_iter().rev() {
+            self.note(Change::Scenario {
+                scenario,
+                removed: true,
+            });
+        }
         self.scenarios.clear();
     }
 

@@ -8,6 +8,12 @@ pub(crate) trait Keyed {
     fn key(&self) -> u64;
 }
 
+impl<T: Keyed> Keyed for std::sync::Arc<T> {
+    fn key(&self) -> u64 {
+        T::key(self)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Ring<T> {
     items: VecDeque<T>,

@@ -1,6 +1,7 @@
 //! HTTP requests and answers in the double's own terms, so that routing, the SOAP endpoint and
 //! the admin API never see hyper types (the hyper adapter and the wiremock responder convert).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,7 +14,8 @@ pub(crate) struct WireRequest {
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) query: Option<String>,
-    pub(crate) headers: Vec<(String, String)>,
+    /// Shared, so the journal keeps them without copying (it makes its map when read).
+    pub(crate) headers: Arc<[(String, String)]>,
     pub(crate) body: Bytes,
     pub(crate) received_at: Timestamp,
     pub(crate) started: Instant,
@@ -34,12 +36,19 @@ impl WireRequest {
             method: method.to_string(),
             path: path.to_string(),
             query: query.map(str::to_string),
-            headers,
+            headers: headers.into(),
             body,
             received_at: Timestamp::now(),
             started: Instant::now(),
             scheme: "http",
         }
+    }
+
+    /// The same request, received at `at` by the double's clock (it is stamped with the
+    /// system's time until then).
+    pub(crate) fn received(mut self, at: Timestamp) -> Self {
+        self.received_at = at;
+        self
     }
 
     /// The same request, as received on a listener of `scheme` (`http` or `https`).
@@ -229,23 +238,41 @@ impl NetworkFault {
 }
 
 /// What to do with a connection for one request.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Reply {
     Http(WireResponse),
     Network(NetworkFault),
+    /// Status and headers now, then a body sent as it is produced (`GET /__admin/events`).
+    Stream(Streamed),
+}
+
+impl From<WireResponse> for Reply {
+    fn from(response: WireResponse) -> Self {
+        Reply::Http(response)
+    }
+}
+
+/// An answer whose body is written as it is produced: `head`'s body is ignored, `chunks`
+/// carries the body, which ends when its sender is dropped. A channel rather than a stream
+/// type so the service layer stays free of hyper's body traits; bounded, so a client that does
+/// not read makes the writer wait (and the event stream drop it) instead of piling bytes up.
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    pub(crate) head: WireResponse,
+    pub(crate) chunks: tokio::sync::mpsc::Receiver<Bytes>,
 }
 
 /// A decided answer and when to give it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) reply: Reply,
     pub(crate) delay: Duration,
 }
 
 impl Plan {
-    pub(crate) fn now(response: WireResponse) -> Self {
+    pub(crate) fn now(reply: impl Into<Reply>) -> Self {
         Plan {
-            reply: Reply::Http(response),
+            reply: reply.into(),
             delay: Duration::ZERO,
         }
     }

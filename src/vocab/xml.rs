@@ -21,6 +21,14 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 
 /// The first character of `text` that XML cannot hold, as a problem to report.
 pub(crate) fn forbidden_char(text: &str) -> Option<String> {
+    // Printable ASCII, tab and line breaks are the whole of most documents: a byte scan
+    // settles them without decoding characters.
+    if text
+        .bytes()
+        .all(|b| (0x20..0x80).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return None;
+    }
     text.chars()
         .find(|c| !is_xml_char(*c))
         .map(|c| format!("character U+{:04X} is not allowed in XML", u32::from(c)))

@@ -59,3 +59,195 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// Reads until the server closes the connection (or `limit` passes: then the test fails).
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let read = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    };
+    tokio::time::timeout(limit, read).await.is_ok()
+}
+
+#[tokio::test]
+async fn a_request_whose_headers_stall_is_closed_and_other_clients_are_served_meanwhile() {
+    use tokio::io::AsyncWriteExt;
+    let mock = Mock::start().await;
+    let mut stalled = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+    stalled
+        .write_all(b"POST /EWS/UM2007Legacy.asmx HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+
+    mock.reset_pin_ok("alice").await;
+
+    assert!(
+        closed_within(&mut stalled, Duration::from_secs(30)).await,
+        "half-sent headers are given up on (after 10 s)"
+    );
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(30)).await,
+        "a client that says nothing is closed too"
+    );
+    mock.reset_pin_ok("alice").await;
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_outlives_the_header_limit_and_closes_at_the_idle_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let health = b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Default limits: idle for longer than the 10 s header limit, then a second request.
+    let mock = Mock::start().await;
+    let mut stream = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    stream.write_all(health).await.unwrap();
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    stream.write_all(health).await.unwrap();
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "still open after 11 s idle: {:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+
+    // A short idle limit closes the connection once it passes.
+    let short = Mock::with(
+        exchange_um_mock::UmMockServer::builder().idle_timeout(Duration::from_millis(500)),
+    )
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(short.address())
+        .await
+        .unwrap();
+    stream.write_all(health).await.unwrap();
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    assert!(closed_within(&mut stream, Duration::from_secs(10)).await);
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_waits_and_serves_again() {
+    // The binary under a limit of 64 descriptors, and 150 clients that connect and say
+    // nothing: accepting fails with EMFILE until they go.
+    let mut command = std::process::Command::new("prlimit");
+    command
+        .args(["--nofile=64:64", "--"])
+        .arg(env!("CARGO_BIN_EXE_exchange-um-mock"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().expect("prlimit (util-linux) runs");
+    let stdout = child.stdout.take().unwrap();
+    let _child = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_string();
+    let silent: Vec<std::net::TcpStream> = (0..150)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    assert!(
+        silent.len() > 64,
+        "more clients than descriptors: {}",
+        silent.len()
+    );
+
+    drop(silent);
+
+    // Served again once descriptors are free (the accept loop backs off and retries).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let answer = loop {
+        let answer = raw_health(&address);
+        if answer.starts_with("HTTP/1.1 200") || std::time::Instant::now() > deadline {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+}
+
+fn raw_health(address: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ =
+        stream.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+#[tokio::test]
+async fn two_thousand_idle_keep_alive_connections_cost_little_and_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut child = command()
+        .args(["--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    let _child = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_string();
+    let rss_before = rss_kib(pid);
+
+    let mut idle = Vec::new();
+    for _ in 0..2_000 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        idle.push(stream);
+    }
+    let rss_after = rss_kib(pid);
+
+    assert!(raw_health(&address).starts_with("HTTP/1.1 200"));
+    let per_connection = (rss_after.saturating_sub(rss_before)) / 2_000;
+    assert!(
+        per_connection < 64,
+        "{per_connection} KiB per idle connection ({rss_before} -> {rss_after} KiB)"
+    );
+    drop(idle);
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}

@@ -86,25 +86,35 @@ fn steps(readme: &str) -> Vec<Step> {
     steps
 }
 
-/// Hides what legitimately differs run to run: wall-clock times and measured durations.
+/// Hides what legitimately differs run to run: wall-clock times and measured durations (every
+/// one on a line: a compact JSON object has several).
 fn mask(line: &str) -> String {
+    let mut line = line.to_string();
     for key in [
         "\"sent_at\"",
         "\"received_at\"",
         "\"started_at\"",
         "\"duration_ms\"",
+        "\"pin_set_at\"",
+        "\"pin_expires_at\"",
+        "\"now\"",
     ] {
-        if let Some(at) = line.find(key) {
-            let end = line[at + key.len()..]
-                .find([',', '}'])
-                .map_or(line.len(), |e| at + key.len() + e);
-            return format!("{}{key}: <masked>{}", &line[..at], &line[end..]);
+        let mut from = 0;
+        while let Some(found) = line[from..].find(key) {
+            let at = from + found + key.len();
+            let end = line[at..].find([',', '}']).map_or(line.len(), |e| at + e);
+            let value = line[at..end].trim_start_matches(':').trim();
+            // A null stays visible: "no expiry" is part of what the README shows.
+            if value != "null" {
+                line.replace_range(at..end, ": <masked>");
+            }
+            from = at;
         }
     }
     if line.to_ascii_lowercase().starts_with("date:") {
         return "date: <masked>".into();
     }
-    line.to_string()
+    line
 }
 
 #[test]

@@ -5,10 +5,13 @@ pub(crate) mod mime;
 pub(crate) mod template;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use self::template::{MailTemplate, MailValues};
+use crate::vocab::clock::Clock;
 use crate::vocab::ring::{Keyed, Ring};
 use crate::vocab::time::Timestamp;
 
@@ -54,32 +57,66 @@ pub struct Email {
     pub sent_at: String,
 }
 
-/// A stored email with its capture time (for the MIME `Date:` header).
+/// A stored email: its id, capture time (also the MIME `Date:` header) and the values its
+/// text is made from. The text is rendered when the email is read, not when it is captured:
+/// capturing happens under the state lock on every reset, reading rarely.
 #[derive(Debug, Clone)]
-struct Captured {
-    email: Email,
+pub(crate) struct Captured {
+    id: u64,
     at: Timestamp,
+    pending: PendingEmail,
 }
 
 impl Keyed for Captured {
     fn key(&self) -> u64 {
-        self.email.id
+        self.id
     }
 }
 
-/// An email decided but not yet captured (no id, no time).
+impl Captured {
+    /// The email as the admin API shows it, rendered now.
+    pub(crate) fn email(&self) -> Email {
+        let p = &self.pending;
+        let mail = p.template.render(&MailValues {
+            display_name: &p.display_name,
+            smtp_address: &p.mailbox,
+            pin: &p.pin,
+            extension: p.extension.as_deref(),
+            access_numbers: &p.access_numbers,
+            reset_pin_text: &p.reset_pin_text,
+        });
+        Email {
+            id: self.id,
+            mailbox: p.mailbox.clone(),
+            to: p.mailbox.clone(),
+            from: mail.from,
+            subject: mail.subject,
+            text_body: mail.text_body,
+            html_body: mail.html_body,
+            pin: p.pin.clone(),
+            extension: p.extension.clone(),
+            access_numbers: p.access_numbers.clone(),
+            operation: p.operation.to_string(),
+            request_id: p.request_id,
+            sent_at: self.at.rfc3339(),
+        }
+    }
+}
+
+/// An email decided but not yet captured (no id, no time): the values its text is made from,
+/// and the template (as it was when the email was sent, even if the fixtures are reloaded).
 #[derive(Debug, Clone)]
 pub(crate) struct PendingEmail {
     pub(crate) mailbox: String,
-    pub(crate) from: String,
-    pub(crate) subject: String,
-    pub(crate) text_body: String,
-    pub(crate) html_body: String,
+    pub(crate) display_name: String,
     pub(crate) pin: String,
     pub(crate) extension: Option<String>,
     pub(crate) access_numbers: Vec<String>,
-    pub(crate) operation: String,
+    /// The policy's `reset_pin_text`, appended to the text.
+    pub(crate) reset_pin_text: String,
+    pub(crate) operation: &'static str,
     pub(crate) request_id: Option<u64>,
+    pub(crate) template: Arc<MailTemplate>,
 }
 
 /// Filters of the email list (`to`, `mailbox`, `after_id`, `limit`).
@@ -92,11 +129,14 @@ pub(crate) struct EmailFilter {
 }
 
 impl EmailFilter {
-    fn keeps(&self, email: &Email) -> bool {
-        let same = |want: &Option<String>, have: &str| {
-            want.as_ref().is_none_or(|w| w.eq_ignore_ascii_case(have))
+    fn keeps(&self, email: &Captured) -> bool {
+        // The recipient is the mailbox itself.
+        let address = &email.pending.mailbox;
+        let same = |want: &Option<String>| {
+            want.as_ref()
+                .is_none_or(|w| w.eq_ignore_ascii_case(address))
         };
-        same(&self.to, &email.to) && same(&self.mailbox, &email.mailbox)
+        same(&self.to) && same(&self.mailbox)
     }
 }
 
@@ -105,53 +145,48 @@ impl EmailFilter {
 /// every read releases what is due first.
 #[derive(Debug)]
 pub(crate) struct MailStore {
-    ring: Ring<Captured>,
+    ring: Ring<Arc<Captured>>,
     /// Delayed emails by (due time, queue order): the first entry is the next due, so nothing
     /// is sorted under the lock.
     delayed: BTreeMap<(Instant, u64), PendingEmail>,
     /// Counts delayed emails as they are queued (the tie-break, and "oldest" for the cap).
     queued: u64,
     capacity: usize,
+    /// Stamps `sent_at` (the double's clock; due times stay in real time).
+    clock: Clock,
 }
 
 impl MailStore {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, clock: Clock) -> Self {
         MailStore {
             ring: Ring::new(capacity),
             delayed: BTreeMap::new(),
             queued: 0,
             capacity: capacity.max(1),
+            clock,
         }
     }
 
-    /// Captures `pending` now and returns the stored email.
-    pub(crate) fn capture(&mut self, pending: PendingEmail) -> Email {
-        let at = Timestamp::now();
-        let email = Email {
+    /// Captures `pending` now (by the double's clock); the stored email, shared (rendering
+    /// it is left to whoever reads it).
+    pub(crate) fn capture(&mut self, pending: PendingEmail) -> Arc<Captured> {
+        let captured = Arc::new(Captured {
             id: self.ring.allocate_id(),
-            to: pending.mailbox.clone(),
-            mailbox: pending.mailbox,
-            from: pending.from,
-            subject: pending.subject,
-            text_body: pending.text_body,
-            html_body: pending.html_body,
-            pin: pending.pin,
-            extension: pending.extension,
-            access_numbers: pending.access_numbers,
-            operation: pending.operation,
-            request_id: pending.request_id,
-            sent_at: at.rfc3339(),
-        };
-        self.ring.push(Captured {
-            email: email.clone(),
-            at,
+            at: self.clock.now(),
+            pending,
         });
-        email
+        self.ring.push(Arc::clone(&captured));
+        captured
     }
 
     /// Holds `pending` until `delay` has passed. Past `--max-emails` pending, the one queued
-    /// longest ago is captured at once, so pending mail is bounded and none is lost.
-    pub(crate) fn capture_later(&mut self, pending: PendingEmail, delay: Duration) {
+    /// longest ago is captured at once (and returned), so pending mail is bounded and none is
+    /// lost.
+    pub(crate) fn capture_later(
+        &mut self,
+        pending: PendingEmail,
+        delay: Duration,
+    ) -> Option<Arc<Captured>> {
         self.queued += 1;
         let due = Instant::now() + delay;
         self.delayed.insert((due, self.queued), pending);
@@ -162,23 +197,24 @@ impl MailStore {
                 .min_by_key(|(_, order)| *order)
                 .copied()
                 .expect("more than capacity (at least 1) are pending");
-            if let Some(pending) = self.delayed.remove(&oldest) {
-                self.capture(pending);
-            }
+            return self
+                .delayed
+                .remove(&oldest)
+                .map(|pending| self.capture(pending));
         }
+        None
     }
 
-    /// Captures every delayed email that is due, in due order; true if any was.
-    pub(crate) fn release_due(&mut self) -> bool {
+    /// Captures every delayed email that is due, in due order; the emails captured.
+    pub(crate) fn release_due(&mut self) -> Vec<Arc<Captured>> {
         let now = Instant::now();
-        let mut released = false;
+        let mut released = Vec::new();
         while let Some(entry) = self.delayed.first_entry() {
             if entry.key().0 > now {
                 break;
             }
             let pending = entry.remove();
-            self.capture(pending);
-            released = true;
+            released.push(self.capture(pending));
         }
         released
     }
@@ -209,22 +245,22 @@ impl MailStore {
         self.ring.evicted()
     }
 
-    pub(crate) fn get(&self, id: u64) -> Option<&Email> {
-        self.ring.get(id).map(|c| &c.email)
+    pub(crate) fn get(&self, id: u64) -> Option<Email> {
+        self.ring.get(id).map(|c| c.email())
     }
 
     /// The RFC 5322 / MIME text of email `id`.
     pub(crate) fn raw(&self, id: u64) -> Option<String> {
         self.ring
             .get(id)
-            .map(|c| mime::render(&c.email, &c.at.rfc5322()))
+            .map(|c| mime::render(&c.email(), &c.at.rfc5322()))
     }
 
     pub(crate) fn page(&self, filter: &EmailFilter) -> (usize, Vec<Email>) {
-        let (total, page) =
-            self.ring
-                .page(|c| filter.keeps(&c.email), filter.after_id, filter.limit);
-        (total, page.into_iter().map(|c| c.email).collect())
+        let (total, page) = self
+            .ring
+            .page(|c| filter.keeps(c), filter.after_id, filter.limit);
+        (total, page.iter().map(|c| c.email()).collect())
     }
 
     /// The newest email that matches `filter` (its `limit` is ignored).
@@ -233,14 +269,13 @@ impl MailStore {
         self.ring
             .iter()
             .rev()
-            .map(|c| &c.email)
-            .find(|e| e.id > after && filter.keeps(e))
-            .cloned()
+            .find(|c| c.id > after && filter.keeps(c))
+            .map(|c| c.email())
     }
 
     /// Every stored email, oldest first.
     pub(crate) fn all(&self) -> Vec<Email> {
-        self.ring.iter().map(|c| c.email.clone()).collect()
+        self.ring.iter().map(|c| c.email()).collect()
     }
 }
 
@@ -251,21 +286,23 @@ mod tests {
     fn pending(pin: &str) -> PendingEmail {
         PendingEmail {
             mailbox: "a@x.com".into(),
-            from: "f@x.com".into(),
-            subject: "s".into(),
-            text_body: pin.into(),
-            html_body: pin.into(),
+            display_name: "A".into(),
             pin: pin.into(),
             extension: None,
             access_numbers: Vec::new(),
-            operation: "ResetPIN".into(),
+            reset_pin_text: String::new(),
+            operation: "ResetPIN",
             request_id: None,
+            template: Arc::new(
+                MailTemplate::from_fixture(template::MailFixture::default())
+                    .expect("the default wording is valid"),
+            ),
         }
     }
 
     #[test]
     fn past_the_cap_the_email_queued_longest_ago_is_captured_at_once() {
-        let mut store = MailStore::new(2);
+        let mut store = MailStore::new(2, Clock::default());
         let hour = Duration::from_secs(3600);
 
         store.capture_later(pending("111111"), hour);
@@ -275,17 +312,17 @@ mod tests {
         let pins: Vec<String> = store.all().into_iter().map(|e| e.pin).collect();
         assert_eq!(pins, ["111111"], "the first queued is captured, not lost");
         assert_eq!(store.delayed.len(), 2);
-        assert!(!store.release_due(), "the others are not due yet");
+        assert!(store.release_due().is_empty(), "the others are not due yet");
     }
 
     #[test]
     fn due_emails_are_released_in_due_order() {
-        let mut store = MailStore::new(10);
+        let mut store = MailStore::new(10, Clock::default());
         store.capture_later(pending("222222"), Duration::from_millis(2));
         store.capture_later(pending("111111"), Duration::ZERO);
         std::thread::sleep(Duration::from_millis(5));
 
-        assert!(store.release_due());
+        assert!(!store.release_due().is_empty());
 
         let pins: Vec<String> = store.all().into_iter().map(|e| e.pin).collect();
         assert_eq!(pins, ["111111", "222222"]);

@@ -60,7 +60,7 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
         _ => {}
     }
     if let (Some(pin), Some(policy)) = (&state.pin, policy) {
-        if let Err(problem) = policy.check_pin(pin, state.extension.as_deref()) {
+        for problem in policy.pin_problems(pin, state.extension.as_deref(), &[]) {
             push("pin", problem);
         }
     }

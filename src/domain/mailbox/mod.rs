@@ -5,12 +5,16 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 mod check;
+mod logon;
 mod patch;
 
 pub(crate) use check::{duplicate_names, problems, References};
+pub(crate) use logon::{Logon, PinChange};
+pub use logon::{LogonOutcome, LogonResult};
 pub use patch::{MailboxPatch, PropertiesPatch};
 
 use crate::domain::pin::{mailbox_rng, PinPolicy};
+use crate::vocab::time::Timestamp;
 
 /// Settings a client changes through the UM operations (`SetOofStatus`, …).
 ///
@@ -86,6 +90,12 @@ pub struct MailboxState {
     pub pin_history: Vec<String>,
     /// The PIN must be changed at next phone logon (set by a reset).
     pub pin_expired: bool,
+    /// When the current PIN was set (RFC 3339, UTC, by the double's clock): by the fixtures
+    /// being loaded or reset, a ResetPIN, an automatic reset, a PIN change or `PATCH`.
+    pub pin_set_at: Option<String>,
+    /// When the current PIN expires: `pin_set_at` plus the policy's `pin_lifetime_days`,
+    /// whether or not `pin_expired` is set; `None` when the lifetime is 0 (never).
+    pub pin_expires_at: Option<String>,
     /// Locked out of phone logon.
     pub locked_out: bool,
     /// Failed phone logons since the last success or reset.
@@ -147,11 +157,21 @@ impl MailboxFixture {
             pin: self.pin.clone(),
             pin_history: self.pin.iter().cloned().collect(),
             pin_expired: self.pin_expired,
+            pin_set_at: None,
+            pin_expires_at: None,
             locked_out: self.locked_out,
             failed_logons: self.failed_logons,
             properties: self.properties.clone(),
         }
     }
+}
+
+/// Whether `a` and `b` are equal lowercased (Unicode), without allocating: this runs for every
+/// logon of every mailbox on every request.
+fn same_lowercase(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// A mailbox at run time: its state plus what the admin API never shows.
@@ -161,58 +181,86 @@ pub(crate) struct Mailbox {
     pub(crate) password: Option<String>,
     /// This mailbox's own PIN generator (see [`mailbox_rng`]).
     pub(crate) rng: StdRng,
+    /// When the current PIN was set (by the double's clock); `None` without a PIN.
+    pin_set: Option<Timestamp>,
 }
 
 impl Mailbox {
-    /// The mailbox a (validated) fixture describes; a UM-enabled mailbox without a PIN gets one.
+    /// The mailbox a (validated) fixture describes, loaded at `now`; a UM-enabled mailbox
+    /// without a PIN gets one.
     pub(crate) fn from_fixture(
         fixture: &MailboxFixture,
         policy: &PinPolicy,
         seed: Option<u64>,
+        now: Timestamp,
     ) -> Self {
         let mut mailbox = Mailbox {
             state: fixture.state(),
             password: fixture.password.clone(),
             rng: mailbox_rng(seed, &fixture.smtp_address),
+            pin_set: None,
         };
         if mailbox.state.pin.is_none() && mailbox.state.um_enabled {
             let pin = policy.generate(&[], mailbox.state.extension.as_deref(), &mut mailbox.rng);
             mailbox.state.pin_history = vec![pin.clone()];
             mailbox.state.pin = Some(pin);
         }
+        mailbox.stamp_pin(now, policy);
         mailbox
     }
 
     /// Whether `user` names this mailbox (address or any logon, case-insensitively).
     pub(crate) fn answers_to(&self, user: &str) -> bool {
         self.state.smtp_address.eq_ignore_ascii_case(user)
-            || self
-                .state
-                .logons
-                .iter()
-                .any(|l| l.to_lowercase() == user.to_lowercase())
+            || self.state.logons.iter().any(|l| same_lowercase(l, user))
     }
 
-    /// What ResetPIN does to the mailbox: a new PIN under `policy`, expired, lockout and failed
-    /// logons cleared, history appended. Returns the new PIN.
-    pub(crate) fn reset_pin(&mut self, policy: &PinPolicy) -> String {
-        let pin = policy.generate(
-            &self.state.pin_history,
-            self.state.extension.as_deref(),
-            &mut self.rng,
-        );
-        self.set_pin(pin.clone(), policy);
-        self.state.pin_expired = true;
+    /// What ResetPIN does to the mailbox at `now`: a new PIN under `policy`, expired, lockout
+    /// and failed logons cleared, history appended. Returns the new PIN.
+    pub(crate) fn reset_pin(&mut self, policy: &PinPolicy, now: Timestamp) -> String {
+        let pin = self.generate_expired_pin(policy, now);
         self.state.locked_out = false;
         self.state.failed_logons = 0;
         pin
     }
 
-    /// Makes `pin` current and keeps the last `pin_history_count` PINs.
-    pub(crate) fn set_pin(&mut self, pin: String, policy: &PinPolicy) {
+    /// A new PIN under `policy`, set at `now`, expired, history appended (ResetPIN and the
+    /// automatic reset after failed phone logons). Returns it.
+    pub(crate) fn generate_expired_pin(&mut self, policy: &PinPolicy, now: Timestamp) -> String {
+        let pin = policy.generate(
+            &self.state.pin_history,
+            self.state.extension.as_deref(),
+            &mut self.rng,
+        );
+        self.set_pin(pin.clone(), policy, now);
+        self.state.pin_expired = true;
+        pin
+    }
+
+    /// Makes `pin` current as of `now` and keeps the last `pin_history_count` PINs.
+    pub(crate) fn set_pin(&mut self, pin: String, policy: &PinPolicy, now: Timestamp) {
         self.state.pin_history.push(pin.clone());
         self.trim_history(policy);
         self.state.pin = Some(pin);
+        self.stamp_pin(now, policy);
+    }
+
+    /// Records that the current PIN (if any) was set at `now`.
+    pub(crate) fn stamp_pin(&mut self, now: Timestamp, policy: &PinPolicy) {
+        self.pin_set = self.state.pin.as_ref().map(|_| now);
+        self.refresh_pin_times(policy);
+    }
+
+    /// When the current PIN expires under `policy`; `None` without a PIN or a lifetime.
+    pub(crate) fn pin_expires(&self, policy: &PinPolicy) -> Option<Timestamp> {
+        let set = self.pin_set?;
+        (policy.pin_lifetime_days > 0).then(|| set.plus_days(policy.pin_lifetime_days))
+    }
+
+    /// Writes `pin_set_at` and `pin_expires_at` (after the PIN or the policy changed).
+    pub(crate) fn refresh_pin_times(&mut self, policy: &PinPolicy) {
+        self.state.pin_set_at = self.pin_set.map(Timestamp::rfc3339);
+        self.state.pin_expires_at = self.pin_expires(policy).map(Timestamp::rfc3339);
     }
 
     /// Keeps only the last `pin_history_count` PINs of the history.

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::Mailbox;
 use crate::domain::pin::PinPolicy;
+use crate::vocab::time::Timestamp;
 
 /// A run-time change to a mailbox (`PATCH /__admin/mailboxes/{address}`): each field that is
 /// set replaces the current value; `Some(None)` clears a nullable one. The change is checked
@@ -98,11 +99,13 @@ where
 }
 
 impl MailboxPatch {
-    /// `mailbox` with this change applied (the caller checks and commits it).
+    /// `mailbox` with this change applied at `now` (the caller checks and commits it). A `pin`
+    /// is set at `now`, even when it is the current one.
     pub(crate) fn applied_to(
         &self,
         mailbox: &Mailbox,
         policies: &BTreeMap<String, PinPolicy>,
+        now: Timestamp,
     ) -> Mailbox {
         let mut next = mailbox.clone();
         let state = &mut next.state;
@@ -135,14 +138,17 @@ impl MailboxPatch {
         if let Some(pin) = &self.pin {
             match policies.get(&next.state.policy) {
                 Some(policy) if next.state.pin.as_ref() != Some(pin) => {
-                    next.set_pin(pin.clone(), policy)
+                    next.set_pin(pin.clone(), policy, now)
                 }
                 _ => next.state.pin = Some(pin.clone()),
             }
+            next.pin_set = Some(now);
         }
-        // A new policy that keeps fewer PINs applies to the history at once, not at the next reset.
+        // A new policy that keeps fewer PINs applies to the history at once, not at the next
+        // reset; a new lifetime moves `pin_expires_at` at once too.
         if let Some(policy) = policies.get(&next.state.policy) {
             next.trim_history(policy);
+            next.refresh_pin_times(policy);
         }
         next
     }

@@ -62,6 +62,15 @@ impl ScenarioBook {
         self.next_id = self.next_id.max(loaded.next_id);
     }
 
+    /// Scenario `id` as it is now, active or retired.
+    pub(crate) fn get(&self, id: u64) -> Option<Scenario> {
+        self.active
+            .iter()
+            .chain(&self.retired)
+            .find(|s| s.id == id)
+            .cloned()
+    }
+
     pub(crate) fn remove(&mut self, id: u64) -> bool {
         let before = self.active.len() + self.retired.len();
         self.active.retain(|s| s.id != id);

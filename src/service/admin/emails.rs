@@ -68,6 +68,25 @@ pub(super) fn raw(shared: &Shared, segment: &str) -> Result<WireResponse, WireRe
     }
 }
 
+/// The email's HTML body as a page of its own, for the web inbox's sandboxed `<iframe>`. The
+/// HTML is written by whoever wrote the template (captured data, habit 12): its own CSP lets
+/// it have inline styles and nothing else (no script, no request anywhere).
+pub(super) fn html(shared: &Shared, segment: &str) -> Result<WireResponse, WireResponse> {
+    let id = id(segment, "an email")?;
+    match shared.with(|w| w.email(id)) {
+        Some(email) => Ok(
+            WireResponse::new(200, "text/html; charset=utf-8", email.html_body)
+                .with_header("Content-Security-Policy", HTML_CSP)
+                .with_header("X-Content-Type-Options", "nosniff")
+                .with_header("Cache-Control", "no-cache"),
+        ),
+        None => Err(WireResponse::json_error(404, format!("no email {id}"))),
+    }
+}
+
+/// The policy an email's HTML is shown under.
+pub(crate) const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
 pub(super) fn clear(shared: &Shared) -> WireResponse {
     shared.with(|w| w.clear_emails());
     WireResponse::empty(204)

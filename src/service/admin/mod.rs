@@ -1,17 +1,19 @@
-//! The JSON admin API under `/__admin`: routing, the bearer-token check and parameter parsing.
-//! One module per resource.
+//! The JSON admin API under `/__admin`: routing and parameter parsing; the token and
+//! cross-site checks are in `guard`. One module per resource.
 
 mod emails;
+mod events;
+mod guard;
 mod mailboxes;
+mod phone;
 mod requests;
 mod scenarios;
 
-use std::future::Future;
-
 use serde::de::DeserializeOwned;
 
+use crate::service::router::Stop;
 use crate::state::{ReloadError, Shared};
-use crate::vocab::wire::{WireRequest, WireResponse};
+use crate::vocab::wire::{Reply, WireRequest, WireResponse};
 
 pub(crate) const PREFIX: &str = "/__admin";
 
@@ -22,30 +24,8 @@ pub(crate) fn is_admin(path: &str) -> bool {
     path == PREFIX || path.starts_with("/__admin/")
 }
 
-/// Answers an admin request. `stop` ends a long-poll early when the server shuts down.
-pub(crate) async fn handle(
-    shared: &Shared,
-    request: &WireRequest,
-    stop: impl Future<Output = ()>,
-) -> WireResponse {
-    if let Some(token) = &shared.config().admin_token {
-        // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
-        let presented = request
-            .header("authorization")
-            .and_then(|value| value.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-            .map(|(_, credentials)| credentials.trim());
-        if presented != Some(token.as_str()) {
-            return WireResponse::json_error(
-                401,
-                "this server needs 'Authorization: Bearer <admin token>' on admin requests",
-            )
-            .with_header(
-                "WWW-Authenticate",
-                "Bearer realm=\"exchange-um-mock admin\"",
-            );
-        }
-    }
+/// Answers an admin request. `stop` ends long-polls and event streams when the server stops.
+pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -> Reply {
     let rest = request.path[PREFIX.len()..].trim_start_matches('/');
     let segments: Vec<String> = rest
         .split('/')
@@ -53,8 +33,20 @@ pub(crate) async fn handle(
         .map(crate::vocab::wire::percent_decode_path)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if let Some(refusal) = guard::cross_site(request) {
+        return refusal.into();
+    }
+    // The page and its assets hold no data, so they are served without the token: the page
+    // asks for it.
+    if let ["ui", ..] = segments.as_slice() {
+        return crate::service::ui::serve(request, &segments[1..]).into();
+    }
+    if let Some(refusal) = guard::token(shared, request, &segments) {
+        return refusal.into();
+    }
     let Some(allowed) = allowed_methods(&segments) else {
-        return WireResponse::json_error(404, format!("no admin resource at {}", request.path));
+        return WireResponse::json_error(404, format!("no admin resource at {}", request.path))
+            .into();
     };
     let method = request.method.as_str();
     if !allowed.split(", ").any(|m| m == method) {
@@ -65,24 +57,35 @@ pub(crate) async fn handle(
                 request.path
             ),
         )
-        .with_header("Allow", allowed);
+        .with_header("Allow", allowed)
+        .into();
     }
     let result = match (method, segments.as_slice()) {
+        ("GET", ["events"]) => {
+            return events::stream(shared, request, stop).unwrap_or_else(Reply::from)
+        }
         ("GET", ["health"]) => Ok(WireResponse::json(
             200,
             &serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
         )),
-        ("GET", ["emails"]) => emails::list(shared, request, stop).await,
+        ("GET", ["info"]) => Ok(info(shared)),
+        ("GET", ["emails"]) => emails::list(shared, request, stop.wait()).await,
         ("DELETE", ["emails"]) => Ok(emails::clear(shared)),
-        ("GET", ["emails", "latest"]) => emails::latest(shared, request, stop).await,
+        ("GET", ["emails", "latest"]) => emails::latest(shared, request, stop.wait()).await,
         ("GET", ["emails", id]) => emails::one(shared, id),
         ("GET", ["emails", id, "raw"]) => emails::raw(shared, id),
+        ("GET", ["emails", id, "html"]) => emails::html(shared, id),
         ("GET", ["requests"]) => requests::list(shared, request),
         ("GET", ["calls"]) => requests::calls(shared, request),
         ("DELETE", ["requests"]) => Ok(requests::clear(shared)),
         ("GET", ["mailboxes"]) => Ok(mailboxes::list(shared)),
         ("GET", ["mailboxes", address]) => Ok(mailboxes::one(shared, address)),
         ("PATCH", ["mailboxes", address]) => mailboxes::patch(shared, address, request),
+        ("POST", ["mailboxes", address, "logon"]) => phone::logon(shared, address, request),
+        ("POST", ["mailboxes", address, "pin"]) => phone::change_pin(shared, address, request),
+        ("GET", ["clock"]) => Ok(phone::clock(shared)),
+        ("POST", ["clock"]) => phone::change_clock(shared, request),
+        ("DELETE", ["clock"]) => Ok(phone::real_time(shared)),
         ("GET", ["scenarios"]) => Ok(scenarios::list(shared)),
         ("POST", ["scenarios"]) => scenarios::add(shared, request),
         ("DELETE", ["scenarios"]) => Ok(scenarios::clear(shared)),
@@ -95,19 +98,40 @@ pub(crate) async fn handle(
         ("GET", ["ca.pem"]) => Ok(ca_pem(shared)),
         _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };
-    result.unwrap_or_else(|error| error)
+    result.unwrap_or_else(|error| error).into()
+}
+
+/// What the web inbox shows about the server: version, seed, where the fixtures came from,
+/// the capacities and how much was evicted.
+fn info(shared: &Shared) -> WireResponse {
+    let config = shared.config();
+    let (emails, requests) = shared.with(|w| w.evicted());
+    WireResponse::json(
+        200,
+        &serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "seed": config.seed,
+            "fixtures": shared.fixtures_source(),
+            "admin_token": config.admin_token.is_some(),
+            "max_emails": config.max_emails,
+            "max_requests": config.max_requests,
+            "evicted": { "emails": emails, "requests": requests },
+        }),
+    )
 }
 
 /// The methods a known admin path takes, `None` for an unknown path.
 fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
     Some(match segments {
-        ["health"] => "GET",
+        ["health"] | ["info"] | ["events"] => "GET",
         ["emails"] => "GET, DELETE",
-        ["emails", _] | ["emails", _, "raw"] => "GET",
+        ["emails", _] | ["emails", _, "raw" | "html"] => "GET",
         ["requests"] => "GET, DELETE",
         ["calls"] => "GET",
         ["mailboxes"] => "GET",
         ["mailboxes", _] => "GET, PATCH",
+        ["mailboxes", _, "logon"] | ["mailboxes", _, "pin"] => "POST",
+        ["clock"] => "GET, POST, DELETE",
         ["scenarios"] => "GET, POST, DELETE",
         ["scenarios", _] => "DELETE",
         ["reset"] | ["reload"] => "POST",

@@ -33,6 +33,7 @@ fn post(
     match endpoint::handle(shared, &wire, connection).reply {
         Reply::Http(response) => response,
         Reply::Network(fault) => panic!("network fault {fault:?}"),
+        Reply::Stream(_) => panic!("the endpoint never streams"),
     }
 }
 

@@ -1,0 +1,205 @@
+//! The live event log behind `GET /__admin/events` (SPEC §12): every change the world makes,
+//! numbered in the order it was made, kept for replay and sent to whoever listens.
+//!
+//! The world notes a [`Change`] (a copy of the value, nothing serialised) while the lock is
+//! held; [`super::Shared::with`] hands them to the [`EventLog`] before it lets go of the world
+//! lock, so ids follow the order of the changes. An event is serialised the first time a
+//! stream sends it, outside every lock, and once however many streams send it; with nobody
+//! listening, the cost of a change is the copy.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use bytes::Bytes;
+use tokio::sync::broadcast;
+
+use crate::domain::journal::RecordedRequest;
+use crate::domain::mail::Captured;
+use crate::domain::mailbox::MailboxState;
+use crate::domain::outcomes::Scenario;
+
+/// How many events a reconnecting client can catch up on (`Last-Event-ID`).
+pub(crate) const REPLAY: usize = 1000;
+/// How far a listener may fall behind before it is dropped (its stream ends): a slow reader
+/// must not make the server hold memory without bound.
+const LAG: usize = 1024;
+
+/// A change the world made, noted under the lock.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// The captured email, shared with the store; rendered when the event is first sent.
+    Email(Arc<Captured>),
+    /// The journal entry (its record never holds the bodies).
+    Request(RecordedRequest),
+    Mailbox(MailboxState),
+    /// A scenario after it gave an outcome or was added; `removed` when it was removed.
+    Scenario {
+        scenario: Scenario,
+        removed: bool,
+    },
+    Reset,
+}
+
+impl Change {
+    fn kind(&self) -> &'static str {
+        match self {
+            Change::Email(_) => "email",
+            Change::Request(_) => "request",
+            Change::Mailbox(_) => "mailbox",
+            Change::Scenario { .. } => "scenario",
+            Change::Reset => "reset",
+        }
+    }
+
+    fn data(&self) -> String {
+        let value = match self {
+            Change::Email(email) => serde_json::to_value(email.email()),
+            Change::Request(request) => serde_json::to_value(request).map(|mut value| {
+                if let Some(map) = value.as_object_mut() {
+                    map.remove("body");
+                    map.remove("response_body");
+                }
+                value
+            }),
+            Change::Mailbox(state) => serde_json::to_value(state),
+            Change::Scenario { scenario, removed } => {
+                serde_json::to_value(scenario).map(|mut value| {
+                    if let (Some(map), true) = (value.as_object_mut(), *removed) {
+                        map.insert("removed".into(), true.into());
+                    }
+                    value
+                })
+            }
+            Change::Reset => Ok(serde_json::json!({})),
+        };
+        value
+            .expect("state values serialise: plain data, string keys")
+            .to_string()
+    }
+}
+
+/// One numbered event.
+#[derive(Debug)]
+pub(crate) struct Event {
+    pub(crate) id: u64,
+    pub(crate) kind: &'static str,
+    change: Change,
+    /// The event in Server-Sent Events framing, made on first use.
+    frame: OnceLock<Bytes>,
+}
+
+impl Event {
+    /// `id:`, `event:`, `data:` lines and a blank line.
+    pub(crate) fn frame(&self) -> Bytes {
+        self.frame
+            .get_or_init(|| frame(self.id, self.kind, &self.change.data()))
+            .clone()
+    }
+}
+
+/// The last [`REPLAY`] events and the channel that carries new ones to listeners.
+#[derive(Debug)]
+pub(crate) struct EventLog {
+    /// A std mutex, taken while the world lock is still held (always in that order, so no
+    /// deadlock) and kept only to number and store a lock's worth of changes.
+    inner: Mutex<Log>,
+    /// Bounded: a listener [`LAG`] events behind gets `Lagged` and is dropped.
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Log {
+    last_id: u64,
+    recent: VecDeque<Arc<Event>>,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        EventLog {
+            inner: Mutex::new(Log::default()),
+            sender: broadcast::Sender::new(LAG),
+        }
+    }
+}
+
+/// What a new listener gets: the events it missed, then the live channel, with no gap and no
+/// event twice (both are taken under the log lock).
+pub(crate) type Subscription = (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>);
+
+impl EventLog {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Log> {
+        // Nothing in a critical section here can leave the log half-changed.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Numbers `changes` in order, keeps them for replay and sends them to listeners.
+    pub(super) fn publish(&self, mut log: MutexGuard<'_, Log>, changes: Vec<Change>) {
+        for change in changes {
+            log.last_id += 1;
+            let event = Arc::new(Event {
+                id: log.last_id,
+                kind: change.kind(),
+                change,
+                frame: OnceLock::new(),
+            });
+            if log.recent.len() == REPLAY {
+                log.recent.pop_front();
+            }
+            log.recent.push_back(event.clone());
+            // An error only means nobody listens.
+            let _ = self.sender.send(event);
+        }
+    }
+
+    /// The kept events after `last_seen` (none if `None`) and a receiver for what follows.
+    pub(crate) fn subscribe(&self, last_seen: Option<u64>) -> Subscription {
+        let log = self.lock();
+        let missed = match last_seen {
+            Some(seen) => log.recent.iter().filter(|e| e.id > seen).cloned().collect(),
+            None => Vec::new(),
+        };
+        (missed, self.sender.subscribe())
+    }
+}
+
+/// `id: N`, `event: KIND`, one `data:` line per line of `data` (JSON has none), a blank line.
+fn frame(id: u64, kind: &str, data: &str) -> Bytes {
+    let mut text = format!("id: {id}\nevent: {kind}\n");
+    for line in data.split('\n') {
+        text.push_str("data: ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push('\n');
+    Bytes::from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_numbered_in_order_and_replayed_after_the_last_seen() {
+        let log = EventLog::default();
+        log.publish(
+            log.lock(),
+            vec![Change::Reset, Change::Reset, Change::Reset],
+        );
+        let (missed, _) = log.subscribe(Some(1));
+        let ids: Vec<u64> = missed.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [2, 3]);
+        assert_eq!(
+            missed[0].frame(),
+            Bytes::from("id: 2\nevent: reset\ndata: {}\n\n")
+        );
+    }
+
+    #[test]
+    fn only_the_last_thousand_are_kept() {
+        let log = EventLog::default();
+        log.publish(log.lock(), vec![Change::Reset; REPLAY + 5]);
+        let (missed, _) = log.subscribe(Some(0));
+        assert_eq!(missed.len(), REPLAY);
+        assert_eq!(missed[0].id, 6);
+    }
+}

@@ -1,0 +1,298 @@
+// The web inbox in a real browser: Debian's headless Chromium driven by playwright-core.
+// Starts the double's binary (EXUM_BIN) on free ports, and checks what a person sees.
+//
+//   EXUM_BIN=target/debug/exchange-um-mock node tests/browser/inbox.test.mjs
+//
+// Writes docs/inbox.png and docs/email.png (the README shows them) when SCREENSHOTS is set.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+
+const BIN = process.env.EXUM_BIN;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const ROOT = resolve(import.meta.dirname, "../..");
+const STEP_TIMEOUT = 10_000;
+
+/** Starts the double; resolves with its base URL and a way to stop it. */
+function startServer(extra = []) {
+  return new Promise((ok, fail) => {
+    const child = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--seed", "7", ...extra], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/\S+)/);
+      if (match) ok({ base: match[1], stop: () => child.kill("SIGTERM") });
+    });
+    child.on("exit", (code) => fail(new Error("the server exited with " + code + ": " + out)));
+  });
+}
+
+function basic(user, password) {
+  return "Basic " + Buffer.from(user + ":" + password).toString("base64");
+}
+
+async function resetPin(base, user, password = "any password") {
+  return fetch(base + "/EWS/UM2007Legacy.asmx", {
+    method: "POST",
+    headers: {
+      Authorization: basic(user, password),
+      "Content-Type": "text/xml; charset=utf-8",
+      SOAPAction: '"http://schemas.microsoft.com/exchange/services/2006/messages/ResetPIN"',
+    },
+    body: '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></soap:Body></soap:Envelope>',
+  });
+}
+
+async function adminJson(base, path, token) {
+  const response = await fetch(base + "/__admin" + path, {
+    headers: token ? { Authorization: "Bearer " + token } : {},
+  });
+  assert.equal(response.status, 200, path);
+  return response.json();
+}
+
+/** Collects what must not happen: console errors, page errors, requests to other hosts. */
+function watch(page, base, allowed = []) {
+  const problems = [];
+  const host = new URL(base).host;
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    if (allowed.some((pattern) => pattern.test(message.text()))) return;
+    problems.push("console error: " + message.text());
+  });
+  page.on("pageerror", (error) => problems.push("page error: " + error.message));
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.protocol === "data:" || url.protocol === "about:") return;
+    if (url.host !== host) problems.push("request to another host: " + request.url());
+  });
+  return problems;
+}
+
+async function axeScan(page, where) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(
+    bad.map((v) => v.id + ": " + v.help + " @ " + v.nodes.map((n) => n.target.join(" ")).join(", ")),
+    [],
+    "axe found serious or critical violations on " + where,
+  );
+}
+
+const results = [];
+async function step(name, body) {
+  try {
+    await body();
+    results.push(["ok", name]);
+    console.log("ok   " + name);
+  } catch (error) {
+    results.push(["FAIL", name]);
+    console.log("FAIL " + name + "\n     " + String(error && error.stack ? error.stack : error).split("\n").join("\n     "));
+  }
+}
+
+async function main() {
+  assert.ok(BIN, "set EXUM_BIN to the exchange-um-mock binary");
+  const profile = mkdtempSync(join(tmpdir(), "exum-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    viewport: { width: 1280, height: 860 },
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  const open = await startServer();
+  const locked = await startServer(["--admin-token", "s3cret-token"]);
+  try {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: open.base });
+    const page = await context.newPage();
+    const problems = watch(page, open.base);
+
+    await step("GET / leads to the page, which goes live", async () => {
+      await page.goto(open.base + "/");
+      assert.equal(new URL(page.url()).pathname, "/__admin/ui/");
+      await page.locator("#conn", { hasText: "live" }).waitFor();
+      assert.equal(await page.locator("h1").count(), 1);
+      assert.equal(await page.locator("main").count(), 1);
+    });
+
+    let pin;
+    await step("a ResetPIN made while the page is open appears without a reload, PIN as the API says", async () => {
+      assert.equal((await resetPin(open.base, "carol")).status, 200);
+      assert.equal((await resetPin(open.base, "alice")).status, 200);
+      const first = page.locator("#email-list [data-email]").first();
+      await first.locator(".who", { hasText: "alice@contoso.com" }).waitFor();
+      await first.click();
+      pin = (await page.locator("#pin-value").textContent()).trim();
+      const mailbox = await adminJson(open.base, "/mailboxes/alice@contoso.com");
+      assert.equal(pin, mailbox.pin);
+      assert.match(pin, /^\d+$/);
+    });
+
+    await step("screenshots of the inbox and of one email", async () => {
+      if (!process.env.SCREENSHOTS) return;
+      await page.screenshot({ path: join(ROOT, "docs/inbox.png") });
+      await page.locator("#etab-html").click();
+      await page.frameLocator("iframe.html-body").locator("body").waitFor();
+      await page.screenshot({ path: join(ROOT, "docs/email.png"), fullPage: true });
+      await page.locator("#etab-text").click();
+    });
+
+    await step("the copy button puts the PIN on the clipboard", async () => {
+      await page.locator("#copy-pin").click();
+      await page.locator("#copy-pin", { hasText: "Copied" }).waitFor();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), pin);
+    });
+
+    await step("the email's tabs work with the arrow keys, Home and End", async () => {
+      await page.locator("#etab-text").click();
+      await page.locator("#etab-text").focus();
+      await page.keyboard.press("ArrowRight");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "etab-html");
+      assert.equal(await page.locator("#etab-html").getAttribute("aria-selected"), "true");
+      assert.equal(await page.locator("#epanel-html").isVisible(), true);
+      assert.equal(await page.locator("iframe.html-body").getAttribute("sandbox"), "");
+      await page.keyboard.press("End");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "etab-headers");
+      await page.locator("#epanel-headers dt", { hasText: "Subject" }).first().waitFor();
+      await page.keyboard.press("Home");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "etab-text");
+      await page.keyboard.press("ArrowLeft");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "etab-headers");
+    });
+
+    await step("the raw tab shows the MIME source", async () => {
+      await page.locator("#etab-raw").click();
+      const raw = page.locator("#raw-mime");
+      await raw.waitFor();
+      const text = await raw.textContent();
+      assert.match(text, /MIME-Version: 1\.0/i);
+      assert.ok(text.includes(pin), "the raw source holds the PIN");
+    });
+
+    await step("axe finds no serious or critical problem on the inbox", () => axeScan(page, "the inbox"));
+
+    await step("the view tabs work with the keyboard", async () => {
+      await page.locator("#tab-inbox").focus();
+      await page.keyboard.press("ArrowRight");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "tab-requests");
+      assert.equal(await page.locator("#view-requests").isVisible(), true);
+      assert.equal(await page.locator("#view-inbox").isVisible(), false);
+    });
+
+    await step("the requests view shows a 401 and its reason, live", async () => {
+      assert.equal((await resetPin(open.base, "nobody")).status, 401);
+      const item = page.locator("#request-list [data-request]").first();
+      await item.locator(".what", { hasText: "no mailbox has logon 'nobody'" }).waitFor();
+      await item.locator(".badge", { hasText: "401" }).waitFor();
+      await item.click();
+      await page.locator("#request-detail .reason", { hasText: "no mailbox has logon 'nobody'" }).waitFor();
+      await page.locator("#request-detail pre", { hasText: "ResetPIN" }).first().waitFor();
+    });
+
+    await step("an email links to its request and back", async () => {
+      await page.locator("#tab-inbox").click();
+      await page.locator("#email-list [data-email]").first().click();
+      await page.locator("#email-detail a", { hasText: /^request #/ }).click();
+      assert.equal(await page.locator("#view-requests").isVisible(), true);
+      await page.locator("#request-detail a", { hasText: /^email #/ }).click();
+      assert.equal(await page.locator("#view-inbox").isVisible(), true);
+    });
+
+    await step("the mailboxes view shows state and its actions change it", async () => {
+      await page.locator("#tab-mailboxes").click();
+      const card = page.locator('[data-mailbox="alice@contoso.com"]');
+      await card.waitFor();
+      assert.ok((await card.textContent()).includes(pin));
+      await card.getByRole("button", { name: "Expire the PIN" }).click();
+      await card.locator(".badge", { hasText: "PIN expired" }).waitFor();
+      assert.equal((await adminJson(open.base, "/mailboxes/alice@contoso.com")).pin_expired, true);
+      await card.getByRole("button", { name: "Disable UM" }).click();
+      await card.locator(".badge", { hasText: "UM disabled" }).waitFor();
+      assert.equal((await adminJson(open.base, "/mailboxes/alice@contoso.com")).um_enabled, false);
+      await axeScan(page, "the mailboxes view");
+    });
+
+    await step("the scenarios view shows server info and reset empties the inbox", async () => {
+      await page.locator("#tab-scenarios").click();
+      await page.locator("#server-info dd", { hasText: "embedded" }).waitFor();
+      await page.locator("#scenario-list article").first().waitFor();
+      await axeScan(page, "the scenarios view");
+      await page.locator("#reset").click();
+      await page.locator("#tab-inbox").click();
+      await page.locator("#email-empty").waitFor({ state: "visible" });
+    });
+
+    await step("pause holds live updates until resumed", async () => {
+      await page.locator("#tab-inbox").click();
+      await page.locator("#pause").click();
+      await page.locator("#conn", { hasText: "paused" }).waitFor();
+      assert.equal((await resetPin(open.base, "carol")).status, 200);
+      await page.locator("#conn", { hasText: "waiting" }).waitFor();
+      assert.equal(await page.locator("#email-list [data-email]").count(), 0);
+      await page.locator("#pause").click();
+      await page.locator("#email-list [data-email]").first().waitFor();
+      await page.locator("#conn", { hasText: "live" }).waitFor();
+    });
+
+    await step("no console error and no request to another host", async () => {
+      assert.deepEqual(problems, []);
+    });
+
+    // With the event stream cut (every attempt refused), the page long-polls for emails.
+    // The browser logs each refused attempt; those are expected here.
+    const cut = await context.newPage();
+    const cutProblems = watch(cut, open.base, [/ERR_FAILED/]);
+    await step("with the event stream cut, new emails still arrive by long-polling", async () => {
+      await cut.route("**/__admin/events*", (route) => route.abort());
+      await cut.goto(open.base + "/__admin/ui/");
+      await cut.locator("#conn", { hasText: "polling" }).waitFor();
+      const before = await cut.locator("#email-list [data-email]").count();
+      assert.equal((await resetPin(open.base, "alice")).status, 200);
+      await cut.locator("#email-list [data-email]").nth(before).waitFor();
+      assert.deepEqual(cutProblems, []);
+    });
+    await cut.close();
+
+    // A server with --admin-token: the page loads, asks for the token, then works. The
+    // browser logs the 401 answers that tell the page to ask; those are expected here.
+    const tokenPage = await context.newPage();
+    const tokenProblems = watch(tokenPage, locked.base, [/status of 401/]);
+    await step("with --admin-token the page asks for the token and then goes live", async () => {
+      await tokenPage.goto(locked.base + "/__admin/ui/");
+      await tokenPage.locator("#token-form").waitFor({ state: "visible" });
+      await tokenPage.locator("#token-input").fill("s3cret-token");
+      await tokenPage.getByRole("button", { name: "Use token" }).click();
+      await tokenPage.locator("#conn", { hasText: "live" }).waitFor();
+      assert.equal((await resetPin(locked.base, "alice")).status, 200);
+      await tokenPage.locator("#email-list [data-email]").first().click();
+      const mailbox = await adminJson(locked.base, "/mailboxes/alice@contoso.com", "s3cret-token");
+      assert.equal((await tokenPage.locator("#pin-value").textContent()).trim(), mailbox.pin);
+      await tokenPage.locator("#etab-html").click();
+      await tokenPage.frameLocator("iframe.html-body").locator("body", { hasText: mailbox.pin }).waitFor();
+      assert.deepEqual(tokenProblems, []);
+    });
+  } finally {
+    await context.close();
+    open.stop();
+    locked.stop();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  const failed = results.filter(([status]) => status !== "ok");
+  console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
