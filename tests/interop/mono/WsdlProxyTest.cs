@@ -42,6 +42,16 @@ static class WsdlProxyTest
         var request = (HttpWebRequest)WebRequest.Create(baseUrl + "/__admin" + path);
         request.Method = method;
         request.Timeout = 10000;
+        // A POST with neither Content-Length nor a body makes Mono 6.8 race the answer: the
+        // server rightly reads such a request as bodiless and answers at once (204 for
+        // /__admin/reset), Mono closes the connection on that answer while it still counts its
+        // header write as pending, and throws SendFailure "Error writing headers" (about 1
+        // request in 70, after the request has reached the server). Content-Length: 0 closes
+        // the request before the answer can arrive (0 in 2000).
+        if (method != "GET")
+        {
+            request.ContentLength = 0;
+        }
         using (var response = (HttpWebResponse)request.GetResponse())
         using (var reader = new StreamReader(response.GetResponseStream()))
         {
@@ -140,31 +150,6 @@ static class WsdlProxyTest
         throw new Exception("no WebException");
     }
 
-    // Mono 6.8 now and then fails a request before any byte of it reaches the server
-    // ("Error writing headers" -> "Operation aborted", WebExceptionStatus.SendFailure, no
-    // response), even the first request of the process on a new connection. Such a test runs
-    // again, from a reset state, at most twice more, and says so; any other failure fails it.
-    static void RetryingMonoSendFailure(string name, Action test)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                test();
-                return;
-            }
-            catch (Exception e)
-            {
-                var web = e as WebException ?? e.InnerException as WebException;
-                if (attempt == 3 || web == null || web.Status != WebExceptionStatus.SendFailure || web.Response != null)
-                {
-                    throw;
-                }
-                Console.WriteLine("retry " + name + ": Mono's send failure: " + web.Message);
-            }
-        }
-    }
-
     static int Main()
     {
         var baseUrl = (Environment.GetEnvironmentVariable("EXUM_URL") ?? "").TrimEnd('/');
@@ -186,11 +171,8 @@ static class WsdlProxyTest
         {
             try
             {
-                RetryingMonoSendFailure(test.Key, () =>
-                {
-                    Admin(baseUrl, "/reset", "POST");
-                    test.Value(baseUrl);
-                });
+                Admin(baseUrl, "/reset", "POST");
+                test.Value(baseUrl);
                 passed++;
                 Console.WriteLine("ok   " + test.Key);
             }
