@@ -80,6 +80,24 @@ def test_curl_ntlm_over_tls_resets_alices_pin(https_url):
     assert admin(https_url, "/emails?to=alice@contoso.com")["total"] == 1
 
 
+def test_the_readmes_curl_command_resets_alices_pin_and_the_email_shows_up(https_url, tmp_path):
+    # README, "Pointing a client at it", curl: reset.xml, SOAPAction, --data-binary @reset.xml.
+    (tmp_path / "reset.xml").write_text(envelope("ResetPIN"), encoding="utf-8")
+
+    code, status, _, body = curl(
+        "--ntlm", "-u", "CONTOSO\\alice:x", "--cacert", os.environ["EXUM_CA"],
+        "-H", "Content-Type: text/xml; charset=utf-8",
+        "-H", f'SOAPAction: "{NS}/ResetPIN"',
+        "--data-binary", f"@{tmp_path / 'reset.xml'}", f"{https_url}{ENDPOINT}",
+    )
+
+    assert (code, status) == (0, "200"), body
+    assert "<ResetPINResponse" in body
+    emails = admin(https_url, "/emails")
+    assert emails["total"] == 1
+    assert emails["emails"][0]["to"] == "alice@contoso.com"
+
+
 def test_curl_ntlm_over_tls_with_daves_password_and_a_wrong_one(https_url):
     code, status, _, body = ntlm_post(https_url, "CONTOSO\\dave:P@ssw0rd!", "IsUMEnabled")
     assert (code, status) == (0, "200"), body
