@@ -77,6 +77,36 @@ def test_zeep_with_requests_ntlm_as_the_session_auth(base_url):
     assert admin(base_url, "/emails?to=alice@contoso.com")["total"] == 1
 
 
+def test_over_https_session_verify_trusts_the_ca_only_while_no_ca_bundle_variable_is_set(base_url, monkeypatch):
+    if not base_url.startswith("https://"):
+        pytest.skip("over HTTPS only: run.sh runs this suite against the https listener too")
+    ca = os.environ["EXUM_CA"]
+
+    def ntlm_client():
+        session = requests.Session()
+        session.auth = HttpNtlmAuth("CONTOSO\\alice", "any password")
+        session.verify = ca
+        return Client(f"{base_url}{ENDPOINT}?wsdl", transport=Transport(session=session, timeout=10)).service
+
+    # A bundle variable that does not hold the CA wins over session.verify: the handshake fails.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+    with pytest.raises(requests.exceptions.SSLError):
+        ntlm_client()
+
+    # With neither REQUESTS_CA_BUNDLE nor CURL_CA_BUNDLE set, session.verify is used.
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    alice = ntlm_client()
+    assert alice.ResetPIN() is None
+    assert admin_trusting(base_url, ca, "/emails?to=alice@contoso.com")["total"] == 1
+
+
+def admin_trusting(base_url, ca, path):
+    response = requests.get(f"{base_url}/__admin{path}", timeout=10, verify=ca)
+    response.raise_for_status()
+    return response.json()
+
+
 def test_the_wsdl_binds_all_eleven_operations(base_url):
     client = client_for(base_url, "alice@contoso.com")
     operations = set(client.service._binding._operations)
