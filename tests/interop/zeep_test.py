@@ -1,7 +1,11 @@
 """zeep (Python) against exchange-um-mock: the client is generated from GET <endpoint>?wsdl and
-calls every UM operation with Basic credentials, as a real helpdesk or self-service app would.
+calls every UM operation with Basic credentials, as a real helpdesk or self-service app would, and
+with requests-ntlm's HttpNtlmAuth as the session's auth.
 
-Needs a running server: EXUM_URL=http://127.0.0.1:PORT (tests/interop/run.sh starts one).
+Needs a running server: EXUM_URL=http://127.0.0.1:PORT (tests/interop/run.sh starts one). It
+runs the suite twice: over HTTP, and over HTTPS with EXUM_URL=https://127.0.0.1:PORT and
+REQUESTS_CA_BUNDLE naming the CA the server wrote with --tls-ca-out (requests ignores
+Session.verify while REQUESTS_CA_BUNDLE is set, so that variable is the way to trust it).
 """
 
 import base64
@@ -10,6 +14,7 @@ import os
 import pytest
 import requests
 from requests.auth import HTTPBasicAuth
+from requests_ntlm import HttpNtlmAuth
 from zeep import Client
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
@@ -44,6 +49,60 @@ def alice(base_url):
 
 def admin(base_url, path):
     response = requests.get(f"{base_url}/__admin{path}", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_the_wsdl_points_the_client_at_the_listener_it_was_fetched_from(base_url, alice):
+    scheme = base_url.split("://", 1)[0]
+
+    assert alice.IsUMEnabled() is True
+
+    journaled = admin(base_url, "/requests?operation=IsUMEnabled")["requests"][-1]
+    assert journaled["listener"] == scheme
+    assert journaled["identity"] == "alice@contoso.com"
+
+
+def test_zeep_with_requests_ntlm_as_the_session_auth(base_url):
+    session = requests.Session()
+    session.auth = HttpNtlmAuth("CONTOSO\\alice", "any password")
+    alice = Client(f"{base_url}{ENDPOINT}?wsdl", transport=Transport(session=session, timeout=10)).service
+
+    assert alice.ResetPIN() is None
+    assert alice.IsUMEnabled() is True
+
+    journaled = admin(base_url, "/requests?operation=ResetPIN")["requests"][-1]
+    assert journaled["identity"] == "CONTOSO\\alice"
+    assert journaled["auth_scheme"] == "ntlm"
+    assert admin(base_url, "/emails?to=alice@contoso.com")["total"] == 1
+
+
+def test_over_https_session_verify_trusts_the_ca_only_while_no_ca_bundle_variable_is_set(base_url, monkeypatch):
+    if not base_url.startswith("https://"):
+        pytest.skip("over HTTPS only: run.sh runs this suite against the https listener too")
+    ca = os.environ["EXUM_CA"]
+
+    def ntlm_client():
+        session = requests.Session()
+        session.auth = HttpNtlmAuth("CONTOSO\\alice", "any password")
+        session.verify = ca
+        return Client(f"{base_url}{ENDPOINT}?wsdl", transport=Transport(session=session, timeout=10)).service
+
+    # A bundle variable that does not hold the CA wins over session.verify: the handshake fails.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+    with pytest.raises(requests.exceptions.SSLError):
+        ntlm_client()
+
+    # With neither REQUESTS_CA_BUNDLE nor CURL_CA_BUNDLE set, session.verify is used.
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    alice = ntlm_client()
+    assert alice.ResetPIN() is None
+    assert admin_trusting(base_url, ca, "/emails?to=alice@contoso.com")["total"] == 1
+
+
+def admin_trusting(base_url, ca, path):
+    response = requests.get(f"{base_url}/__admin{path}", timeout=10, verify=ca)
     response.raise_for_status()
     return response.json()
 

@@ -1,0 +1,117 @@
+"""curl (the command-line tool) against exchange-um-mock's HTTPS listener: NTLM over TLS,
+trusting the CA the server wrote with --tls-ca-out, as the README tells a person to.
+
+Needs a running server with an HTTPS listener: EXUM_HTTPS_URL=https://127.0.0.1:PORT and
+EXUM_CA=FILE (its --tls-ca-out file); tests/interop/run.sh starts one.
+"""
+
+import json
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+ENDPOINT = "/EWS/UM2007Legacy.asmx"
+NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
+
+
+def envelope(operation):
+    return (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        f'<{operation} xmlns="{NS}"/></s:Body></s:Envelope>'
+    )
+
+
+@pytest.fixture(scope="session")
+def https_url():
+    url = os.environ.get("EXUM_HTTPS_URL")
+    if not url or not os.environ.get("EXUM_CA"):
+        pytest.fail("EXUM_HTTPS_URL and EXUM_CA are not set: start exchange-um-mock with an https listener "
+                    "and --tls-ca-out, or use tests/interop/run.sh")
+    return url.rstrip("/")
+
+
+def curl(*args, env=None):
+    """Runs curl; returns (exit code, HTTP status, the last response's headers, body)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        head_file, body_file = os.path.join(tmp, "head"), os.path.join(tmp, "body")
+        done = subprocess.run(
+            ["curl", "-sS", "--max-time", "10", "-D", head_file, "-o", body_file, "-w", "%{http_code}", *args],
+            capture_output=True, text=True, env=env, timeout=30,
+        )
+        head = open(head_file, encoding="latin-1", newline="").read() if os.path.exists(head_file) else ""
+        body = open(body_file, encoding="utf-8").read() if os.path.exists(body_file) else done.stderr
+    # The head file holds every response's headers, the NTLM handshake's 401s first.
+    headers = {}
+    for line in head.strip().split("\r\n\r\n")[-1].split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return done.returncode, done.stdout, headers, body
+
+
+def admin(https_url, path, method="GET"):
+    code, status, _, body = curl("--cacert", os.environ["EXUM_CA"], "-X", method, f"{https_url}/__admin{path}")
+    assert code == 0, body
+    return json.loads(body) if method == "GET" else status
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(https_url):
+    assert admin(https_url, "/reset", "POST") == "204"
+
+
+def ntlm_post(https_url, user, operation):
+    return curl(
+        "--ntlm", "-u", user, "--cacert", os.environ["EXUM_CA"],
+        "-H", "Content-Type: text/xml; charset=utf-8", "--data-binary", envelope(operation),
+        f"{https_url}{ENDPOINT}",
+    )
+
+
+def test_curl_ntlm_over_tls_resets_alices_pin(https_url):
+    code, status, _, body = ntlm_post(https_url, "CONTOSO\\alice:x", "ResetPIN")
+
+    assert (code, status) == (0, "200"), body
+    journaled = admin(https_url, "/requests")["requests"][-1]
+    assert journaled["identity"] == "CONTOSO\\alice"
+    assert journaled["auth_scheme"] == "ntlm"
+    assert journaled["listener"] == "https"
+    assert admin(https_url, "/emails?to=alice@contoso.com")["total"] == 1
+
+
+def test_the_readmes_curl_command_resets_alices_pin_and_the_email_shows_up(https_url, tmp_path):
+    # README, "Pointing a client at it", curl: reset.xml, SOAPAction, --data-binary @reset.xml.
+    (tmp_path / "reset.xml").write_text(envelope("ResetPIN"), encoding="utf-8")
+
+    code, status, _, body = curl(
+        "--ntlm", "-u", "CONTOSO\\alice:x", "--cacert", os.environ["EXUM_CA"],
+        "-H", "Content-Type: text/xml; charset=utf-8",
+        "-H", f'SOAPAction: "{NS}/ResetPIN"',
+        "--data-binary", f"@{tmp_path / 'reset.xml'}", f"{https_url}{ENDPOINT}",
+    )
+
+    assert (code, status) == (0, "200"), body
+    assert "<ResetPINResponse" in body
+    emails = admin(https_url, "/emails")
+    assert emails["total"] == 1
+    assert emails["emails"][0]["to"] == "alice@contoso.com"
+
+
+def test_curl_ntlm_over_tls_with_daves_password_and_a_wrong_one(https_url):
+    code, status, _, body = ntlm_post(https_url, "CONTOSO\\dave:P@ssw0rd!", "IsUMEnabled")
+    assert (code, status) == (0, "200"), body
+    assert ">true<" in body
+
+    code, status, headers, _ = ntlm_post(https_url, "CONTOSO\\dave:wrong", "ResetPIN")
+    assert (code, status) == (0, "401")
+    assert "does not match the mailbox's password" in headers["x-exum-reason"]
+    assert admin(https_url, "/emails")["total"] == 0
+
+
+def test_without_the_ca_curl_refuses_the_certificate(https_url):
+    env = {k: v for k, v in os.environ.items() if k not in ("CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")}
+
+    code, _, _, _ = curl("--ntlm", "-u", "CONTOSO\\alice:x", f"{https_url}{ENDPOINT}?wsdl", env=env)
+
+    assert code == 60, "curl exits 60 when it cannot verify the peer's certificate"
