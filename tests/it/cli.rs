@@ -1,7 +1,7 @@
 //! The `exchange-um-mock` command: `serve` (ready line, a real ResetPIN, SIGTERM), `validate`,
 //! and refusing to start on bad fixtures or an unusable address.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -61,13 +61,7 @@ impl Serving {
             let _ = tx.send(text);
         });
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let url = line
-            .strip_prefix("listening on ")
-            .and_then(|rest| rest.strip_suffix('\n'))
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
+        let url = read_ready_url(&mut stdout);
         Serving {
             child: Some(child),
             stdout,
@@ -78,12 +72,7 @@ impl Serving {
 
     /// The URL of the next ready line (the second listener's, after `start` read the first).
     pub(crate) fn next_url(&mut self) -> String {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        line.strip_prefix("listening on ")
-            .and_then(|rest| rest.strip_suffix('\n'))
-            .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
-            .to_string()
+        read_ready_url(&mut self.stdout)
     }
 
     pub(crate) fn sigterm(&self) {

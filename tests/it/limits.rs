@@ -1,6 +1,6 @@
 //! SPEC §10's limits as a harness meets them: the double never stalls, whatever its stderr.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -22,13 +22,7 @@ async fn five_thousand_requests_are_answered_with_stderr_piped_and_never_read() 
     let _unread_stderr = child.stderr.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let _child = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let base = read_ready_url(&mut BufReader::new(stdout));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -155,13 +149,7 @@ fn out_of_file_descriptors_the_server_waits_and_serves_again() {
     let mut child = command.spawn().expect("prlimit (util-linux) runs");
     let stdout = child.stdout.take().unwrap();
     let _child = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .to_string();
+    let address = http_address(&read_ready_url(&mut BufReader::new(stdout)));
     let silent: Vec<std::net::TcpStream> = (0..150)
         .filter_map(|_| std::net::TcpStream::connect(&address).ok())
         .collect();
@@ -211,13 +199,7 @@ async fn two_thousand_idle_keep_alive_connections_cost_little_and_others_are_ser
     let pid = child.id();
     let stdout = child.stdout.take().unwrap();
     let _child = KillOnDrop(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .to_string();
+    let address = http_address(&read_ready_url(&mut BufReader::new(stdout)));
     let rss_before = rss_kib(pid);
 
     let mut idle = Vec::new();

@@ -3,7 +3,7 @@
 //! README (timestamps masked). `UPDATE_README=1 cargo test --test it readme` rewrites the
 //! outputs from a real run instead, for review in the diff.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -26,15 +26,8 @@ fn start_server() -> (Server, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .to_string();
+    let url = crate::support::read_ready_url(&mut BufReader::new(child.stdout.take().unwrap()));
+    let address = crate::support::http_address(&url);
     (Server(child), address)
 }
 

@@ -2,6 +2,7 @@
 //! exact response bytes Exchange writes, and raw TCP exchanges for when the bytes on the wire
 //! matter.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
 
 use base64::Engine as _;
@@ -385,4 +386,21 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Reads the binary's next ready line (`listening on URL`) from its stdout; the URL.
+pub fn read_ready_url(stdout: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    line.trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
+        .to_string()
+}
+
+/// The `HOST:PORT` of an `http://` URL.
+pub fn http_address(url: &str) -> String {
+    url.strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http:// URL: {url}"))
+        .to_string()
 }
