@@ -128,7 +128,7 @@ mono_tests() {
     echo "mcs and mono are missing: apt-get install -y --no-install-recommends mono-devel (.ci/run does)" >&2
     return 1
   fi
-  mcs -nologo -out:"$work/HttpWebRequestTest.exe" tests/interop/mono/HttpWebRequestTest.cs &&
+  mcs -nologo -out:"$work/HttpWebRequestTest.exe" tests/interop/mono/HttpWebRequestTest.cs tests/interop/mono/Checks.cs &&
     mono "$work/HttpWebRequestTest.exe"
 }
 suite "Mono HttpWebRequest with CredentialCache NTLM (mcs, mono)" mono_tests
@@ -140,7 +140,7 @@ wsdl_proxy_tests() {
   fi
   wsdl -nologo -namespace:UmProxy -out:"$work/UmProxy.cs" "$EXUM_URL/EWS/UM2007Legacy.asmx?wsdl" &&
     mcs -nologo -r:System.Web.Services.dll -out:"$work/WsdlProxyTest.exe" \
-      tests/interop/mono/WsdlProxyTest.cs "$work/UmProxy.cs" &&
+      tests/interop/mono/WsdlProxyTest.cs tests/interop/mono/Checks.cs "$work/UmProxy.cs" &&
     mono "$work/WsdlProxyTest.exe"
 }
 suite "Mono wsdl proxy (SoapHttpClientProtocol) with CredentialCache NTLM" wsdl_proxy_tests

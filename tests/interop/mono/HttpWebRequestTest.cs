@@ -2,7 +2,7 @@
 // exchange-um-mock, compiled with Mono's mcs and run with mono. Mono's NTLM module answers the
 // double's "NTLM" challenge (it never answers a Negotiate-only one).
 //
-//   mcs -out:HttpWebRequestTest.exe HttpWebRequestTest.cs
+//   mcs -out:HttpWebRequestTest.exe HttpWebRequestTest.cs Checks.cs
 //   EXUM_URL=http://127.0.0.1:PORT mono HttpWebRequestTest.exe
 //
 // With EXUM_RSA_HTTPS_URL=https://127.0.0.1:PORT and EXUM_RSA_CA=FILE it also runs NTLM over TLS,
@@ -21,6 +21,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
+using static Checks;
 
 static class HttpWebRequestTest
 {
@@ -84,36 +85,9 @@ static class HttpWebRequestTest
         }
     }
 
-    static string Admin(string baseUrl, string path, string method = "GET")
-    {
-        var request = (HttpWebRequest)WebRequest.Create(baseUrl + "/__admin" + path);
-        request.Method = method;
-        request.Timeout = 10000;
-        // A POST with neither Content-Length nor a body makes Mono 6.8 race the answer: the
-        // server rightly reads such a request as bodiless and answers at once (204 for
-        // /__admin/reset), Mono closes the connection on that answer while it still counts its
-        // header write as pending, and throws SendFailure "Error writing headers" (about 1
-        // request in 70, after the request has reached the server). Content-Length: 0 closes
-        // the request before the answer can arrive (0 in 2000).
-        if (method != "GET")
-        {
-            request.ContentLength = 0;
-        }
-        using (var response = (HttpWebResponse)request.GetResponse())
-        using (var reader = new StreamReader(response.GetResponseStream()))
-        {
-            return reader.ReadToEnd();
-        }
-    }
-
     static void Reset(string baseUrl)
     {
         Admin(baseUrl, "/reset", "POST");
-    }
-
-    static int Total(string json)
-    {
-        return int.Parse(Regex.Match(json, "\"total\":(\\d+)").Groups[1].Value);
     }
 
     // The newest journal entry's value for a string key.
@@ -123,22 +97,6 @@ static class HttpWebRequestTest
         var matches = Regex.Matches(journal, "\"" + key + "\":(null|\"((?:[^\"\\\\]|\\\\.)*)\")");
         var last = matches[matches.Count - 1];
         return last.Groups[1].Value == "null" ? null : Regex.Unescape(last.Groups[2].Value);
-    }
-
-    static void Expect(bool condition, string what)
-    {
-        if (!condition)
-        {
-            throw new Exception(what);
-        }
-    }
-
-    static void ExpectEqual(object expected, object actual, string what)
-    {
-        if (!Equals(expected, actual))
-        {
-            throw new Exception(what + ": expected <" + expected + ">, got <" + actual + ">");
-        }
     }
 
     static void ResetPinAsAlice(string baseUrl)

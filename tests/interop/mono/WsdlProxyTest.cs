@@ -3,7 +3,7 @@
 // Framework helpdesk app built with "Add Web Reference" does it.
 //
 //   wsdl -nologo -namespace:UmProxy -out:UmProxy.cs 'http://127.0.0.1:PORT/EWS/UM2007Legacy.asmx?wsdl'
-//   mcs -r:System.Web.Services.dll -out:WsdlProxyTest.exe WsdlProxyTest.cs UmProxy.cs
+//   mcs -r:System.Web.Services.dll -out:WsdlProxyTest.exe WsdlProxyTest.cs Checks.cs UmProxy.cs
 //   EXUM_URL=http://127.0.0.1:PORT mono WsdlProxyTest.exe
 //
 // Prints one line per test and "N passed, N failed"; exits 1 if any failed.
@@ -14,6 +14,7 @@ using System.IO;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using static Checks;
 using System.Web.Services.Protocols;
 using UmProxy;
 
@@ -35,49 +36,6 @@ static class WsdlProxyTest
             Url = uri.ToString(), Credentials = cache, Timeout = 10000,
             ConnectionGroupName = "ntlm:" + user + ":" + password,
         };
-    }
-
-    static string Admin(string baseUrl, string path, string method = "GET")
-    {
-        var request = (HttpWebRequest)WebRequest.Create(baseUrl + "/__admin" + path);
-        request.Method = method;
-        request.Timeout = 10000;
-        // A POST with neither Content-Length nor a body makes Mono 6.8 race the answer: the
-        // server rightly reads such a request as bodiless and answers at once (204 for
-        // /__admin/reset), Mono closes the connection on that answer while it still counts its
-        // header write as pending, and throws SendFailure "Error writing headers" (about 1
-        // request in 70, after the request has reached the server). Content-Length: 0 closes
-        // the request before the answer can arrive (0 in 2000).
-        if (method != "GET")
-        {
-            request.ContentLength = 0;
-        }
-        using (var response = (HttpWebResponse)request.GetResponse())
-        using (var reader = new StreamReader(response.GetResponseStream()))
-        {
-            return reader.ReadToEnd();
-        }
-    }
-
-    static int Total(string json)
-    {
-        return int.Parse(Regex.Match(json, "\"total\":(\\d+)").Groups[1].Value);
-    }
-
-    static void Expect(bool condition, string what)
-    {
-        if (!condition)
-        {
-            throw new Exception(what);
-        }
-    }
-
-    static void ExpectEqual(object expected, object actual, string what)
-    {
-        if (!Equals(expected, actual))
-        {
-            throw new Exception(what + ": expected <" + expected + ">, got <" + actual + ">");
-        }
     }
 
     static void AliceResetsHerPin(string baseUrl)
