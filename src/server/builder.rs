@@ -1,7 +1,6 @@
 //! [`UmMockServerBuilder`]: a server's settings, then `start` (its own thread) or `run` (the
 //! caller's runtime, as the binary does).
 
-use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,6 +8,7 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use self::https::Certificate;
 use super::listeners::{loopback, register, Scheme};
 use super::tls::{self, CertSource};
 use super::watch::{self, Watch};
@@ -47,26 +47,6 @@ pub struct UmMockServerBuilder {
     watch: bool,
 }
 
-/// The user's certificate and key.
-enum Certificate {
-    Files { cert: PathBuf, key: PathBuf },
-    Pem { cert: Vec<u8>, key: Vec<u8> },
-}
-
-impl fmt::Debug for Certificate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never the key's bytes: a builder may end up in a test's failure output.
-        match self {
-            Certificate::Files { cert, key } => f
-                .debug_struct("Files")
-                .field("cert", cert)
-                .field("key", key)
-                .finish(),
-            Certificate::Pem { .. } => f.write_str("Pem { .. }"),
-        }
-    }
-}
-
 /// Listeners checked and bound, not yet registered with a runtime.
 struct Prepared {
     shared: Shared,
@@ -75,6 +55,8 @@ struct Prepared {
     listeners: Vec<(Scheme, SocketAddr, std::net::TcpListener)>,
     tls: Option<TlsAcceptor>,
 }
+
+mod https;
 
 crate::double::settings::shared_settings!(UmMockServerBuilder);
 
@@ -121,55 +103,6 @@ impl UmMockServerBuilder {
         self
     }
 
-    /// Also serve HTTPS, on `127.0.0.1:0`, with a certificate generated at start and signed
-    /// by a generated CA that [`UmMockServer::ca_pem`] gives (trust it in the client).
-    /// ```
-    /// # use exchange_um_mock::*;
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// // Arrange, Act
-    /// let server = UmMockServer::builder().https().start().await.unwrap();
-    ///
-    /// // Assert
-    /// assert!(server.https_uri().unwrap().starts_with("https://127.0.0.1:"));
-    /// assert!(server.ca_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
-    /// # }
-    /// ```
-    pub fn https(mut self) -> Self {
-        self.https = true;
-        self
-    }
-
-    /// Serve HTTPS (as [`https`](Self::https) does) with this certificate chain (leaf first)
-    /// and private key (PKCS#8, PKCS#1 or SEC1), PEM text or bytes. No CA is generated, so
-    /// [`UmMockServer::ca_pem`] is `None`.
-    pub fn tls_pem(mut self, cert_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
-        self.https = true;
-        self.certificate = Some(Certificate::Pem {
-            cert: cert_pem.as_ref().to_vec(),
-            key: key_pem.as_ref().to_vec(),
-        });
-        self
-    }
-
-    /// As [`tls_pem`](Self::tls_pem), read from PEM files at start (`--tls-cert`,
-    /// `--tls-key`); errors name the file.
-    pub fn tls_files(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
-        self.https = true;
-        self.certificate = Some(Certificate::Files {
-            cert: cert.into(),
-            key: key.into(),
-        });
-        self
-    }
-
-    /// Keep the generated CA (`ca.pem`, `ca.key`) in `dir` and reuse it on later starts, so a
-    /// client trusts it once (`--tls-state`). Ignored with a given certificate.
-    pub fn tls_state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.tls_state = Some(dir.into());
-        self
-    }
-
     /// Reload the fixtures folder (`fixtures_dir`) whenever a file in it changes, as
     /// `POST /__admin/reload` does: all or nothing, within a second of the last change; on a
     /// problem the old fixtures stay and each problem is logged (`--watch`). Starting fails
@@ -192,25 +125,6 @@ impl UmMockServerBuilder {
         self
     }
 
-    /// Write the generated CA certificate (PEM) to `path` at start, before any listener
-    /// accepts (`--tls-ca-out`). Nothing is written with a given certificate.
-    pub fn tls_ca_out(mut self, path: impl Into<PathBuf>) -> Self {
-        self.tls_ca_out = Some(path.into());
-        self
-    }
-
-    /// More names or addresses for the generated certificate, besides `localhost`,
-    /// `127.0.0.1`, `::1`, each listener's address and the fixtures' `server.fqdn`.
-    pub fn tls_hosts<I>(mut self, hosts: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        self.tls_hosts.extend(hosts.into_iter().map(Into::into));
-        self
-    }
-
-    /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
     /// How long an idle keep-alive connection waits for its next request before the server
     /// closes it (default 120 s, as IIS). A request's headers must still arrive within 10 s
     /// of its first byte.
@@ -230,6 +144,7 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
     fn prepare(self, listeners: Vec<(Scheme, std::net::TcpListener)>) -> Result<Prepared, Error> {
         let shared = self.options.shared_state()?;
         let watch = if self.watch {

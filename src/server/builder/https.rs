@@ -1,0 +1,96 @@
+//! The builder's HTTPS settings: a generated certificate or the user's, and what is done with
+//! the generated CA.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::UmMockServerBuilder;
+
+/// The user's certificate and key.
+pub(super) enum Certificate {
+    Files { cert: PathBuf, key: PathBuf },
+    Pem { cert: Vec<u8>, key: Vec<u8> },
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the key's bytes: a builder may end up in a test's failure output.
+        match self {
+            Certificate::Files { cert, key } => f
+                .debug_struct("Files")
+                .field("cert", cert)
+                .field("key", key)
+                .finish(),
+            Certificate::Pem { .. } => f.write_str("Pem { .. }"),
+        }
+    }
+}
+
+impl UmMockServerBuilder {
+    /// Also serve HTTPS, on `127.0.0.1:0`, with a certificate generated at start and signed
+    /// by a generated CA that [`UmMockServer::ca_pem`](crate::UmMockServer::ca_pem) gives (trust it in the client).
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange, Act
+    /// let server = UmMockServer::builder().https().start().await.unwrap();
+    ///
+    /// // Assert
+    /// assert!(server.https_uri().unwrap().starts_with("https://127.0.0.1:"));
+    /// assert!(server.ca_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// # }
+    /// ```
+    pub fn https(mut self) -> Self {
+        self.https = true;
+        self
+    }
+
+    /// Serve HTTPS (as [`https`](Self::https) does) with this certificate chain (leaf first)
+    /// and private key (PKCS#8, PKCS#1 or SEC1), PEM text or bytes. No CA is generated, so
+    /// [`UmMockServer::ca_pem`](crate::UmMockServer::ca_pem) is `None`.
+    pub fn tls_pem(mut self, cert_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
+        self.https = true;
+        self.certificate = Some(Certificate::Pem {
+            cert: cert_pem.as_ref().to_vec(),
+            key: key_pem.as_ref().to_vec(),
+        });
+        self
+    }
+
+    /// As [`tls_pem`](Self::tls_pem), read from PEM files at start (`--tls-cert`,
+    /// `--tls-key`); errors name the file.
+    pub fn tls_files(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.https = true;
+        self.certificate = Some(Certificate::Files {
+            cert: cert.into(),
+            key: key.into(),
+        });
+        self
+    }
+
+    /// Keep the generated CA (`ca.pem`, `ca.key`) in `dir` and reuse it on later starts, so a
+    /// client trusts it once (`--tls-state`). Ignored with a given certificate.
+    pub fn tls_state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.tls_state = Some(dir.into());
+        self
+    }
+
+    /// Write the generated CA certificate (PEM) to `path` at start, before any listener
+    /// accepts (`--tls-ca-out`). Nothing is written with a given certificate.
+    pub fn tls_ca_out(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_ca_out = Some(path.into());
+        self
+    }
+
+    /// More names or addresses for the generated certificate, besides `localhost`,
+    /// `127.0.0.1`, `::1`, each listener's address and the fixtures' `server.fqdn`.
+    pub fn tls_hosts<I>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.tls_hosts.extend(hosts.into_iter().map(Into::into));
+        self
+    }
+}
