@@ -103,6 +103,23 @@ impl Stored {
     }
 }
 
+/// A request just journaled, as [`Journal::record`] hands it on: its record (no bodies, the
+/// headers map still empty) and the headers as received, both shared with the stored entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub(crate) record: Arc<RecordedRequest>,
+    pub(crate) headers: Arc<[(String, String)]>,
+}
+
+impl Recorded {
+    /// The record as the admin API shows it, without the bodies.
+    pub(crate) fn without_bodies(&self) -> RecordedRequest {
+        let mut record = RecordedRequest::clone(&self.record);
+        record.headers = journal_headers(&self.headers);
+        record
+    }
+}
+
 /// A journal entry being filled in as a request is answered. Made from the request before the
 /// state lock is taken (every copy happens here); under the lock it gets its id and, with
 /// [`Entry::finish`], the answer.
@@ -201,8 +218,9 @@ impl Journal {
     }
 
     /// Records `entry` under the next id and labels the answer with that id and the reason;
-    /// returns the record (without bodies) for the expectations to count.
-    pub(crate) fn record(&mut self, entry: Entry, plan: &mut Plan) -> Arc<RecordedRequest> {
+    /// returns the record (without bodies or headers) for the expectations to count, and the
+    /// request's headers, both shared with the stored entry.
+    pub(crate) fn record(&mut self, entry: Entry, plan: &mut Plan) -> Recorded {
         let Entry {
             mut record,
             headers,
@@ -236,14 +254,15 @@ impl Journal {
         if let Some(dropped) = self.ring.push(stored) {
             self.bytes -= dropped.body_bytes();
         }
-        Arc::clone(
-            &self
-                .ring
-                .iter()
-                .next_back()
-                .expect("the entry was just pushed")
-                .record,
-        )
+        let stored = self
+            .ring
+            .iter()
+            .next_back()
+            .expect("the entry was just pushed");
+        Recorded {
+            record: Arc::clone(&stored.record),
+            headers: Arc::clone(&stored.headers),
+        }
     }
 
     /// Drops the oldest entries until `stored` fits under the byte cap; the newest entry is

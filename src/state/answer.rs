@@ -66,9 +66,9 @@ struct Draft {
 impl World {
     /// Journals `entry` with `plan` as its answer, counting it for the expectations.
     pub(crate) fn journal(&mut self, entry: Entry, mut plan: Plan) -> Plan {
-        let record = self.journal.record(entry, &mut plan);
-        self.expectations.observe(&record);
-        self.note(Change::Request(record));
+        let recorded = self.journal.record(entry, &mut plan);
+        self.expectations.observe(&recorded.record);
+        self.note(Change::Request(recorded));
         plan
     }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
-use crate::domain::journal::RecordedRequest;
+use crate::domain::journal::Recorded;
 use crate::domain::mail::Captured;
 use crate::domain::mailbox::MailboxState;
 use crate::domain::outcomes::Scenario;
@@ -30,7 +30,7 @@ pub(crate) enum Change {
     /// The captured email, shared with the store; rendered when the event is first sent.
     Email(Arc<Captured>),
     /// The journal entry (its record never holds the bodies).
-    Request(Arc<RecordedRequest>),
+    Request(Recorded),
     Mailbox(MailboxState),
     /// A scenario after it gave an outcome or was added; `removed` when it was removed.
     Scenario {
@@ -54,13 +54,15 @@ impl Change {
     fn data(&self) -> String {
         let value = match self {
             Change::Email(email) => serde_json::to_value(email.email()),
-            Change::Request(request) => serde_json::to_value(&**request).map(|mut value| {
-                if let Some(map) = value.as_object_mut() {
-                    map.remove("body");
-                    map.remove("response_body");
-                }
-                value
-            }),
+            Change::Request(request) => {
+                serde_json::to_value(request.without_bodies()).map(|mut value| {
+                    if let Some(map) = value.as_object_mut() {
+                        map.remove("body");
+                        map.remove("response_body");
+                    }
+                    value
+                })
+            }
             Change::Mailbox(state) => serde_json::to_value(state),
             Change::Scenario { scenario, removed } => {
                 serde_json::to_value(scenario).map(|mut value| {
