@@ -32,6 +32,8 @@ pub(crate) enum Change {
     /// The journal entry (its record never holds the bodies).
     Request(Recorded),
     Mailbox(MailboxState),
+    /// A mailbox a reload removed (its last state), sent with `"removed": true`.
+    MailboxRemoved(MailboxState),
     /// A scenario after it gave an outcome or was added; `removed` when it was removed.
     Scenario {
         scenario: Scenario,
@@ -45,7 +47,7 @@ impl Change {
         match self {
             Change::Email(_) => "email",
             Change::Request(_) => "request",
-            Change::Mailbox(_) => "mailbox",
+            Change::Mailbox(_) | Change::MailboxRemoved(_) => "mailbox",
             Change::Scenario { .. } => "scenario",
             Change::Reset => "reset",
         }
@@ -64,6 +66,12 @@ impl Change {
                 })
             }
             Change::Mailbox(state) => serde_json::to_value(state),
+            Change::MailboxRemoved(state) => serde_json::to_value(state).map(|mut value| {
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("removed".into(), true.into());
+                }
+                value
+            }),
             Change::Scenario { scenario, removed } => {
                 serde_json::to_value(scenario).map(|mut value| {
                     if let (Some(map), true) = (value.as_object_mut(), *removed) {

@@ -96,25 +96,41 @@ impl World {
     /// describe. Captured and pending emails, the journal, calls and expectations stay
     /// (SPEC §14); ids keep counting.
     pub(super) fn install(&mut self, fixtures: Arc<Fixtures>) {
+        let old_mailboxes = std::mem::take(&mut self.mailboxes);
+        let old_scenarios = self.scenarios.newest_first();
         self.loaded_scenarios = self.scenarios.successor(&fixtures.scenarios);
         self.fixtures = fixtures;
         self.mailboxes = self.loaded_mailboxes();
         self.scenarios.restore(&self.loaded_scenarios);
-        // A reload changes every mailbox and scenario at once: listeners get each new state.
-        let mailboxes = self
-            .mailboxes
-            .iter()
-            .map(|m| Change::Mailbox(m.state.clone()));
-        let scenarios = self
-            .scenarios
-            .newest_first()
+        // A reload changes every mailbox and scenario at once: listeners get each new state,
+        // and a `removed` event for each one that is gone.
+        let gone: Vec<Mailbox> = old_mailboxes
+            .into_iter()
+            .filter(|old| self.mailbox_index(&old.state.smtp_address).is_none())
+            .collect();
+        for mailbox in gone {
+            self.note(Change::MailboxRemoved(mailbox.state));
+        }
+        let current = self.scenarios.newest_first();
+        for gone in old_scenarios
             .into_iter()
             .rev()
-            .map(|scenario| Change::Scenario {
+            .filter(|old| current.iter().all(|s| s.id != old.id))
+        {
+            self.note(Change::Scenario {
+                scenario: gone,
+                removed: true,
+            });
+        }
+        for index in 0..self.mailboxes.len() {
+            self.note(Change::Mailbox(self.mailboxes[index].state.clone()));
+        }
+        for scenario in current.into_iter().rev() {
+            self.note(Change::Scenario {
                 scenario,
                 removed: false,
             });
-        self.changes = mailboxes.chain(scenarios).collect();
+        }
     }
 
     /// Notes a change for the event log.

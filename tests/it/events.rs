@@ -307,3 +307,66 @@ async fn an_automatic_reset_at_the_phone_is_streamed_as_an_email_event() {
     assert_eq!(event.data["operation"], "AutoResetPIN");
     assert_eq!(event.data, mock.get_json("/__admin/emails/latest").await);
 }
+
+#[tokio::test]
+async fn a_reload_says_which_mailboxes_and_scenarios_it_removed() {
+    // Arrange: a folder, a scenario added at run time, and a stream.
+    let dir = crate::support::TempDir::with_default_fixtures("events-reload");
+    let mock = Mock::with(UmMockServer::builder().fixtures_dir(&dir.0)).await;
+    mock.add_scenario(serde_json::json!({"mailbox": "*", "operation": "IsUMEnabled", "outcomes": [{"fault": "UserNotUmEnabledException"}]}))
+        .await;
+    let ids = |list: Value| -> Vec<u64> {
+        let mut ids: Vec<u64> = list["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_u64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = ids(mock.get_json("/__admin/scenarios").await);
+    let mut stream = Stream::open(&mock, "?types=mailbox,scenario", None).await;
+
+    // Act: erin, the last mailbox, leaves the fixtures.
+    let json = crate::support::default_mock_json();
+    let start = json
+        .find(",\n    { \"smtp_address\": \"erin@contoso.com\"")
+        .unwrap();
+    let end = json.find("\n  ],\n  \"scenarios\"").unwrap();
+    dir.write("mock.json", &format!("{}{}", &json[..start], &json[end..]));
+    let reply = mock.admin("POST", "/__admin/reload", None).await;
+    assert_eq!(reply.status, 204, "{}", reply.text());
+
+    // Assert: erin and every scenario that is gone come with "removed": true; the others as
+    // they are now.
+    let mut events = Vec::new();
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(500), stream.next_block()).await
+    {
+        events.push(event);
+    }
+    let removed = |kind: &str, key: &str| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e.event == kind && e.data["removed"] == true)
+            .map(|e| e.data[key].clone())
+            .collect()
+    };
+    assert_eq!(removed("mailbox", "smtp_address"), ["erin@contoso.com"]);
+    let mut gone: Vec<u64> = removed("scenario", "id")
+        .iter()
+        .map(|id| id.as_u64().unwrap())
+        .collect();
+    gone.sort();
+    assert_eq!(gone, before, "every scenario before the reload is replaced");
+    let listed = events
+        .iter()
+        .filter(|e| e.event == "mailbox" && e.data.get("removed").is_none())
+        .count();
+    assert_eq!(listed, 4, "alice, bob, carol and dave as reloaded");
+    let erin = mock
+        .admin("GET", "/__admin/mailboxes/erin@contoso.com", None)
+        .await;
+    assert_eq!(erin.status, 404);
+}

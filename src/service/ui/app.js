@@ -548,7 +548,10 @@ async function loadAll() {
 function apply(kind, data) {
   if (kind === "email") state.emails.set(data.id, data);
   else if (kind === "request") state.requests.set(data.id, Object.assign(state.requests.get(data.id) || {}, data));
-  else if (kind === "mailbox") state.mailboxes.set(data.smtp_address.toLowerCase(), data);
+  else if (kind === "mailbox") {
+    if (data.removed) state.mailboxes.delete(data.smtp_address.toLowerCase());
+    else state.mailboxes.set(data.smtp_address.toLowerCase(), data);
+  }
   else if (kind === "scenario") {
     if (data.removed) state.scenarios.delete(data.id);
     else state.scenarios.set(data.id, data);
