@@ -334,7 +334,7 @@ async fn a_reload_says_which_mailboxes_and_scenarios_it_removed() {
         .find(",\n    { \"smtp_address\": \"erin@contoso.com\"")
         .unwrap();
     let end = json.find("\n  ],\n  \"scenarios\"").unwrap();
-    dir.write("mock.json", &format!("{}{}", &json[..start], &json[end..]));
+    dir.write("mock.json", format!("{}{}", &json[..start], &json[end..]));
     let reply = mock.admin("POST", "/__admin/reload", None).await;
     assert_eq!(reply.status, 204, "{}", reply.text());
 
