@@ -50,8 +50,9 @@ pub(crate) const EXCEPTION_NAME: &str = "^[A-Za-z0-9_.]+$";
 /// double sets itself (`Content-Length`, `Transfer-Encoding`, in any case).
 pub(crate) const SCRIPTED_HEADER_NAME: &str = "^(?![Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]$|[Tt][Rr][Aa][Nn][Ss][Ff][Ee][Rr]-[Ee][Nn][Cc][Oo][Dd][Ii][Nn][Gg]$)[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 
-/// A header value `http::HeaderValue::from_str` takes: visible ASCII, space and tab.
-pub(crate) const HEADER_VALUE: &str = r"^[\t\x20-\x7E]*$";
+/// A header value `http::HeaderValue::from_str` takes: any character but the controls (tab
+/// allowed) and DEL; bytes from 0x80 up, so non-ASCII text goes out as its UTF-8.
+pub(crate) const HEADER_VALUE: &str = r"^[^\x00-\x08\x0A-\x1F\x7F]*$";
 
 /// A template whose `{placeholders}` are all known (`mail::template`); with `one_line`, no line
 /// break either (the sender and subject); with `needs_pin`, one of them is `{pin}` (the text).

@@ -304,3 +304,47 @@ fn the_broken_fixtures_of_the_validate_tests_are_refused_by_the_schema() {
         assert!(!schema.is_empty(), "the schema accepts {json}");
     }
 }
+
+#[test]
+fn outcomes_at_the_edges_get_the_same_verdict_from_both() {
+    // (outcome, accepted): an empty `headers` beside any kind is no header at all; header
+    // values may be UTF-8 text; `null` is refused for every key, as the loader refuses it.
+    let cases = [
+        (json!({"fault": "TransientException", "headers": {}}), true),
+        (json!({"network": "close", "headers": {}}), true),
+        (
+            json!({"http": 503, "headers": {"X-Msg": "inténtelo más tarde"}}),
+            true,
+        ),
+        (json!({"http": 503, "headers": {"X-Msg": "a\u{7}b"}}), false),
+        (
+            json!({"fault": "TransientException", "headers": {"X-A": "1"}}),
+            false,
+        ),
+        (
+            json!({"fault": "TransientException", "message": null}),
+            false,
+        ),
+        (json!({"fixture": null}), false),
+        (json!({"http": 503, "body": null}), false),
+        (json!({"fault": null}), false),
+        (json!({"http": null}), false),
+        (json!({"delay_ms": null}), false),
+    ];
+    let validator = validator();
+    for (outcome, accepted) in cases {
+        let doc = with(base(), "/scenarios/0/outcomes/0", outcome.clone());
+        let loader = loader_problems(&doc);
+        let schema = schema_errors(&validator, &doc);
+        assert_eq!(
+            loader.is_empty(),
+            accepted,
+            "loader on {outcome}: {loader:?}"
+        );
+        assert_eq!(
+            schema.is_empty(),
+            accepted,
+            "schema on {outcome}: {schema:?}"
+        );
+    }
+}

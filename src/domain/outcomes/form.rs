@@ -16,7 +16,11 @@ use crate::vocab::wire::NetworkFault;
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Form {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "fixture_text"
+    )]
     fixture: Option<String>,
     #[serde(
         default,
@@ -24,9 +28,17 @@ struct Form {
         deserialize_with = "fixture_status"
     )]
     status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "fault_text"
+    )]
     fault: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "message_text"
+    )]
     message: Option<String>,
     #[serde(
         default,
@@ -34,7 +46,11 @@ struct Form {
         deserialize_with = "http_status"
     )]
     http: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "body_text"
+    )]
     body: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     headers: BTreeMap<String, String>,
@@ -222,6 +238,33 @@ impl From<Outcome> for Value {
         }
         serde_json::to_value(Form::from_outcome(outcome))
             .expect("a form is plain data with string keys")
+    }
+}
+
+fn fixture_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text("fixture", d)
+}
+
+fn fault_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text("fault", d)
+}
+
+fn message_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text("message", d)
+}
+
+fn body_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text("body", d)
+}
+
+/// A string. `null` is refused as every other key refuses it (leave the key out instead), so
+/// the schema and the loader agree on what an outcome is.
+fn text<'de, D: Deserializer<'de>>(key: &str, d: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(text) => Ok(Some(text)),
+        other => Err(D::Error::custom(format!(
+            "'{key}' must be a string, not {other}"
+        ))),
     }
 }
 

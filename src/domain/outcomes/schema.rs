@@ -73,9 +73,18 @@ impl JsonSchema for Outcome {
                         "mail_delay_ms": millis("ResetPIN succeeds, and its PIN email is captured this many milliseconds later."),
                         "delay_ms": millis("Answer after this many milliseconds.")
                     },
-                    // A 204 or 304 answer has no body, so a body would never be sent.
-                    "if": { "properties": { "http": { "enum": [204, 304] } }, "required": ["http", "body"] },
-                    "then": { "properties": { "body": { "maxLength": 0 } } },
+                    "allOf": [
+                        // A 204 or 304 answer has no body, so a body would never be sent.
+                        {
+                            "if": { "properties": { "http": { "enum": [204, 304] } }, "required": ["http", "body"] },
+                            "then": { "properties": { "body": { "maxLength": 0 } } }
+                        },
+                        // Headers go only with a fixture or an http answer; none at all is no header.
+                        {
+                            "if": { "properties": { "headers": { "minProperties": 1 } }, "required": ["headers"] },
+                            "then": either(&["fixture", "http"])
+                        }
+                    ],
                     "dependentSchemas": {
                         "fixture": others("fixture"),
                         "fault": others("fault"),
@@ -84,7 +93,6 @@ impl JsonSchema for Outcome {
                         "mail": others("mail"),
                         "mail_delay_ms": others("mail"),
                         "status": either(&["fixture"]),
-                        "headers": either(&["fixture", "http"]),
                         "message": either(&["fault"]),
                         "body": either(&["http"])
                     }
