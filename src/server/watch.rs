@@ -14,6 +14,7 @@ use std::time::Duration;
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::error::Error;
 use crate::state::{ReloadError, Shared};
@@ -72,34 +73,34 @@ impl Watch {
     /// Reloads after each burst of changes until `stop` resolves.
     pub(crate) async fn run(mut self, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
+        // QUIET after the last change to the folder; `None` until one is seen. Only a change
+        // moves it: reads and the parent folder's other entries come and go without a delay, or
+        // a process reading the fixtures in a loop would hold a reload back forever.
+        let mut due: Option<Instant> = None;
         loop {
-            // Wait for a change; then for the folder to be quiet.
-            let mut changed = false;
-            loop {
-                let next = async {
-                    if changed {
-                        tokio::time::timeout(QUIET, self.events.recv()).await.ok()
-                    } else {
-                        Some(self.events.recv().await)
-                    }
-                };
-                tokio::select! {
-                    // Stop wins over a pending burst: the server is going away.
-                    biased;
-                    () = &mut stop => return,
-                    event = next => match event {
-                        None => break,
-                        Some(None) => return,
-                        Some(Some(Ok(event))) => changed |= self.touches(&event),
-                        Some(Some(Err(error))) => {
-                            tracing::warn!(dir = %self.dir.display(), %error, "watching the fixtures folder");
-                            changed = true;
-                        }
-                    },
+            tokio::select! {
+                // Stop wins over a pending burst: the server is going away. The deadline comes
+                // before the events so that a flood of them cannot starve it.
+                biased;
+                () = &mut stop => return,
+                () = until(due) => {
+                    due = None;
+                    self.rewatch();
+                    self.reload().await;
                 }
+                event = self.events.recv() => match event {
+                    None => return,
+                    Some(Ok(event)) => {
+                        if self.touches(&event) {
+                            due = Some(Instant::now() + QUIET);
+                        }
+                    }
+                    Some(Err(error)) => {
+                        tracing::warn!(dir = %self.dir.display(), %error, "watching the fixtures folder");
+                        due = Some(Instant::now() + QUIET);
+                    }
+                },
             }
-            self.rewatch();
-            self.reload().await;
         }
     }
 
@@ -139,6 +140,14 @@ impl Watch {
             Ok(Err(ReloadError::Embedded)) => tracing::warn!(%dir, "no fixtures folder to reload"),
             Err(error) => tracing::warn!(%dir, %error, "the reload stopped before it finished"),
         }
+    }
+}
+
+/// Resolves at `at`, or never.
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
