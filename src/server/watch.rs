@@ -5,7 +5,9 @@
 //! The folder is watched recursively, and its parent too (only for the folder's own entry), so
 //! an editor that saves by writing a new file and renaming it over the old one, or a script
 //! that replaces the whole folder, is followed: before each reload the folder's watch is set
-//! up again on whatever is at the path now.
+//! up again on whatever is at the path now. The path is watched as given, not resolved: when
+//! it is a link, a swap of the link (`ln -sfn v2 current.tmp && mv -T current.tmp current`) is
+//! a change of the folder, and the watch moves to the new target as the reload does.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -28,7 +30,11 @@ const QUIET: Duration = Duration::from_millis(200);
 /// [`Watch::run`] on the server's runtime.
 pub(crate) struct Watch {
     shared: Shared,
+    /// The folder as given, made absolute but with links left alone: what the reload reads.
     dir: PathBuf,
+    /// `dir` with links resolved (and its entry in the resolved parent), as of the last
+    /// rewatch: FSEvents (macOS) reports resolved paths where inotify reports the watched ones.
+    resolved: Vec<PathBuf>,
     watcher: RecommendedWatcher,
     /// Filled by notify's own thread; unbounded because the callback cannot wait, and bounded
     /// in practice by the debounce draining it.
@@ -45,7 +51,7 @@ fn watch_error(dir: &Path, what: impl std::fmt::Display) -> Error {
 impl Watch {
     /// Watches `dir` (the served fixtures folder) for `shared`.
     pub(crate) fn new(shared: Shared, dir: &Path) -> Result<Watch, Error> {
-        let dir = dir.canonicalize().map_err(|e| watch_error(dir, e))?;
+        let dir = absolute(dir).map_err(|e| watch_error(dir, e))?;
         let (tx, events) = mpsc::unbounded_channel();
         let mut watcher = notify::recommended_watcher(move |event| {
             // The receiver is gone only when the server stopped.
@@ -62,9 +68,11 @@ impl Watch {
                 .watch(parent, RecursiveMode::NonRecursive)
                 .map_err(|e| watch_error(parent, e))?;
         }
+        let resolved = resolved(&dir);
         Ok(Watch {
             shared,
             dir,
+            resolved,
             watcher,
             events,
         })
@@ -112,16 +120,20 @@ impl Watch {
             EventKind::Access(AccessKind::Open(_) | AccessKind::Read)
                 | EventKind::Access(AccessKind::Close(AccessMode::Read | AccessMode::Execute))
         );
-        !read && event.paths.iter().any(|path| path.starts_with(&self.dir))
+        !read
+            && event.paths.iter().any(|path| {
+                path.starts_with(&self.dir) || self.resolved.iter().any(|dir| path.starts_with(dir))
+            })
     }
 
-    /// Watches whatever is at the folder's path now: after a rename or a replacement the old
-    /// watch follows the old folder, or nothing.
+    /// Watches whatever is at the folder's path now: after a rename, a replacement or a swapped
+    /// link the old watch follows the old folder, or nothing.
     fn rewatch(&mut self) {
         let _ = self.watcher.unwatch(&self.dir);
         if let Err(error) = self.watcher.watch(&self.dir, RecursiveMode::Recursive) {
             tracing::debug!(dir = %self.dir.display(), %error, "the fixtures folder is not there (yet)");
         }
+        self.resolved = resolved(&self.dir);
     }
 
     /// The same reload as `POST /__admin/reload`, on a blocking thread.
@@ -141,6 +153,34 @@ impl Watch {
             Err(error) => tracing::warn!(%dir, %error, "the reload stopped before it finished"),
         }
     }
+}
+
+/// `dir` made absolute without resolving links (so a link is watched as a link); a path that
+/// ends in `..` or `.` has no name to look for in its parent, and is resolved instead.
+fn absolute(dir: &Path) -> std::io::Result<PathBuf> {
+    let absolute = std::path::absolute(dir)?;
+    if absolute.file_name().is_some() {
+        Ok(absolute)
+    } else {
+        absolute.canonicalize()
+    }
+}
+
+/// The resolved forms of `dir` that differ from it: the folder itself, and its entry in the
+/// resolved parent; none while it is missing.
+fn resolved(dir: &Path) -> Vec<PathBuf> {
+    let mut forms = Vec::new();
+    if let Ok(target) = dir.canonicalize() {
+        forms.push(target);
+    }
+    if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
+        if let Ok(parent) = parent.canonicalize() {
+            forms.push(parent.join(name));
+        }
+    }
+    forms.retain(|form| form != dir);
+    forms.dedup();
+    forms
 }
 
 /// Resolves at `at`, or never.

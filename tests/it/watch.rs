@@ -245,6 +245,26 @@ async fn an_edit_is_served_while_the_fixtures_are_read_and_files_beside_them_cha
     server.wait_for_display_name("Alice Amid Noise").await;
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_folder_follows_an_atomic_swap_of_the_link() {
+    let base = TempDir::new("watch-symlink");
+    base.write_default_fixtures("v1");
+    base.write_default_fixtures("v2");
+    base.write("v2/mock.json", alice_named("Alice Two"));
+    let current = base.0.join("current");
+    std::os::unix::fs::symlink("v1", &current).unwrap();
+    let server = Watching::start(&current);
+
+    // `ln -sfn v2 current.tmp && mv -T current.tmp current`: what deploy tools do.
+    std::os::unix::fs::symlink("v2", base.0.join("current.tmp")).unwrap();
+    std::fs::rename(base.0.join("current.tmp"), &current).unwrap();
+
+    server.wait_for_display_name("Alice Two").await;
+    base.write("v2/mock.json", alice_named("Alice Two Edited"));
+    server.wait_for_display_name("Alice Two Edited").await;
+}
+
 #[test]
 fn watch_without_a_fixtures_folder_is_refused_and_documented_in_help() {
     let refused = command()
