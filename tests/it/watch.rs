@@ -265,6 +265,30 @@ async fn a_symlinked_folder_follows_an_atomic_swap_of_the_link() {
     server.wait_for_display_name("Alice Two Edited").await;
 }
 
+#[tokio::test]
+async fn a_folder_gone_with_its_parent_is_watched_again_when_it_is_back() {
+    let base = TempDir::new("watch-parent");
+    base.write_default_fixtures("pp/fx");
+    let dir = base.0.join("pp/fx");
+    let server = Watching::start(&dir);
+
+    // `rm -rf pp; sleep 1; mkdir -p pp && cp -r fixtures pp/fx`, with the pause replaced by the
+    // warning: then the double has seen both folders gone, not just a replaced one.
+    std::fs::remove_dir_all(base.0.join("pp")).unwrap();
+    server.wait_for_log("fixtures folder is missing");
+    base.write_default_fixtures("pp/fx");
+    base.write("pp/fx/mock.json", alice_named("Alice Back"));
+
+    server.wait_for_display_name("Alice Back").await;
+    let logged = server.log_until("watched again");
+    assert!(
+        !logged.iter().any(|line| line.contains("missing")),
+        "warned once: {logged:#?}"
+    );
+    base.write("pp/fx/mock.json", alice_named("Alice Edited After"));
+    server.wait_for_display_name("Alice Edited After").await;
+}
+
 #[test]
 fn watch_without_a_fixtures_folder_is_refused_and_documented_in_help() {
     let refused = command()
