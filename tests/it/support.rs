@@ -369,16 +369,25 @@ impl TempDir {
     /// A copy of the repo's `fixtures/` folder.
     pub fn with_default_fixtures(tag: &str) -> TempDir {
         let dir = TempDir::new(tag);
-        dir.write("mock.json", fixture_bytes("mock.json"));
+        dir.write_default_fixtures("");
+        dir
+    }
+
+    /// A copy of the repo's `fixtures/` folder at `relative` (`""`: this folder itself).
+    pub fn write_default_fixtures(&self, relative: &str) {
+        let at = std::path::Path::new(relative);
+        self.write(
+            at.join("mock.json").to_str().unwrap(),
+            fixture_bytes("mock.json"),
+        );
         for entry in std::fs::read_dir(fixture_path("responses/ResetPIN")).unwrap() {
             let entry = entry.unwrap();
             let name = entry.file_name().into_string().unwrap();
-            dir.write(
-                &format!("responses/ResetPIN/{name}"),
+            self.write(
+                at.join("responses/ResetPIN").join(name).to_str().unwrap(),
                 std::fs::read(entry.path()).unwrap(),
             );
         }
-        dir
     }
 }
 

@@ -4,8 +4,10 @@
 //! Deadlines are generous and only stop a hung test: nothing here measures speed.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -24,10 +26,10 @@ struct Watching {
 }
 
 impl Watching {
-    fn start(dir: &TempDir) -> Watching {
+    fn start(dir: &Path) -> Watching {
         let mut child = command()
             .args(["--listen", "127.0.0.1:0", "--watch", "--fixtures"])
-            .arg(&dir.0)
+            .arg(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -68,13 +70,24 @@ impl Watching {
 
     /// Waits for a log line containing `text`, and returns it.
     fn wait_for_log(&self, text: &str) -> String {
+        self.log_until(text).pop().unwrap()
+    }
+
+    /// The log lines up to and including the next one containing `text`.
+    fn log_until(&self, text: &str) -> Vec<String> {
         let start = Instant::now();
+        let mut lines = Vec::new();
         loop {
             let left = DEADLINE.saturating_sub(start.elapsed());
             match self.stderr.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no log line with {text:?}"),
+                Ok(line) => {
+                    let found = line.contains(text);
+                    lines.push(line);
+                    if found {
+                        return lines;
+                    }
+                }
+                Err(_) => panic!("no log line with {text:?} in {lines:#?}"),
             }
         }
     }
@@ -102,7 +115,7 @@ fn save_by_rename(dir: &TempDir, relative: &str, contents: &str) {
 #[tokio::test]
 async fn an_edit_is_served_without_a_request_and_emails_and_journal_stay() {
     let dir = TempDir::with_default_fixtures("watch-edit");
-    let server = Watching::start(&dir);
+    let server = Watching::start(&dir.0);
     let client = reqwest::Client::new();
     let reply = client
         .post(format!("{}{PATH_2010}", server.url))
@@ -125,7 +138,7 @@ async fn an_edit_is_served_without_a_request_and_emails_and_journal_stay() {
 #[tokio::test]
 async fn a_broken_save_is_logged_with_its_path_and_the_next_good_save_by_rename_is_served() {
     let dir = TempDir::with_default_fixtures("watch-broken");
-    let server = Watching::start(&dir);
+    let server = Watching::start(&dir.0);
 
     save_by_rename(
         &dir,
@@ -149,7 +162,7 @@ async fn a_broken_save_is_logged_with_its_path_and_the_next_good_save_by_rename_
 #[tokio::test]
 async fn a_replaced_folder_is_followed() {
     let dir = TempDir::with_default_fixtures("watch-replace");
-    let server = Watching::start(&dir);
+    let server = Watching::start(&dir.0);
     let old = TempDir(dir.0.with_extension("old"));
 
     // What `rm -rf DIR && cp -r NEW DIR` or a deploy script's swap does.
@@ -168,6 +181,112 @@ async fn a_replaced_folder_is_followed() {
     server.wait_for_display_name("Alice Replaced").await;
     dir.write("mock.json", alice_named("Alice Edited Later"));
     server.wait_for_display_name("Alice Edited Later").await;
+}
+
+/// Until dropped, every 50 ms: reads the fixtures in `dir` and appends to a file beside it (in
+/// the parent folder, which the watch sees too). Neither is a change to the fixtures.
+struct Noise {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Noise {
+    fn start(dir: &Path) -> Noise {
+        let stop = Arc::new(AtomicBool::new(false));
+        let dir = dir.to_path_buf();
+        let beside = dir.with_extension("noise");
+        let thread = std::thread::spawn({
+            let stop = Arc::clone(&stop);
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = std::fs::read(dir.join("mock.json"));
+                    if let Ok(entries) = std::fs::read_dir(dir.join("responses/ResetPIN")) {
+                        for entry in entries.flatten() {
+                            let _ = std::fs::read(entry.path());
+                        }
+                    }
+                    let mut file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&beside)
+                        .unwrap();
+                    std::io::Write::write_all(&mut file, b"tick\n").unwrap();
+                    drop(file);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        });
+        Noise {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Noise {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_edit_is_served_while_the_fixtures_are_read_and_files_beside_them_change() {
+    let base = TempDir::new("watch-noise");
+    base.write_default_fixtures("fx");
+    let dir = base.0.join("fx");
+    let server = Watching::start(&dir);
+    let _noise = Noise::start(&dir);
+
+    std::fs::write(dir.join("mock.json"), alice_named("Alice Amid Noise")).unwrap();
+
+    server.wait_for_display_name("Alice Amid Noise").await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_folder_follows_an_atomic_swap_of_the_link() {
+    let base = TempDir::new("watch-symlink");
+    base.write_default_fixtures("v1");
+    base.write_default_fixtures("v2");
+    base.write("v2/mock.json", alice_named("Alice Two"));
+    let current = base.0.join("current");
+    std::os::unix::fs::symlink("v1", &current).unwrap();
+    let server = Watching::start(&current);
+
+    // `ln -sfn v2 current.tmp && mv -T current.tmp current`: what deploy tools do.
+    std::os::unix::fs::symlink("v2", base.0.join("current.tmp")).unwrap();
+    std::fs::rename(base.0.join("current.tmp"), &current).unwrap();
+
+    server.wait_for_display_name("Alice Two").await;
+    base.write("v2/mock.json", alice_named("Alice Two Edited"));
+    server.wait_for_display_name("Alice Two Edited").await;
+}
+
+#[tokio::test]
+async fn a_folder_gone_with_its_parent_is_watched_again_when_it_is_back() {
+    let base = TempDir::new("watch-parent");
+    base.write_default_fixtures("pp/fx");
+    let dir = base.0.join("pp/fx");
+    let server = Watching::start(&dir);
+
+    // `rm -rf pp; sleep 1; mkdir -p pp && cp -r fixtures pp/fx`, with the pause replaced by the
+    // warning: then the double has seen both folders gone, not just a replaced one.
+    std::fs::remove_dir_all(base.0.join("pp")).unwrap();
+    server.wait_for_log("fixtures folder is missing");
+    base.write_default_fixtures("pp/fx");
+    base.write("pp/fx/mock.json", alice_named("Alice Back"));
+
+    server.wait_for_display_name("Alice Back").await;
+    let logged = server.log_until("watched again");
+    assert!(
+        !logged.iter().any(|line| line.contains("missing")),
+        "warned once: {logged:#?}"
+    );
+    base.write("pp/fx/mock.json", alice_named("Alice Edited After"));
+    server.wait_for_display_name("Alice Edited After").await;
 }
 
 #[test]
