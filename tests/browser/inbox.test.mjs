@@ -288,6 +288,16 @@ async function main() {
       assert.equal((await tokenPage.locator("#pin-value").textContent()).trim(), mailbox.pin);
       await tokenPage.locator("#etab-html").click();
       await tokenPage.frameLocator("iframe.html-body").locator("body", { hasText: mailbox.pin }).waitFor();
+      // The link to the JSON behind the inbox carries the token, so it opens (in a new tab,
+      // as a ctrl-click does).
+      const [jsonTab] = await Promise.all([
+        context.waitForEvent("page"),
+        tokenPage.locator("#view-inbox a.json").first().click({ modifiers: ["Control"] }),
+      ]);
+      await jsonTab.waitForLoadState();
+      assert.ok(jsonTab.url().includes("/__admin/emails?token="), jsonTab.url());
+      assert.ok(JSON.parse(await jsonTab.locator("body").innerText()).emails.length >= 1);
+      await jsonTab.close();
       assert.deepEqual(tokenProblems, []);
     });
   } finally {

@@ -237,7 +237,7 @@ async fn an_open_stream_ends_promptly_when_the_server_shuts_down() {
 }
 
 #[tokio::test]
-async fn with_an_admin_token_the_stream_takes_it_as_a_query_parameter() {
+async fn with_an_admin_token_the_stream_and_other_gets_take_it_as_a_query_parameter() {
     // Arrange
     let mock = Mock::with(UmMockServer::builder().admin_token("s3cret")).await;
 
@@ -245,18 +245,20 @@ async fn with_an_admin_token_the_stream_takes_it_as_a_query_parameter() {
     let without = mock.admin("GET", "/__admin/events", None).await;
     let wrong = mock.admin("GET", "/__admin/events?token=nope", None).await;
     let mut stream = Stream::open(&mock, "?token=s3cret", None).await;
-    let elsewhere = mock
+    let read = mock
         .admin("GET", "/__admin/emails?token=s3cret", None)
+        .await;
+    let change = mock
+        .admin("POST", "/__admin/reset?token=s3cret", None)
         .await;
     mock.reset_pin_ok("alice").await;
 
-    // Assert
+    // Assert: ?token= opens what a browser GETs by itself (the stream, the page's links),
+    // never a change.
     assert_eq!(without.status, 401);
     assert_eq!(wrong.status, 401);
-    assert_eq!(
-        elsewhere.status, 401,
-        "?token= is only for the stream and email HTML"
-    );
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(change.status, 401, "a change needs the Bearer header");
     assert_eq!(stream.next().await.id, 1);
 }
 

@@ -37,13 +37,11 @@ pub(super) fn cross_site(request: &WireRequest) -> Option<WireResponse> {
 }
 
 /// A 401 unless the request carries the admin token (when one is set): as
-/// `Authorization: Bearer T`, or as `?token=T` on the routes a browser loads without a way to
-/// add a header (the event stream for `EventSource`, an email's HTML for an `<iframe>`).
-pub(super) fn token(
-    shared: &Shared,
-    request: &WireRequest,
-    segments: &[&str],
-) -> Option<WireResponse> {
+/// `Authorization: Bearer T`, or as `?token=T` on a `GET`, which a browser makes by itself
+/// without a way to add a header (the event stream for `EventSource`, an email's HTML for an
+/// `<iframe>`, the web inbox's links to the JSON behind each view). A request that changes
+/// something needs the header.
+pub(super) fn token(shared: &Shared, request: &WireRequest) -> Option<WireResponse> {
     let token = shared.config().admin_token.as_ref()?;
     // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
     let presented = request
@@ -51,7 +49,7 @@ pub(super) fn token(
         .and_then(|value| value.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
         .map(|(_, credentials)| credentials.trim().to_string());
-    let in_query = matches!(segments, ["events"] | ["emails", _, "html"])
+    let in_query = (request.method == "GET")
         .then(|| {
             request
                 .query_pairs()

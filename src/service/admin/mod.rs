@@ -45,7 +45,7 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
     if let ["ui", ..] = segments.as_slice() {
         return crate::service::ui::serve(request, &segments[1..]).into();
     }
-    if let Some(refusal) = guard::token(shared, request, &segments) {
+    if let Some(refusal) = guard::token(shared, request) {
         return refusal.into();
     }
     let Some(allowed) = allowed_methods(&segments) else {
@@ -180,7 +180,11 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn parse(request: &WireRequest, known: &[&str]) -> Result<Self, WireResponse> {
-        let pairs = request.query_pairs();
+        let mut pairs = request.query_pairs();
+        // On a GET, `token` is the admin token, already checked by the guard.
+        if request.method == "GET" {
+            pairs.retain(|(name, _)| name != "token");
+        }
         if let Some((name, _)) = pairs
             .iter()
             .find(|(name, _)| !known.contains(&name.as_str()))

@@ -77,10 +77,21 @@ async function api(path, options = {}) {
   return response.json();
 }
 
-/** A URL a browser loads by itself (iframe, EventSource): the token goes in the query. */
+/** A URL a browser loads by itself (iframe, EventSource, a link): the token goes in the query. */
 function withToken(path) {
   const t = token();
   return API + path + (t ? (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(t) : "");
+}
+
+// Links to the API open in the browser by themselves, without the Bearer header: with a
+// token, each carries it in its query when followed (the server takes ?token= on a GET).
+for (const kind of ["click", "auxclick"]) {
+  document.addEventListener(kind, (event) => {
+    const link = event.target instanceof Element && event.target.closest('a[href^="/__admin/"]');
+    if (!link || !token()) return;
+    if (!link.dataset.path) link.dataset.path = link.getAttribute("href").slice(API.length);
+    link.href = withToken(link.dataset.path);
+  }, true);
 }
 
 function showError(error) {

@@ -45,7 +45,7 @@ pub(super) fn document() -> Value {
         "info": {
             "title": "exchange-um-mock admin API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The JSON admin API of exchange-um-mock, a test double of the Exchange Unified Messaging web service: captured PIN emails, the request journal, mailboxes, scripted scenarios, phone logon, the clock, fixtures, live events and the web inbox. Bodies are JSON with snake_case keys, times RFC 3339 UTC. Lists are oldest first (scenarios newest first); `limit=N` gives the first N after `after_id`. With --admin-token every admin request needs `Authorization: Bearer TOKEN` (401 otherwise). A changing request (POST, PATCH, DELETE) that a browser sends from another site is refused with 403.",
+            "description": "The JSON admin API of exchange-um-mock, a test double of the Exchange Unified Messaging web service: captured PIN emails, the request journal, mailboxes, scripted scenarios, phone logon, the clock, fixtures, live events and the web inbox. Bodies are JSON with snake_case keys, times RFC 3339 UTC. Lists are oldest first (scenarios newest first); `limit=N` gives the first N after `after_id`. With --admin-token every admin request needs `Authorization: Bearer TOKEN` (401 otherwise); a GET may carry it as `?token=TOKEN` instead (what a browser loads by itself), a change never. A changing request (POST, PATCH, DELETE) that a browser sends from another site is refused with 403.",
             "license": { "name": env!("CARGO_PKG_LICENSE"), "identifier": env!("CARGO_PKG_LICENSE") }
         },
         "paths": paths,
@@ -57,10 +57,16 @@ pub(super) fn document() -> Value {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The --admin-token, when the server was started with one."
+                },
+                "adminTokenQuery": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "token",
+                    "description": "The --admin-token as a query parameter; taken on GET requests only."
                 }
             }
         },
         // No token needed unless the server was started with --admin-token.
-        "security": [{}, { "adminToken": [] }]
+        "security": [{}, { "adminToken": [] }, { "adminTokenQuery": [] }]
     })
 }
