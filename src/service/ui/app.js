@@ -26,6 +26,7 @@ const state = {
   // The last phone logon tried from the page, per mailbox: kept here so that the mailbox event
   // the logon causes, which redraws the card, does not wipe its result.
   logons: new Map(),
+  logonPins: new Map(),
 };
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -443,6 +444,8 @@ function curl(r) {
 function renderMailboxes() {
   const mailboxes = Array.from(state.mailboxes.values());
   $("count-mailboxes").textContent = "(" + mailboxes.length + ")";
+  // A redraw must not take the caret from a PIN being typed.
+  const focused = document.activeElement && document.activeElement.id;
   $("mailbox-list").replaceChildren(...mailboxes.map((m) => {
     const path = "/mailboxes/" + encodeURIComponent(m.smtp_address);
     const act = (label, patch) => el("button", {
@@ -475,14 +478,20 @@ function renderMailboxes() {
         el("a", { class: "json", href: API + path }, "JSON")),
       phoneLogon(m, path));
   }));
+  if (focused && focused.startsWith("logon-pin-") && $(focused)) $(focused).focus();
 }
 
 // A phone logon (SPEC §13) with a PIN typed here: what Outlook Voice Access would decide.
 function phoneLogon(m, path) {
   const key = m.smtp_address.toLowerCase();
   const id = "logon-pin-" + key.replace(/[^a-z0-9]/g, "-");
-  const input = el("input", { id, name: "pin", type: "text", inputmode: "numeric", autocomplete: "off", pattern: "[0-9]*", required: true });
-  const result = el("output", { for: id, "aria-live": "polite" }, state.logons.get(key) || "");
+  // What is typed is kept in the state too: a mailbox event redraws the card at any time.
+  const input = el("input", {
+    id, name: "pin", type: "text", inputmode: "numeric", autocomplete: "off", pattern: "[0-9]*", required: true,
+    value: state.logonPins.get(key) || "", oninput: (event) => state.logonPins.set(key, event.target.value),
+  });
+  const resultId = "logon-result-" + key.replace(/[^a-z0-9]/g, "-");
+  const result = el("output", { id: resultId, for: id, "aria-live": "polite" }, state.logons.get(key) || "");
   return el("form", {
     class: "logon", "aria-label": "Phone logon for " + m.smtp_address,
     onsubmit: async (event) => {
@@ -493,7 +502,9 @@ function phoneLogon(m, path) {
         if (r.locked_out) said.push("locked out");
         if (r.pin_reset) said.push("PIN reset automatically, an email was sent");
         state.logons.set(key, said.join(" · "));
-        result.textContent = state.logons.get(key);
+        // The mailbox event of this logon may have redrawn the card before this answer came.
+        const shown = $(resultId);
+        if (shown) shown.textContent = state.logons.get(key);
       } catch (error) { showError(error); }
     },
   }, el("label", { for: id }, "Phone logon with PIN "), input, " ",
