@@ -213,6 +213,16 @@ async fn the_types_parameter_filters_the_stream() {
         .await;
     assert_eq!(unknown.status, 400);
     assert!(unknown.json()["error"].as_str().unwrap().contains("emails"));
+    for nothing in ["", ",", " , "] {
+        let empty = mock
+            .admin("GET", &format!("/__admin/events?types={nothing}"), None)
+            .await;
+        assert_eq!(empty.status, 400, "types={nothing:?}: {}", empty.text());
+        assert!(empty.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("no event type"));
+    }
 }
 
 #[tokio::test]

@@ -93,7 +93,7 @@ async fn an_email_html_is_served_under_its_own_csp() {
     assert_eq!(reply.header("content-type"), "text/html; charset=utf-8");
     assert_eq!(
         reply.header("content-security-policy"),
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'self'; sandbox"
     );
     let email = mock.get_json("/__admin/emails/1").await;
     assert_eq!(reply.text(), email["html_body"]);

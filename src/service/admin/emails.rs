@@ -85,7 +85,8 @@ pub(super) fn html(shared: &Shared, segment: &str) -> Result<WireResponse, WireR
 }
 
 /// The policy an email's HTML is shown under.
-pub(crate) const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+pub(crate) const HTML_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'self'; sandbox";
 
 pub(super) fn clear(shared: &Shared) -> WireResponse {
     shared.with(|w| w.clear_emails());

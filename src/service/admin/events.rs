@@ -48,6 +48,16 @@ pub(super) fn stream(
                 };
                 types.push(*known);
             }
+            if types.is_empty() {
+                // A stream that can never send anything is surely not what was meant.
+                return Err(WireResponse::json_error(
+                    400,
+                    format!(
+                        "parameter 'types' names no event type (known: {}); leave it out for all",
+                        TYPES.join(", ")
+                    ),
+                ));
+            }
             types
         }
     };
