@@ -348,3 +348,28 @@ fn outcomes_at_the_edges_get_the_same_verdict_from_both() {
         );
     }
 }
+
+#[test]
+fn a_list_where_an_object_goes_is_refused_by_both() {
+    let validator = validator();
+    for at in [
+        "/mail",
+        "/server",
+        "/policies/0",
+        "/mailboxes/0",
+        "/mailboxes/0/properties",
+    ] {
+        let doc = with(base(), at, json!([]));
+        let loader = loader_problems(&doc);
+        assert!(
+            loader
+                .iter()
+                .any(|(path, problem)| path == at && problem.contains("not a list")),
+            "loader at {at}: {loader:?}"
+        );
+        assert!(
+            !schema_errors(&validator, &doc).is_empty(),
+            "schema at {at}"
+        );
+    }
+}
