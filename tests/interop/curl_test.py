@@ -12,15 +12,7 @@ import tempfile
 
 import pytest
 
-ENDPOINT = "/EWS/UM2007Legacy.asmx"
-NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
-
-
-def envelope(operation):
-    return (
-        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
-        f'<{operation} xmlns="{NS}"/></s:Body></s:Envelope>'
-    )
+from conftest import ENDPOINT, NS, envelope
 
 
 @pytest.fixture(scope="session")

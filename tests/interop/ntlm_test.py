@@ -12,23 +12,7 @@ import requests
 import spnego
 from requests_ntlm import HttpNtlmAuth
 
-ENDPOINT = "/EWS/UM2007Legacy.asmx"
-NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
-
-
-def envelope(operation):
-    return (
-        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
-        f'<{operation} xmlns="{NS}"/></s:Body></s:Envelope>'
-    )
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    url = os.environ.get("EXUM_URL")
-    if not url:
-        pytest.fail("EXUM_URL is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh")
-    return url.rstrip("/")
+from conftest import ENDPOINT, envelope
 
 
 @pytest.fixture(autouse=True)

@@ -17,14 +17,6 @@ from openapi_spec_validator import validate
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    url = os.environ.get("EXUM_URL")
-    if not url:
-        pytest.fail("EXUM_URL is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh")
-    return url.rstrip("/")
-
-
 def get_json(url):
     with urllib.request.urlopen(url, timeout=30) as response:
         assert response.status == 200

@@ -19,15 +19,7 @@ from zeep import Client
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
-ENDPOINT = "/EWS/UM2007Legacy.asmx"
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    url = os.environ.get("EXUM_URL")
-    if not url:
-        pytest.fail("EXUM_URL is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh")
-    return url.rstrip("/")
+from conftest import ENDPOINT
 
 
 @pytest.fixture(autouse=True)
