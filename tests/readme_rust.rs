@@ -1,8 +1,8 @@
-//! The README's "Use from Rust tests" example, verbatim below the marker line, compiled and
-//! run so the README cannot show code that does not work (`tests/it/readme.rs` checks that the
-//! two are identical). Plain `cargo test` runs all of it but the last test, which needs the
-//! `wiremock` feature (`cargo test --all-features`, as CI runs).
-// ---- README example below ----
+//! The example of `docs/library.md` ("Add it to a test"), verbatim below the marker line,
+//! compiled and run so the docs cannot show code that does not work (`tests/it/readme.rs`
+//! checks that the two are identical). Plain `cargo test` runs all of it but the last test,
+//! which needs the `wiremock` feature (`cargo test --all-features`, as CI runs).
+// ---- docs/library.md example below ----
 use std::time::Duration;
 
 use exchange_um_mock::{Operation, Outcome, Scenario, UmMockServer};

@@ -3,7 +3,7 @@
 //
 //   EXUM_BIN=target/debug/exchange-um-mock node tests/browser/inbox.test.mjs
 //
-// Writes docs/inbox.png and docs/email.png (the README shows them) when SCREENSHOTS is set.
+// Writes docs/inbox.png and docs/email.png (docs/web-inbox.md shows them) when SCREENSHOTS is set.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

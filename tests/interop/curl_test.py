@@ -1,18 +1,23 @@
 """curl (the command-line tool) against exchange-um-mock's HTTPS listener: NTLM over TLS,
-trusting the CA the server wrote with --tls-ca-out, as the README tells a person to.
+trusting the CA the server wrote with --tls-ca-out, as docs/clients.md tells a person to (its
+curl lines are run here as written).
 
-Needs a running server with an HTTPS listener: EXUM_HTTPS_URL=https://127.0.0.1:PORT and
-EXUM_CA=FILE (its --tls-ca-out file); tests/interop/run.sh starts one.
+Needs a running server with an HTTP and an HTTPS listener: EXUM_URL=http://127.0.0.1:PORT,
+EXUM_HTTPS_URL=https://127.0.0.1:PORT and EXUM_CA=FILE (its --tls-ca-out file);
+tests/interop/run.sh starts one.
 """
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
-from conftest import ENDPOINT, NS, envelope
+from conftest import ENDPOINT, envelope
 
 
 @pytest.fixture(scope="session")
@@ -72,20 +77,36 @@ def test_curl_ntlm_over_tls_resets_alices_pin(https_url):
     assert admin(https_url, "/emails?to=alice@contoso.com")["total"] == 1
 
 
-def test_the_readmes_curl_command_resets_alices_pin_and_the_email_shows_up(https_url, tmp_path):
-    # README, "Pointing a client at it", curl: reset.xml, SOAPAction, --data-binary @reset.xml.
-    (tmp_path / "reset.xml").write_text(envelope("ResetPIN"), encoding="utf-8")
+CLIENTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "clients.md"
 
-    code, status, _, body = curl(
-        "--ntlm", "-u", "CONTOSO\\alice:x", "--cacert", os.environ["EXUM_CA"],
-        "-H", "Content-Type: text/xml; charset=utf-8",
-        "-H", f'SOAPAction: "{NS}/ResetPIN"',
-        "--data-binary", f"@{tmp_path / 'reset.xml'}", f"{https_url}{ENDPOINT}",
-    )
 
-    assert (code, status) == (0, "200"), body
-    assert "<ResetPINResponse" in body
-    emails = admin(https_url, "/emails")
+def documented_curl_lines():
+    """What docs/clients.md's curl section has the reader type once the server runs: save
+    reset.xml, reset alice's PIN with NTLM over HTTPS, look at the emails."""
+    section = CLIENTS_DOC.read_text(encoding="utf-8").split("\n### curl\n", 1)[1].split("\n### ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 2, "the curl section shows the server's start, then the client's lines"
+    assert "--tls-ca-out ca.pem" in blocks[0]
+    return [line for line in blocks[1].replace("\\\n", " ").splitlines() if line.strip()]
+
+
+def test_the_curl_lines_of_the_clients_doc_reset_alices_pin_and_the_email_shows_up(base_url, https_url, tmp_path):
+    # Run where the server wrote ca.pem, as the doc says; only its addresses are ours.
+    shutil.copy(os.environ["EXUM_CA"], tmp_path / "ca.pem")
+    lines = [
+        line.replace("https://127.0.0.1:8443", https_url).replace("http://127.0.0.1:8080", base_url)
+        for line in documented_curl_lines()
+    ]
+
+    outputs = []
+    for line in lines:
+        done = subprocess.run(["sh", "-c", line], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, f"{line}\n{done.stderr}"
+        outputs.append(done.stdout)
+
+    assert [line.split()[0] for line in lines] == ["printf", "curl", "curl"]
+    assert "<ResetPINResponse" in outputs[1], outputs[1]
+    emails = json.loads(outputs[2])
     assert emails["total"] == 1
     assert emails["emails"][0]["to"] == "alice@contoso.com"
 

@@ -1,14 +1,32 @@
-//! The README's walk-through is a test: every ```console block is run, command by command,
-//! against one fresh `exchange-um-mock --seed 7`, and each command's output must match the
-//! README (timestamps masked). `UPDATE_README=1 cargo test --test it readme` rewrites the
-//! outputs from a real run instead, for review in the diff.
+//! The docs are tests. Every ```console block of README.md and of the `docs/` pages is run,
+//! command by command, against one fresh `exchange-um-mock --seed 7` per file (in a folder of
+//! its own, so each file saves its own `reset.xml`), and each command's output must match what
+//! the file shows (timestamps masked). `UPDATE_DOCS=1 cargo test --test it readme` rewrites the
+//! shown outputs from a real run instead, for review in the diff. Every relative link of the
+//! docs must reach a file (and a heading, when it names one); the Rust example of
+//! `docs/library.md` is `tests/readme_rust.rs`, compiled and run.
 
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-/// The address the README shows; replaced by the test server's real one.
-const README_ADDRESS: &str = "127.0.0.1:8080";
+mod links;
+
+/// The address the docs show; replaced by the test server's real one.
+const DOCS_ADDRESS: &str = "127.0.0.1:8080";
+
+/// The files with console blocks, each with the fewest commands it may have: a section moved
+/// away or deleted fails here instead of silently going untested.
+const RUN_DOCS: &[(&str, usize)] = &[
+    ("README.md", 10),
+    ("docs/admin-api.md", 2),
+    ("docs/phone-logon.md", 8),
+    ("docs/scenarios.md", 15),
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 struct Server(Child);
 
@@ -31,16 +49,16 @@ fn start_server() -> (Server, String) {
     (Server(child), address)
 }
 
-/// One `$ command` of a console block and the output lines the README shows for it.
+/// One `$ command` of a console block and the output lines the file shows for it.
 struct Step {
     command: String,
     expected: Vec<String>,
-    /// Line range of the expected output in README.md.
+    /// Line range of the expected output in the file.
     lines: std::ops::Range<usize>,
 }
 
-fn steps(readme: &str) -> Vec<Step> {
-    let lines: Vec<&str> = readme.lines().collect();
+fn steps(doc: &str) -> Vec<Step> {
+    let lines: Vec<&str> = doc.lines().collect();
     let mut steps = Vec::new();
     let mut i = 0;
     let mut in_console = false;
@@ -97,7 +115,7 @@ fn mask(line: &str) -> String {
             let at = from + found + key.len();
             let end = line[at..].find([',', '}']).map_or(line.len(), |e| at + e);
             let value = line[at..end].trim_start_matches(':').trim();
-            // A null stays visible: "no expiry" is part of what the README shows.
+            // A null stays visible: "no expiry" is part of what the docs show.
             if value != "null" {
                 line.replace_range(at..end, ": <masked>");
             }
@@ -110,17 +128,28 @@ fn mask(line: &str) -> String {
     line
 }
 
-#[test]
-fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let steps = steps(&readme);
+/// Runs every console command of `relative` (a path from the repository root) in order against
+/// its own server, and fails listing each command whose output differs from the file's.
+fn assert_console_blocks_print_what_they_show(relative: &str) {
+    let path = root().join(relative);
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let steps = steps(&doc);
+    let fewest = RUN_DOCS
+        .iter()
+        .find(|(name, _)| *name == relative)
+        .map(|(_, fewest)| *fewest)
+        .expect("every file run here is listed in RUN_DOCS");
     assert!(
-        steps.len() >= 10,
-        "the README walk-through lost its console blocks"
+        steps.len() >= fewest,
+        "{relative} lost its console blocks: {} command(s), at least {fewest} expected",
+        steps.len()
     );
     let (_server, address) = start_server();
-    let dir = std::env::temp_dir().join(format!("exum-readme-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "exum-docs-{}-{}",
+        std::process::id(),
+        relative.replace('/', "-")
+    ));
     std::fs::create_dir_all(&dir).unwrap();
 
     let mut failures = Vec::new();
@@ -130,15 +159,15 @@ fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
             .arg("-c")
             .arg(format!(
                 "{} 2>&1",
-                step.command.replace(README_ADDRESS, &address)
+                step.command.replace(DOCS_ADDRESS, &address)
             ))
             .current_dir(&dir)
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&output.stdout).replace(&address, README_ADDRESS);
+        let text = String::from_utf8_lossy(&output.stdout).replace(&address, DOCS_ADDRESS);
         let actual: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
-        // A helper script that crashed is never a README output worth keeping, even when
-        // UPDATE_README would happily record it.
+        // A helper script that crashed is never an output worth keeping, even when
+        // UPDATE_DOCS would happily record it.
         assert!(
             !text.contains("Traceback (most recent call last)"),
             "$ {}\ncrashed:\n{text}",
@@ -147,7 +176,7 @@ fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
         let expected: Vec<String> = step.expected.iter().map(|l| mask(l.trim_end())).collect();
         if actual.iter().map(|l| mask(l)).collect::<Vec<_>>() != expected {
             failures.push(format!(
-                "$ {}\n--- README (line {}) ---\n{}\n--- actual ---\n{}",
+                "$ {}\n--- {relative} (line {}) ---\n{}\n--- actual ---\n{}",
                 step.command,
                 step.lines.start + 1,
                 step.expected.join("\n"),
@@ -158,8 +187,8 @@ fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 
-    if std::env::var_os("UPDATE_README").is_some() {
-        let mut lines: Vec<String> = readme.lines().map(str::to_string).collect();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let mut lines: Vec<String> = doc.lines().map(str::to_string).collect();
         for (step, actual) in steps.iter().zip(actual_outputs).rev() {
             lines.splice(step.lines.clone(), actual);
         }
@@ -168,35 +197,84 @@ fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
     }
     assert!(
         failures.is_empty(),
-        "{} README command(s) print something else:\n\n{}",
+        "{} command(s) of {relative} print something else:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
 }
 
 #[test]
-fn the_rust_example_in_the_readme_is_the_one_compiled_in_tests_readme_rust() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let section = readme
-        .split("## Use from Rust tests")
-        .nth(1)
-        .expect("the README has the section");
-    let shown = section
+fn every_console_block_of_the_readme_prints_what_the_readme_shows() {
+    assert_console_blocks_print_what_they_show("README.md");
+}
+
+#[test]
+fn every_console_block_of_the_admin_api_page_prints_what_it_shows() {
+    assert_console_blocks_print_what_they_show("docs/admin-api.md");
+}
+
+#[test]
+fn every_console_block_of_the_phone_logon_page_prints_what_it_shows() {
+    assert_console_blocks_print_what_they_show("docs/phone-logon.md");
+}
+
+#[test]
+fn every_console_block_of_the_scenarios_page_prints_what_it_shows() {
+    assert_console_blocks_print_what_they_show("docs/scenarios.md");
+}
+
+/// README.md, ARCHITECTURE.md, BENCHMARKS.md and every `docs/*.md`, as paths from the root.
+fn doc_files() -> Vec<String> {
+    let mut files: Vec<String> = ["README.md", "ARCHITECTURE.md", "BENCHMARKS.md"]
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_doc_with_a_console_block_is_run_by_a_test_above() {
+    let with_console: Vec<String> = doc_files()
+        .into_iter()
+        .filter(|file| {
+            let text = std::fs::read_to_string(root().join(file)).unwrap();
+            text.lines().any(|line| line.starts_with("```console"))
+        })
+        .collect();
+
+    let run: Vec<String> = RUN_DOCS.iter().map(|(name, _)| name.to_string()).collect();
+
+    assert_eq!(
+        with_console, run,
+        "add a test (and a RUN_DOCS row) per file"
+    );
+}
+
+#[test]
+fn the_rust_example_in_the_library_page_is_the_one_compiled_in_tests_readme_rust() {
+    let page = std::fs::read_to_string(root().join("docs/library.md")).unwrap();
+    let shown = page
         .split("```rust\n")
         .nth(1)
-        .unwrap()
+        .expect("docs/library.md shows a Rust example")
         .split("```")
         .next()
         .unwrap();
-    let tested = std::fs::read_to_string(root.join("tests/readme_rust.rs")).unwrap();
+    let tested = std::fs::read_to_string(root().join("tests/readme_rust.rs")).unwrap();
     let tested = tested
-        .split("// ---- README example below ----\n")
+        .split("// ---- docs/library.md example below ----\n")
         .nth(1)
         .unwrap();
     assert_eq!(
         shown.trim(),
         tested.trim(),
-        "README.md and tests/readme_rust.rs differ"
+        "docs/library.md and tests/readme_rust.rs differ"
     );
 }

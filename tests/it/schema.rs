@@ -121,14 +121,33 @@ fn the_default_mock_json_points_at_the_schema_beside_it_and_validates() {
     );
 }
 
-/// The README's fixture examples: ```json blocks that are a `mock.json` or a part of one
-/// (a `"scenarios": [...]` member is wrapped in braces).
-fn readme_fixture_examples() -> Vec<(usize, Value)> {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+/// The fixture examples of README.md and `docs/*.md`: ```json blocks that are a `mock.json` or
+/// a part of one (a `"scenarios": [...]` member is wrapped in braces), each with its file and
+/// line.
+fn documented_fixture_examples() -> Vec<(String, usize, Value)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec!["README.md".to_string()];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    files
+        .into_iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(root.join(&file)).unwrap();
+            fixture_examples(&text)
+                .into_iter()
+                .map(move |(line, doc)| (file.clone(), line, doc))
+        })
+        .collect()
+}
+
+fn fixture_examples(markdown: &str) -> Vec<(usize, Value)> {
     let mut examples = Vec::new();
     let mut block: Option<(usize, String)> = None;
-    for (n, line) in readme.lines().enumerate() {
+    for (n, line) in markdown.lines().enumerate() {
         match (&mut block, line) {
             (None, "```json") => block = Some((n + 1, String::new())),
             (Some((start, text)), "```") => {
@@ -156,18 +175,18 @@ fn readme_fixture_examples() -> Vec<(usize, Value)> {
 }
 
 #[test]
-fn the_readme_fixture_examples_validate_against_the_schema() {
+fn the_documented_fixture_examples_validate_against_the_schema() {
     let validator = validator();
 
-    let examples = readme_fixture_examples();
+    let examples = documented_fixture_examples();
 
     assert!(
         examples.len() >= 3,
-        "the README shows a whole mock.json, scenarios and the $schema line: {examples:?}"
+        "the docs show a whole mock.json, scenarios and the $schema line: {examples:?}"
     );
-    for (line, doc) in examples {
+    for (file, line, doc) in examples {
         let errors = schema_errors(&validator, &doc);
-        assert!(errors.is_empty(), "README.md line {line}: {errors:#?}");
+        assert!(errors.is_empty(), "{file} line {line}: {errors:#?}");
     }
 }
 
