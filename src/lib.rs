@@ -165,7 +165,10 @@
 //! [`Email`], [`RecordedRequest`], [`MailboxState`], [`Scenario`] and [`Outcome`] serialise
 //! (serde) to exactly what `/__admin` answers, so a test can compare either.
 
+#![warn(missing_docs)]
+
 // The layers, each using only the ones above it (ARCHITECTURE.md has the map).
+
 mod auth;
 mod domain;
 mod double;
@@ -189,8 +192,8 @@ pub use domain::pin::PinPolicy;
 pub use double::expect::Expectation;
 #[cfg(feature = "wiremock")]
 pub use double::responder::{UmResponder, UmResponderBuilder};
-pub use double::{UmDouble, WaitError};
-pub use error::{Error, Problem};
+pub use double::UmDouble;
+pub use error::{Error, ErrorKind, Problem};
 pub use fixtures::FixtureSet;
 pub use server::{Scheme, UmMockServer, UmMockServerBuilder};
 pub use vocab::wire::NetworkFault;
