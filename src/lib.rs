@@ -103,6 +103,33 @@
 //! # }
 //! ```
 //!
+//! ## Errors
+//!
+//! Every fallible call returns the one [`Error`]: [`Error::kind`] (an [`ErrorKind`]) to
+//! branch on, and [`Error::problems`], every [`Problem`] found, each with its file and path
+//! where it has one (`mock.json: mailboxes[0].policy: …`, `outcomes[1].fixture: …`). Requests
+//! to the server never produce one: a bad request is a SOAP fault or a JSON error.
+//!
+//! ```
+//! use exchange_um_mock::{ErrorKind, MailboxPatch, UmMockServer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Arrange
+//! let server = UmMockServer::start().await;
+//! let mut patch = MailboxPatch::default();
+//! patch.pin = Some("1".into());
+//!
+//! // Act
+//! let error = server.update_mailbox("alice@contoso.com", patch).unwrap_err();
+//!
+//! // Assert: refused, with the reason at its path; nothing changed.
+//! assert_eq!(error.kind(), ErrorKind::Invalid);
+//! assert_eq!(error.problems()[0].path, "pin");
+//! assert_eq!(server.mailbox("alice@contoso.com").unwrap().pin.as_deref(), Some("135790"));
+//! # }
+//! ```
+//!
 //! ## Expectations
 //!
 //! Like wiremock-rs's `Mock::expect`: [`UmDouble::expect`] sets how often an operation should
