@@ -103,6 +103,33 @@
 //! # }
 //! ```
 //!
+//! ## Errors
+//!
+//! Every fallible call returns the one [`Error`]: [`Error::kind`] (an [`ErrorKind`]) to
+//! branch on, and [`Error::problems`], every [`Problem`] found, each with its file and path
+//! where it has one (`mock.json: mailboxes[0].policy: …`, `outcomes[1].fixture: …`). Requests
+//! to the server never produce one: a bad request is a SOAP fault or a JSON error.
+//!
+//! ```
+//! use exchange_um_mock::{ErrorKind, MailboxPatch, UmMockServer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Arrange
+//! let server = UmMockServer::start().await;
+//! let mut patch = MailboxPatch::default();
+//! patch.pin = Some("1".into());
+//!
+//! // Act
+//! let error = server.update_mailbox("alice@contoso.com", patch).unwrap_err();
+//!
+//! // Assert: refused, with the reason at its path; nothing changed.
+//! assert_eq!(error.kind(), ErrorKind::Invalid);
+//! assert_eq!(error.problems()[0].path, "pin");
+//! assert_eq!(server.mailbox("alice@contoso.com").unwrap().pin.as_deref(), Some("135790"));
+//! # }
+//! ```
+//!
 //! ## Expectations
 //!
 //! Like wiremock-rs's `Mock::expect`: [`UmDouble::expect`] sets how often an operation should
@@ -165,7 +192,10 @@
 //! [`Email`], [`RecordedRequest`], [`MailboxState`], [`Scenario`] and [`Outcome`] serialise
 //! (serde) to exactly what `/__admin` answers, so a test can compare either.
 
+#![warn(missing_docs)]
+
 // The layers, each using only the ones above it (ARCHITECTURE.md has the map).
+
 mod auth;
 mod domain;
 mod double;
@@ -189,8 +219,8 @@ pub use domain::pin::PinPolicy;
 pub use double::expect::Expectation;
 #[cfg(feature = "wiremock")]
 pub use double::responder::{UmResponder, UmResponderBuilder};
-pub use double::{UmDouble, WaitError};
-pub use error::{Error, Problem};
+pub use double::UmDouble;
+pub use error::{Error, ErrorKind, Problem};
 pub use fixtures::FixtureSet;
 pub use server::{Scheme, UmMockServer, UmMockServerBuilder};
 pub use vocab::wire::NetworkFault;

@@ -155,11 +155,11 @@ fn validate(dir: Option<PathBuf>) -> ExitCode {
             println!("{summary}");
             ExitCode::SUCCESS
         }
-        Err(problems) => {
-            for problem in &problems {
+        Err(error) => {
+            for problem in error.problems() {
                 println!("{problem}");
             }
-            eprintln!("{} problem(s) found", problems.len());
+            eprintln!("{} problem(s) found", error.problems().len());
             ExitCode::FAILURE
         }
     }

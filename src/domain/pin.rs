@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 #[schemars(
     description = "The PIN settings of a UM mailbox policy; unset keys take Exchange's defaults."
 )]
+#[non_exhaustive]
 pub struct PinPolicy {
     /// The policy's name, referenced by mailboxes.
     #[schemars(pattern(crate::domain::patterns::NOT_BLANK))]

@@ -12,13 +12,12 @@ pub(crate) mod responder;
 pub(crate) mod settings;
 mod wait;
 
-pub use wait::WaitError;
-
 use self::expect::Expectation;
 use crate::domain::journal::RecordedRequest;
 use crate::domain::mail::{Email, EmailFilter};
 use crate::domain::mailbox::{MailboxPatch, MailboxState};
 use crate::domain::outcomes::Scenario;
+use crate::error::Error;
 use crate::state::{NotAdded, Shared};
 use crate::vocab::Operation;
 
@@ -180,10 +179,13 @@ impl UmDouble {
         self.shared.with(|w| w.mailboxes())
     }
 
-    /// Changes a mailbox at run time, checked like a fixture; every problem otherwise.
+    /// Changes a mailbox at run time, checked like a fixture. An error of kind
+    /// [`ErrorKind::NoMailbox`](crate::ErrorKind::NoMailbox) if there is no such mailbox, or
+    /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) with every problem, each at its path
+    /// (`properties.voice_mail_greeting`), and then nothing changed.
     ///
     /// ```
-    /// # use exchange_um_mock::{MailboxPatch, UmMockServer};
+    /// # use exchange_um_mock::{ErrorKind, MailboxPatch, UmMockServer};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// // Arrange
@@ -196,21 +198,26 @@ impl UmDouble {
     ///
     /// // Assert
     /// assert!(!alice.um_enabled);
-    /// assert!(server.update_mailbox("nobody@contoso.com", MailboxPatch::default()).is_err());
+    /// let nobody = server.update_mailbox("nobody@contoso.com", MailboxPatch::default());
+    /// assert_eq!(nobody.unwrap_err().kind(), ErrorKind::NoMailbox);
     /// # }
     /// ```
     pub fn update_mailbox(
         &self,
         address: &str,
         patch: MailboxPatch,
-    ) -> Result<MailboxState, Vec<String>> {
+    ) -> Result<MailboxState, Error> {
         self.shared
-            .with(|w| w.update_mailbox(address, patch))?
-            .ok_or_else(|| vec![format!("no mailbox '{address}'")])
+            .with(|w| w.update_mailbox(address, patch))
+            .map_err(|problems| Error::invalid("the mailbox was not changed", problems))?
+            .ok_or_else(|| Error::no_mailbox(address))
     }
 
-    /// Adds a scenario (the newest matching one decides); returns it as stored, with its id,
-    /// or every problem with it.
+    /// Adds a scenario (the newest matching one decides); returns it as stored, with its id.
+    /// An error of kind [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) lists every problem
+    /// with it, each at its path (`outcomes[1].fixture`); one of kind
+    /// [`ErrorKind::TooManyScenarios`](crate::ErrorKind::TooManyScenarios) says to remove some
+    /// first.
     ///
     /// ```
     /// # use exchange_um_mock::{Outcome, Scenario, UmMockServer};
@@ -232,10 +239,15 @@ impl UmDouble {
     /// assert_eq!((first.as_u16(), second.as_u16()), (500, 200));
     /// # }
     /// ```
-    pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Vec<String>> {
+    pub fn add_scenario(&self, scenario: Scenario) -> Result<Scenario, Error> {
         self.shared
             .with(|w| w.add_scenario(scenario))
-            .map_err(NotAdded::reasons)
+            .map_err(|refused| match refused {
+                NotAdded::Problems(problems) => {
+                    Error::invalid("the scenario was not added", problems)
+                }
+                NotAdded::Full => Error::too_many_scenarios(NotAdded::full_message()),
+            })
     }
 
     /// The scenarios in force, newest first.

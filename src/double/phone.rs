@@ -1,18 +1,21 @@
-//! The library's side of phone logon, the PIN change and the clock (SPEC §13): the same world
-//! methods as `/__admin/mailboxes/{address}/logon`, `/pin` and `/__admin/clock`.
+//! The library's side of phone logon, the PIN change and the clock: the same world methods as
+//! `/__admin/mailboxes/{address}/logon`, `/pin` and `/__admin/clock`.
 
 use std::time::{Duration, SystemTime};
 
 use super::UmDouble;
 use crate::domain::mailbox::{LogonOutcome, MailboxState};
-use crate::state::{ClockChange, PinChanged};
+use crate::error::{Error, Problem};
+use crate::state::{ClockChange, PhoneRefusal, PinChanged};
 use crate::vocab::time::Timestamp;
 
 impl UmDouble {
     /// Signs in to `address` by phone with `pin`, as Outlook Voice Access would: counts a wrong
     /// PIN (resetting the PIN every `logon_failures_before_pin_reset` failures, with an
     /// `AutoResetPIN` email, and locking out at `max_logon_attempts`), and says whether the PIN
-    /// must be changed. An unknown mailbox or a PIN that is not digits is an error.
+    /// must be changed. An unknown mailbox is an error of kind
+    /// [`ErrorKind::NoMailbox`](crate::ErrorKind::NoMailbox), a PIN that is not digits one of
+    /// kind [`ErrorKind::Invalid`](crate::ErrorKind::Invalid).
     ///
     /// ```
     /// # use exchange_um_mock::{LogonResult, UmMockServer};
@@ -32,16 +35,18 @@ impl UmDouble {
     /// assert_eq!(server.emails()[0].operation, "AutoResetPIN");
     /// # }
     /// ```
-    pub fn phone_logon(&self, address: &str, pin: &str) -> Result<LogonOutcome, Vec<String>> {
+    pub fn phone_logon(&self, address: &str, pin: &str) -> Result<LogonOutcome, Error> {
         self.shared()
             .with(|w| w.phone_logon(address, pin))
-            .map_err(|refusal| vec![refusal.message()])
+            .map_err(refused)
     }
 
     /// Signs in to `address` with `old` and chooses `new`, as at the phone prompt: the mailbox
     /// with its new PIN (current, not expired; no email). A wrong `old` counts as a failed
-    /// logon (see [`UmDouble::phone_logon`]) and is an error; so is a `new` the policy refuses,
-    /// with every reason, and then nothing changes.
+    /// logon (see [`UmDouble::phone_logon`]) and is an error of kind
+    /// [`ErrorKind::NotSignedIn`](crate::ErrorKind::NotSignedIn); a `new` the policy refuses
+    /// is one of kind [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) with every reason, and
+    /// then nothing changes.
     ///
     /// ```
     /// # use exchange_um_mock::{LogonResult, UmMockServer};
@@ -55,22 +60,20 @@ impl UmDouble {
     /// let alice = server.change_pin("alice@contoso.com", "135790", "246813").unwrap();
     ///
     /// // Assert
-    /// assert_eq!(refused.len(), 2, "{refused:?}"); // too short, one repeated digit
+    /// assert_eq!(refused.problems().len(), 2, "{refused}"); // too short, one repeated digit
     /// assert_eq!(alice.pin.as_deref(), Some("246813"));
     /// let logon = server.phone_logon("alice@contoso.com", "246813").unwrap();
     /// assert_eq!(logon.result, LogonResult::Ok);
     /// # }
     /// ```
-    pub fn change_pin(
-        &self,
-        address: &str,
-        old: &str,
-        new: &str,
-    ) -> Result<MailboxState, Vec<String>> {
+    pub fn change_pin(&self, address: &str, old: &str, new: &str) -> Result<MailboxState, Error> {
         match self.shared().with(|w| w.change_pin(address, old, new)) {
             Ok(PinChanged::Changed(state)) => Ok(*state),
-            Ok(PinChanged::Refused(problems)) => Err(problems),
-            Ok(PinChanged::NotSignedIn(outcome)) => Err(vec![format!(
+            Ok(PinChanged::Refused(problems)) => Err(Error::invalid(
+                "the PIN was not changed",
+                problems.into_iter().map(Problem::whole).collect(),
+            )),
+            Ok(PinChanged::NotSignedIn(outcome)) => Err(Error::not_signed_in(format!(
                 "the old PIN did not sign in: {} ({} failed logons{}{})",
                 outcome.result.word(),
                 outcome.failed_logons,
@@ -84,8 +87,8 @@ impl UmDouble {
                 } else {
                     ""
                 },
-            )]),
-            Err(refusal) => Err(vec![refusal.message()]),
+            ))),
+            Err(refusal) => Err(refused(refusal)),
         }
     }
 
@@ -183,5 +186,16 @@ impl UmDouble {
     pub fn reset_clock(&self) {
         self.shared()
             .with(|w| w.change_clock(ClockChange::RealTime));
+    }
+}
+
+/// Why a phone logon or PIN change was not even tried, as the library reports it.
+fn refused(refusal: PhoneRefusal) -> Error {
+    match refusal {
+        PhoneRefusal::NoMailbox(address) => Error::no_mailbox(&address),
+        PhoneRefusal::NotDigits(field) => Error::invalid(
+            "the PIN was not tried",
+            vec![Problem::at(field, "must be digits only (0-9)")],
+        ),
     }
 }

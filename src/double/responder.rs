@@ -91,10 +91,10 @@ pub struct UmResponderBuilder {
 crate::double::settings::shared_settings!(UmResponderBuilder);
 
 impl UmResponderBuilder {
-    /// Loads and checks the fixtures; every problem otherwise.
+    /// Loads and checks the fixtures; an error with every problem otherwise.
     ///
     /// ```
-    /// # use exchange_um_mock::{Error, FixtureSet, UmResponder};
+    /// # use exchange_um_mock::{ErrorKind, FixtureSet, UmResponder};
     /// // Arrange
     /// let broken = FixtureSet::from_mock_json(r#"{"mailboxes": [{"smtp_address": "x@example.com", "policy": "Nope"}]}"#);
     ///
@@ -102,7 +102,9 @@ impl UmResponderBuilder {
     /// let built = UmResponder::builder().fixtures(broken).build();
     ///
     /// // Assert
-    /// assert!(matches!(built, Err(Error::Fixtures(_))));
+    /// let error = built.unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::Fixtures);
+    /// assert_eq!(error.problems()[0].path, "mailboxes[0].policy");
     /// ```
     pub fn build(self) -> Result<UmResponder, Error> {
         let shared = self.options.shared_state()?;

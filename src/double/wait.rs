@@ -7,40 +7,7 @@ use tokio::sync::oneshot;
 
 use super::UmDouble;
 use crate::domain::mail::{Email, EmailFilter};
-
-/// Why [`UmDouble::wait_for_email`] returned without an email.
-///
-/// ```
-/// use std::time::Duration;
-/// use exchange_um_mock::{UmMockServer, WaitError};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// // Arrange
-/// let server = UmMockServer::start().await;
-///
-/// // Act: nobody resets a PIN.
-/// let waited = server.wait_for_email("alice@contoso.com", Duration::from_millis(10)).await;
-///
-/// // Assert
-/// assert!(matches!(waited, Err(WaitError::Timeout { .. })));
-/// # }
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WaitError {
-    /// No email to that address arrived in time.
-    #[error("no email to {to} arrived within {waited:?}")]
-    Timeout {
-        /// The address waited for.
-        to: String,
-        /// How long it waited.
-        waited: Duration,
-    },
-    /// The server stopped while waiting.
-    #[error("the server stopped while waiting for an email")]
-    Stopped,
-}
+use crate::error::Error;
 
 impl UmDouble {
     /// The next email to `address` (any case) that this method has not handed out yet, oldest
@@ -51,6 +18,9 @@ impl UmDouble {
     /// It waits on the server's own runtime, so it works under either Tokio flavour and under
     /// `futures::executor::block_on` in a plain `#[test]`. (On a `UmResponder` it waits on
     /// the caller's Tokio runtime, which wiremock needs anyway.)
+    ///
+    /// An error of kind [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) if none came in
+    /// time, [`ErrorKind::Stopped`](crate::ErrorKind::Stopped) if the server stopped first.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -72,24 +42,17 @@ impl UmDouble {
     /// assert_eq!(Some(second.pin), server.mailbox("alice@contoso.com").unwrap().pin);
     /// # }
     /// ```
-    pub async fn wait_for_email(
-        &self,
-        address: &str,
-        timeout: Duration,
-    ) -> Result<Email, WaitError> {
+    pub async fn wait_for_email(&self, address: &str, timeout: Duration) -> Result<Email, Error> {
         let key = address.to_ascii_lowercase();
         let started = Instant::now();
         loop {
             let waited = started.elapsed();
             let left = timeout.saturating_sub(waited);
             let after = self.handed_out_to(&key);
-            let email =
-                self.next_email(&key, after, left)
-                    .await?
-                    .ok_or_else(|| WaitError::Timeout {
-                        to: address.to_string(),
-                        waited: timeout,
-                    })?;
+            let email = self
+                .next_email(&key, after, left)
+                .await?
+                .ok_or_else(|| Error::timeout(address, timeout))?;
             // Claim it: another waiter for the same address may have taken it meanwhile, and
             // then this one waits for the next.
             let mut handed_out = self
@@ -120,7 +83,7 @@ impl UmDouble {
         key: &str,
         after: u64,
         wait: Duration,
-    ) -> Result<Option<Email>, WaitError> {
+    ) -> Result<Option<Email>, Error> {
         let filter = EmailFilter {
             to: Some(key.to_string()),
             after_id: Some(after),
@@ -139,7 +102,7 @@ impl UmDouble {
                     let _ = tx.send(emails.into_iter().next());
                 });
                 // The sender is dropped unanswered only if the server's runtime shut down.
-                rx.await.map_err(|_| WaitError::Stopped)?
+                rx.await.map_err(|_| Error::stopped())?
             }
             None => {
                 let (_, emails, _) = self

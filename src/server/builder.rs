@@ -149,8 +149,8 @@ impl UmMockServerBuilder {
         let shared = self.options.shared_state()?;
         let watch = if self.watch {
             let Some(dir) = shared.fixtures_dir() else {
-                return Err(Error::Watch(
-                    "watch needs a fixtures folder (fixtures_dir, or --fixtures DIR)".into(),
+                return Err(Error::watch(
+                    "watch needs a fixtures folder (fixtures_dir, or --fixtures DIR)",
                 ));
             };
             Some(Watch::new(shared.clone(), dir)?)
@@ -159,16 +159,12 @@ impl UmMockServerBuilder {
         };
         let mut ready = Vec::with_capacity(listeners.len());
         for (scheme, listener) in listeners {
-            let address = listener.local_addr().map_err(|source| Error::Listen {
-                address: "the given listener".into(),
-                source,
-            })?;
+            let address = listener
+                .local_addr()
+                .map_err(|source| Error::listen("the given listener", source))?;
             listener
                 .set_nonblocking(true)
-                .map_err(|source| Error::Listen {
-                    address: address.to_string(),
-                    source,
-                })?;
+                .map_err(|source| Error::listen(address, source))?;
             ready.push((scheme, address, listener));
         }
         let tls = if ready.iter().any(|(scheme, _, _)| *scheme == Scheme::Https) {
@@ -185,17 +181,17 @@ impl UmMockServerBuilder {
                     }
                 }
             };
-            let tls = tls::prepare(&source).map_err(|error| Error::Tls(Box::new(error)))?;
+            let tls = tls::prepare(&source).map_err(Error::tls)?;
             if let Some(pem) = tls.ca_pem {
                 if let Some(path) = &self.tls_ca_out {
                     std::fs::write(path, &pem).map_err(|error| {
-                        Error::Tls(Box::new(std::io::Error::new(
+                        Error::tls(std::io::Error::new(
                             error.kind(),
                             format!(
                                 "cannot write the CA certificate to {}: {error}",
                                 path.display()
                             ),
-                        )))
+                        ))
                     })?;
                 }
                 shared.set_ca_pem(pem);
@@ -248,7 +244,7 @@ impl UmMockServerBuilder {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(Error::Runtime)?;
+            .map_err(Error::runtime)?;
         let handle = runtime.handle().clone();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (stopped_tx, stopped_rx) = oneshot::channel::<()>();
@@ -271,7 +267,7 @@ impl UmMockServerBuilder {
                 });
                 let _ = stopped_tx.send(());
             })
-            .map_err(Error::Runtime)?;
+            .map_err(Error::runtime)?;
         let double = UmDouble::new(shared, Some(handle));
         Ok(UmMockServer {
             double,

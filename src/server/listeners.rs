@@ -40,10 +40,8 @@ impl fmt::Display for Scheme {
 
 /// Binds `127.0.0.1:0`, the address `start` serves on unless given a listener.
 pub(super) fn loopback() -> Result<std::net::TcpListener, Error> {
-    std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Listen {
-        address: "127.0.0.1:0".into(),
-        source,
-    })
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|source| Error::listen("127.0.0.1:0", source))
 }
 
 /// Hands the listeners to the current Tokio runtime; the `https` ones get the acceptor.
@@ -54,11 +52,8 @@ pub(super) fn register(
     listeners
         .into_iter()
         .map(|(scheme, address, listener)| {
-            let socket =
-                tokio::net::TcpListener::from_std(listener).map_err(|source| Error::Listen {
-                    address: address.to_string(),
-                    source,
-                })?;
+            let socket = tokio::net::TcpListener::from_std(listener)
+                .map_err(|source| Error::listen(address, source))?;
             let tls = match scheme {
                 Scheme::Http => None,
                 Scheme::Https => Some(

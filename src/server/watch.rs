@@ -53,10 +53,7 @@ pub(crate) struct Watch {
 }
 
 fn watch_error(dir: &Path, what: impl std::fmt::Display) -> Error {
-    Error::Watch(Box::new(std::io::Error::other(format!(
-        "cannot watch {}: {what}",
-        dir.display()
-    ))))
+    Error::watch(format!("cannot watch {}: {what}", dir.display()))
 }
 
 impl Watch {

@@ -31,7 +31,7 @@ pub(crate) fn document(service_url: &str) -> String {
     ));
     schema(&mut out);
     out.push_str("    </xs:schema>\n  </wsdl:types>\n");
-    for operation in Operation::ALL {
+    for &operation in Operation::ALL {
         let name = operation.name();
         out.push_str(&format!(
             r#"  <wsdl:message name="{name}SoapIn"><wsdl:part name="parameters" element="tns:{name}"/></wsdl:message>
@@ -40,7 +40,7 @@ pub(crate) fn document(service_url: &str) -> String {
         ));
     }
     out.push_str(&format!("  <wsdl:portType name=\"{PORT}\">\n"));
-    for operation in Operation::ALL {
+    for &operation in Operation::ALL {
         let name = operation.name();
         out.push_str(&format!(
             r#"    <wsdl:operation name="{name}">
@@ -56,7 +56,7 @@ pub(crate) fn document(service_url: &str) -> String {
     <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
 "#
     ));
-    for operation in Operation::ALL {
+    for &operation in Operation::ALL {
         let name = operation.name();
         out.push_str(&format!(
             r#"    <wsdl:operation name="{name}">
@@ -97,7 +97,7 @@ fn schema(out: &mut String) {
         sequence(out, fields, "        ");
         out.push_str("      </xs:complexType>\n");
     }
-    for operation in Operation::ALL {
+    for &operation in Operation::ALL {
         let name = operation.name();
         let description = describe(operation);
         let parameters: Vec<(&str, Kind)> = description

@@ -118,7 +118,7 @@ struct Inner {
 
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
-        let fixtures = crate::fixtures::load_shared(&source).map_err(Error::Fixtures)?;
+        let fixtures = crate::fixtures::load_shared(&source).map_err(Error::fixtures)?;
         let clock = Clock::default();
         let world = World::new(Arc::clone(&fixtures), &config, clock.clone());
         Ok(Shared {
@@ -258,8 +258,8 @@ impl Shared {
         let Some(dir) = self.inner.source.dir() else {
             return Err(ReloadError::Embedded);
         };
-        let set =
-            FixtureSet::from_dir(dir).map_err(|e| ReloadError::Problems(vec![read_problem(e)]))?;
+        let set = FixtureSet::from_dir(dir)
+            .map_err(|error| ReloadError::Problems(error.problems().to_vec()))?;
         let fixtures = Arc::new(crate::fixtures::load(&set).map_err(ReloadError::Problems)?);
         // Under the world lock, so the snapshot and the world change together.
         self.with(|w| {
@@ -279,12 +279,4 @@ impl Shared {
 pub(crate) enum ReloadError {
     Embedded,
     Problems(Vec<Problem>),
-}
-
-fn read_problem(error: Error) -> Problem {
-    Problem {
-        file: String::new(),
-        path: String::new(),
-        message: error.to_string(),
-    }
 }

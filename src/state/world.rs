@@ -17,6 +17,7 @@ use crate::domain::mail::{Email, EmailFilter, MailStore, PendingEmail};
 use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
 use crate::domain::pin::mailbox_rng;
+use crate::error::Problem;
 use crate::fixtures::Fixtures;
 use crate::vocab::clock::Clock;
 use crate::vocab::Operation;
@@ -51,19 +52,15 @@ pub(crate) struct World {
 /// Why a scenario was not added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum NotAdded {
-    Problems(Vec<String>),
+    /// Every problem, each at its path in the scenario.
+    Problems(Vec<Problem>),
     Full,
 }
 
 impl NotAdded {
-    /// Every reason, as the library reports them.
-    pub(crate) fn reasons(self) -> Vec<String> {
-        match self {
-            NotAdded::Problems(problems) => problems,
-            NotAdded::Full => vec![format!(
-                "{MAX_ACTIVE} scenarios can still give an outcome; remove some first"
-            )],
-        }
+    /// Why a full store refuses: what the admin API and the library both say.
+    pub(crate) fn full_message() -> String {
+        format!("{MAX_ACTIVE} scenarios can still give an outcome; remove some first")
     }
 }
 
@@ -282,7 +279,7 @@ impl World {
         &mut self,
         address: &str,
         patch: MailboxPatch,
-    ) -> Result<Option<MailboxState>, Vec<String>> {
+    ) -> Result<Option<MailboxState>, Vec<Problem>> {
         let Some(index) = self.mailbox_index(address) else {
             return Ok(None);
         };
@@ -291,10 +288,11 @@ impl World {
             &self.fixtures.policies,
             self.clock.now(),
         );
-        let mut problems: Vec<String> = mailbox::problems(&next.state, &self.fixtures.references())
-            .into_iter()
-            .map(|(key, problem)| format!("{key}: {problem}"))
-            .collect();
+        let mut problems: Vec<Problem> =
+            mailbox::problems(&next.state, &self.fixtures.references())
+                .into_iter()
+                .map(|(key, problem)| Problem::at(key, problem))
+                .collect();
         let states = self
             .mailboxes
             .iter()
@@ -304,9 +302,12 @@ impl World {
             mailbox::duplicate_names(states)
                 .into_iter()
                 .map(|(i, key, problem)| {
-                    format!(
-                        "{key}: {problem} (mailbox {})",
-                        self.mailboxes[i].state.smtp_address
+                    Problem::at(
+                        key,
+                        format!(
+                            "{problem} (mailbox {})",
+                            self.mailboxes[i].state.smtp_address
+                        ),
                     )
                 }),
         );
@@ -328,7 +329,7 @@ impl World {
             return Err(NotAdded::Problems(
                 problems
                     .into_iter()
-                    .map(|(key, problem)| format!("{key}: {problem}"))
+                    .map(|(key, problem)| Problem::at(key, problem))
                     .collect(),
             ));
         }

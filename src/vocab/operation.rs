@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(Operation::from_name("ResetPin"), None, "names are case-sensitive, as on the wire");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Operation {
     /// `ResetPIN`: a new PIN for the caller, sent by email.
     #[serde(rename = "ResetPIN")]
@@ -41,8 +42,9 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation, ResetPIN first.
-    pub const ALL: [Operation; 11] = [
+    /// Every operation, ResetPIN first. A slice, not an array, so that a new operation does
+    /// not change its type.
+    pub const ALL: &[Operation] = &[
         Operation::ResetPin,
         Operation::IsUmEnabled,
         Operation::GetUmProperties,
@@ -75,7 +77,7 @@ impl Operation {
 
     /// The operation with this wire name (exact case).
     pub fn from_name(name: &str) -> Option<Operation> {
-        Operation::ALL.into_iter().find(|op| op.name() == name)
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
 }
 

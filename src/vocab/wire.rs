@@ -219,6 +219,7 @@ impl WireResponse {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum NetworkFault {
     /// Reset the TCP connection (RST) without answering.
     Reset,

@@ -3,7 +3,7 @@
 //! tokens (SPEC §4).
 
 use base64::Engine as _;
-use exchange_um_mock::{Error, FixtureSet, UmMockServer};
+use exchange_um_mock::{ErrorKind, FixtureSet, UmMockServer};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -349,10 +349,11 @@ async fn unknown_or_empty_auth_lists_are_fixture_problems_with_their_path() {
             .fixtures(FixtureSet::from_mock_json(json))
             .start()
             .await;
-        let Err(Error::Fixtures(problems)) = started else {
+        let Err(error) = started else {
             panic!("{setting} was accepted");
         };
-        assert!(problems.iter().any(|p| p.path == path), "{problems:?}");
+        assert_eq!(error.kind(), ErrorKind::Fixtures, "{error}");
+        assert!(error.problems().iter().any(|p| p.path == path), "{error}");
     }
 }
 

@@ -103,12 +103,17 @@ async fn an_outcome_built_in_code_with_a_delay_over_an_hour_is_refused_like_its_
         exchange_um_mock::Scenario::new("alice@contoso.com", "ResetPIN").outcome(slow),
     );
 
-    let problems = added.unwrap_err();
+    let error = added.unwrap_err();
+    assert_eq!(
+        error.kind(),
+        exchange_um_mock::ErrorKind::Invalid,
+        "{error}"
+    );
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("'delay_ms' must be whole milliseconds from 0 to 3600000")),
-        "{problems:?}"
+        error.problems().iter().any(|p| p.path == "outcomes[0]"
+            && p.message
+                .contains("'delay_ms' must be whole milliseconds from 0 to 3600000")),
+        "{error}"
     );
     assert!(server
         .scenarios()

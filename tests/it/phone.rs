@@ -2,6 +2,7 @@
 //! reset followed through to the phone, Exchange's counting of failures, every refusal of a
 //! new PIN, bad requests, and concurrent logons. The clock has its own module (`clock.rs`).
 
+use exchange_um_mock::ErrorKind;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -321,21 +322,25 @@ async fn the_library_logs_on_and_changes_pins_like_the_admin_api() {
         serde_json::to_value(&wrong).unwrap(),
         outcome("wrong_pin", 1, false, false)
     );
-    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert_eq!(refused.kind(), ErrorKind::Invalid, "{refused}");
+    assert_eq!(refused.problems().len(), 2, "{refused}");
+    assert_eq!(not_signed_in.kind(), ErrorKind::NotSignedIn);
     assert_eq!(
-        not_signed_in,
-        ["the old PIN did not sign in: wrong_pin (2 failed logons)"]
+        not_signed_in.to_string(),
+        "the old PIN did not sign in: wrong_pin (2 failed logons)"
     );
     assert_eq!(
         serde_json::to_value(&changed).unwrap(),
         mock.mailbox("alice@contoso.com").await
     );
+    let nobody = server.phone_logon("nobody@contoso.com", "1").unwrap_err();
+    assert_eq!(nobody.kind(), ErrorKind::NoMailbox);
+    assert_eq!(nobody.to_string(), "no mailbox 'nobody@contoso.com'");
+    let letters = server.phone_logon("alice@contoso.com", "x").unwrap_err();
+    assert_eq!(letters.kind(), ErrorKind::Invalid);
     assert_eq!(
-        server.phone_logon("nobody@contoso.com", "1").unwrap_err(),
-        ["no mailbox 'nobody@contoso.com'"]
+        letters.to_string(),
+        "the PIN was not tried: pin: must be digits only (0-9)"
     );
-    assert_eq!(
-        server.phone_logon("alice@contoso.com", "x").unwrap_err(),
-        ["pin must be digits only (0-9)"]
-    );
+    assert_eq!(letters.problems()[0].path, "pin");
 }

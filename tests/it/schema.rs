@@ -244,9 +244,9 @@ fn a_schema_key_must_be_a_string_and_is_otherwise_ignored() {
     let refused = bad.validate().unwrap_err();
 
     assert!(accepted.is_ok(), "{accepted:?}");
-    assert_eq!(refused.len(), 1);
+    assert_eq!(refused.problems().len(), 1);
     assert_eq!(
-        refused[0].to_string(),
+        refused.problems()[0].to_string(),
         "mock.json: $schema: must be a string, not a number"
     );
 }

@@ -64,9 +64,10 @@ fn pointer(path: &str) -> String {
 fn loader_problems(doc: &Value) -> Vec<(String, String)> {
     match fixture_set_with_responses(&doc.to_string()).validate() {
         Ok(_) => Vec::new(),
-        Err(problems) => problems
-            .into_iter()
-            .map(|p| (pointer(&p.path), p.message))
+        Err(error) => error
+            .problems()
+            .iter()
+            .map(|p| (pointer(&p.path), p.message.clone()))
             .collect(),
     }
 }

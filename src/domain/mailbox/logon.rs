@@ -27,6 +27,7 @@ use crate::vocab::time::Timestamp;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum LogonResult {
     /// The mailbox is not enabled for Unified Messaging; nothing changed.
     NotUmEnabled,

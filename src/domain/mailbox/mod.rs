@@ -39,6 +39,7 @@ use crate::vocab::time::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(description = "Settings a client changes through the UM operations.")]
+#[non_exhaustive]
 pub struct MailboxProperties {
     /// Out-of-office greeting on (`SetOofStatus`).
     pub oof_status: bool,

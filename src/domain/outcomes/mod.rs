@@ -35,6 +35,7 @@ pub use scenario::{Scenario, Then};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum MailFault {
     /// The email is never captured.
     Drop,

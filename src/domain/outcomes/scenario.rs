@@ -23,6 +23,7 @@ use crate::vocab::Operation;
 #[schemars(
     description = "What happens after the list: default (the scenario retires), repeat-last, cycle."
 )]
+#[non_exhaustive]
 pub enum Then {
     /// The scenario retires; the double answers by itself again.
     #[default]

@@ -35,7 +35,7 @@ pub(super) fn patch(
         Err(problems) => Err(problem_list(
             400,
             "the mailbox was not changed",
-            problems.into_iter(),
+            problems.iter().map(ToString::to_string),
         )),
     }
 }

@@ -17,9 +17,9 @@ pub(super) fn add(shared: &Shared, request: &WireRequest) -> Result<WireResponse
         Err(NotAdded::Problems(problems)) => Err(problem_list(
             400,
             "the scenario was not added",
-            problems.into_iter(),
+            problems.iter().map(ToString::to_string),
         )),
-        Err(full @ NotAdded::Full) => Err(WireResponse::json_error(409, full.reasons().join("; "))),
+        Err(NotAdded::Full) => Err(WireResponse::json_error(409, NotAdded::full_message())),
     }
 }
 

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
 
-use exchange_um_mock::{Error, FixtureSet, UmMockServer};
+use exchange_um_mock::{ErrorKind, FixtureSet, UmMockServer};
 
 use super::check;
 use super::json::{number, string, value};
@@ -245,12 +245,17 @@ fn any_mock_json_is_validated_and_started_alike_and_every_problem_says_what_is_w
         let started = futures::executor::block_on(UmMockServer::builder().fixtures(set).start());
         match (&validated, started) {
             (Ok(_), Ok(server)) => drop(server),
-            (Err(problems), Err(Error::Fixtures(at_start))) => {
+            (Err(validated), Err(at_start)) if at_start.kind() == ErrorKind::Fixtures => {
+                let problems = validated.problems();
                 prop_assert!(!problems.is_empty(), "Err with no problems");
                 for problem in problems {
                     prop_assert!(!problem.message.trim().is_empty(), "{:?}", problem);
                 }
-                prop_assert_eq!(problems, &at_start, "validate and start report alike");
+                prop_assert_eq!(
+                    problems,
+                    at_start.problems(),
+                    "validate and start report alike"
+                );
             }
             (validated, started) => prop_assert!(
                 false,
