@@ -29,6 +29,13 @@ fn post_head(mock: &Mock, length: usize, extra: &str) -> String {
     )
 }
 
+/// Reads until the server closes the connection; a hang guard fails the test after 30 s.
+async fn answer_then_close(stream: &mut TcpStream) -> String {
+    let read = tokio::time::timeout(Duration::from_secs(30), read_until_closed(stream));
+    let (received, _) = read.await.expect("the server answers and closes");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
 /// The one journal entry of a ResetPIN POST; it must be the 408.
 async fn assert_journaled_408(mock: &Mock, reason_has: &str) {
     let journal = mock.journal("").await;
@@ -50,9 +57,8 @@ async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed() {
         .await
         .unwrap();
     stream.write_all(b"<s:Envelope").await.unwrap();
-    let (received, _) = read_until_closed(&mut stream).await;
+    let received = answer_then_close(&mut stream).await;
 
-    let received = String::from_utf8_lossy(&received);
     assert!(received.starts_with("HTTP/1.1 408"), "{received}");
     assert!(received.contains("connection: close"), "{received}");
     assert_journaled_408(&mock, "no body byte came").await;
@@ -68,9 +74,8 @@ async fn an_expect_100_continue_with_no_body_gets_100_continue_then_408() {
         .write_all(post_head(&mock, 500, "Expect: 100-continue\r\n").as_bytes())
         .await
         .unwrap();
-    let (received, _) = read_until_closed(&mut stream).await;
+    let received = answer_then_close(&mut stream).await;
 
-    let received = String::from_utf8_lossy(&received);
     assert!(
         received.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 408"),
         "{received}"
@@ -98,7 +103,8 @@ async fn a_body_that_trickles_in_past_the_whole_body_limit_gets_408() {
     });
 
     let mut received = Vec::new();
-    let _ = reading.read_to_end(&mut received).await;
+    let read = tokio::time::timeout(Duration::from_secs(30), reading.read_to_end(&mut received));
+    let _ = read.await.expect("the server answers and closes");
     trickle.abort();
 
     let received = String::from_utf8_lossy(&received);
