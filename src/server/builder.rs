@@ -144,6 +144,30 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// How long a request body may go without a byte (30 s) and take in all after its
+    /// headers (120 s) before the answer is 408. Hidden: tests shorten it; users have no
+    /// reason to.
+    #[doc(hidden)]
+    pub fn body_timeouts(
+        mut self,
+        between_bytes: std::time::Duration,
+        whole: std::time::Duration,
+    ) -> Self {
+        self.options.config.body_timeouts = crate::state::BodyTimeouts {
+            between_bytes,
+            whole,
+        };
+        self
+    }
+
+    /// How long an answer may wait for a client that takes none of its bytes (30 s) before
+    /// the connection is dropped. Hidden: tests shorten it; users have no reason to.
+    #[doc(hidden)]
+    pub fn reader_stall_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.config.reader_stall_timeout = timeout;
+        self
+    }
+
     /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
     fn prepare(self, listeners: Vec<(Scheme, std::net::TcpListener)>) -> Result<Prepared, Error> {
         let shared = self.options.shared_state()?;

@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -24,7 +25,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::activity::{Activity, Watched, HEADER_LIMIT};
+use super::activity::{Activity, BodyTimer, Late, Watched, HEADER_LIMIT};
+use super::conns::{AcceptFailures, Conns, Slot};
 use super::tls;
 use crate::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
@@ -46,8 +48,15 @@ pub(crate) struct Listener {
 /// Every answer's body: whole bytes, or a channel's chunks for the event stream.
 type Body = BoxBody<Bytes, Infallible>;
 
-/// An accepted connection on its way from a listener's accept loop to [`serve`].
-type Accepted = (TcpStream, SocketAddr, Option<TlsAcceptor>);
+/// An accepted connection on its way from a listener's accept loop to [`serve`], with its
+/// place under the connection cap and the record of what it is doing.
+struct Accepted {
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    slot: Slot,
+    activity: Arc<Activity>,
+}
 
 /// Serves every listener until `shutdown` resolves, then drains. All of them share `shared`.
 pub(crate) async fn serve(
@@ -68,9 +77,10 @@ pub(crate) async fn serve(
     // decides between a new connection and shutdown. Bounded at 1: a listener waits for this
     // loop rather than piling sockets up.
     let (accepted_tx, mut accepted) = mpsc::channel::<Accepted>(1);
+    let conns = Conns::from_limit();
     let mut accepting = JoinSet::new();
     for listener in listeners {
-        accepting.spawn(accept(listener, accepted_tx.clone()));
+        accepting.spawn(accept(listener, conns.clone(), accepted_tx.clone()));
     }
     drop(accepted_tx);
     tokio::pin!(shutdown);
@@ -78,8 +88,8 @@ pub(crate) async fn serve(
         tokio::select! {
             // `None` (every accept loop gone) cannot happen while they loop for ever; if it
             // did, this branch is disabled and shutdown is still awaited.
-            Some((stream, peer, tls)) = accepted.recv() => {
-                connection(stream, peer, tls, &builder, &graceful, shared.clone(), stop.clone());
+            Some(new) = accepted.recv() => {
+                connection(new, &builder, &graceful, shared.clone(), stop.clone());
             }
             _ = &mut shutdown => break,
         }
@@ -95,24 +105,29 @@ pub(crate) async fn serve(
     }
 }
 
-/// Accepts on `listener` for ever, handing each connection to [`serve`]'s loop.
-async fn accept(listener: Listener, accepted: mpsc::Sender<Accepted>) {
+/// Accepts on `listener` for ever, handing each connection to [`serve`]'s loop once it has
+/// a place under the cap (at the cap, the connection silent longest is closed for it).
+async fn accept(listener: Listener, conns: Conns, accepted: mpsc::Sender<Accepted>) {
+    let mut failures = AcceptFailures::default();
     loop {
         match listener.socket.accept().await {
             Ok((stream, peer)) => {
-                if accepted
-                    .send((stream, peer, listener.tls.clone()))
-                    .await
-                    .is_err()
-                {
+                failures.recovered();
+                let activity = Activity::new();
+                let slot = conns.admit(activity.clone()).await;
+                let new = Accepted {
+                    stream,
+                    peer,
+                    tls: listener.tls.clone(),
+                    slot,
+                    activity,
+                };
+                if accepted.send(new).await.is_err() {
                     return;
                 }
             }
-            Err(error) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                tracing::warn!(%error, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            // Out of file descriptors and the like: wait for one to be freed, never spin.
+            Err(error) => failures.failed(&error, &conns).await,
         }
     }
 }
@@ -120,32 +135,43 @@ async fn accept(listener: Listener, accepted: mpsc::Sender<Accepted>) {
 /// Runs one connection in a task of its own: the TLS handshake first for an `https`
 /// listener (here, never in the accept loop, so a slow or silent client holds up nobody).
 fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<TlsAcceptor>,
+    new: Accepted,
     builder: &http1::Builder,
     graceful: &GracefulShutdown,
     shared: Shared,
     stop: Stop,
 ) {
-    // A second handle on the socket, to reset, close or scribble on it when an outcome says so,
-    // after hyper's connection (which owns the stream) has been dropped. Under TLS it is the
-    // raw socket below the TLS stream.
-    let raw = socket2::SockRef::from(&stream).try_clone().ok();
     // Taken now, before shutdown can start, so a connection still handshaking is waited for.
     let watcher = graceful.watcher();
     let builder = builder.clone();
     tokio::spawn(async move {
-        let Some(acceptor) = tls else {
-            return drive(stream, "http", &builder, watcher, raw, shared, stop).await;
+        let Accepted {
+            stream,
+            peer,
+            tls,
+            slot,
+            activity,
+        } = new;
+        let on = Connection {
+            builder,
+            watcher,
+            slot,
+            activity,
+            shared,
+            stop,
         };
-        // The handshake is bounded by its own timeout; a server stopping ends it at once.
+        let Some(acceptor) = tls else {
+            return drive(stream, "http", on).await;
+        };
+        // The handshake is bounded by its own timeout; a server stopping, or the cap needing
+        // the room, ends it at once.
         let handshaken = tokio::select! {
             result = tls::handshake(&acceptor, stream) => result,
-            _ = stop.clone().wait() => return,
+            _ = on.stop.clone().wait() => return,
+            _ = on.slot.evicted() => return,
         };
         match handshaken {
-            Ok(stream) => drive(stream, "https", &builder, watcher, raw, shared, stop).await,
+            Ok(stream) => drive(stream, "https", on).await,
             // Garbage, plain HTTP, a CA the client does not trust, a hang-up: that connection
             // only; the listener goes on.
             Err(error) => {
@@ -155,25 +181,59 @@ fn connection(
     });
 }
 
-/// Serves HTTP/1.1 on `io` (plain or TLS) until the client or a scripted fault ends it.
-async fn drive<IO>(
-    io: IO,
-    scheme: &'static str,
-    builder: &http1::Builder,
+/// What a connection's task holds besides its stream.
+struct Connection {
+    builder: http1::Builder,
+    /// Held until the connection ends: the drain at shutdown waits for every watcher.
     watcher: Watcher,
-    raw: Option<socket2::Socket>,
+    /// Dropped last (after the socket is closed), making room under the cap.
+    slot: Slot,
+    activity: Arc<Activity>,
     shared: Shared,
     stop: Stop,
-) where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+}
+
+/// The TCP socket under a connection's stream (plain or TLS), to reset, close or scribble on
+/// when an outcome says so. The stream is taken back from hyper for that, so a connection
+/// holds one descriptor, never a duplicate.
+trait OnTcp {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl OnTcp for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl OnTcp for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
+/// Serves HTTP/1.1 on `io` (plain or TLS) until the client, a limit or a scripted fault
+/// ends it.
+async fn drive<IO>(io: IO, scheme: &'static str, on: Connection)
+where
+    IO: AsyncRead + AsyncWrite + OnTcp + Unpin + Send + 'static,
 {
+    let Connection {
+        builder,
+        watcher,
+        slot,
+        activity,
+        shared,
+        stop,
+    } = on;
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
     // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
-    let activity = Activity::new();
+    let stall_limit = shared.config().reader_stall_timeout;
     let serving = activity.clone();
+    let stopping = stop.clone().wait();
     let service = service_fn(move |request| {
         let activity = serving.clone();
         let answered = respond(
@@ -195,22 +255,51 @@ async fn drive<IO>(
         inner: io,
         activity: activity.clone(),
     };
-    let conn = watcher.watch(builder.serve_connection(TokioIo::new(io), service));
-    // Either hyper finishes the connection, or a fault ends it: then `conn` is dropped
-    // (closing hyper's handle) and the fault is carried out on `raw`; or a request's headers
-    // take longer than 10 s, and dropping `conn` closes the connection.
-    tokio::select! {
-        _ = activity.expired() => tracing::debug!("request headers not finished within {HEADER_LIMIT:?}; connection closed"),
-        result = conn => if let Err(error) = result {
-            tracing::debug!(%error, "connection ended with an error");
-        },
-        Some(fault) = fault_rx.recv() => if let Some(raw) = raw {
-            carry_out(raw, fault);
-        },
-    }
+    let mut conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(stopping);
+    let mut stopped = false;
+    // Until hyper finishes the connection, or something ends it: returning drops `conn`,
+    // which closes the socket; breaking with a fault takes the socket back from hyper to
+    // carry the fault out on it first.
+    let fault = loop {
+        tokio::select! {
+            // The server is stopping: hyper finishes the request in flight and closes (as
+            // `GracefulShutdown::watch` would do; done here so the stream can be taken back).
+            _ = &mut stopping, if !stopped => {
+                stopped = true;
+                Pin::new(&mut conn).graceful_shutdown();
+            }
+            result = &mut conn => {
+                if let Err(error) = result {
+                    tracing::debug!(%error, "connection ended with an error");
+                }
+                return;
+            }
+            _ = activity.expired() => {
+                tracing::debug!("request headers not finished within {HEADER_LIMIT:?}; connection closed");
+                return;
+            }
+            _ = slot.evicted() => {
+                tracing::debug!("closed to make room for a new connection: this one was silent longest");
+                return;
+            }
+            // A reader that took nothing while an answer (an event stream's events) waited
+            // for it: reset, so the kernel lets go of the bytes it still holds for it too.
+            _ = activity.write_stalled(stall_limit) => {
+                tracing::debug!("the client took no byte for {stall_limit:?}; connection reset");
+                break NetworkFault::Reset;
+            }
+            Some(fault) = fault_rx.recv() => break fault,
+        }
+    };
+    let stream = conn.into_parts().io.into_inner().inner;
+    carry_out(&socket2::SockRef::from(stream.tcp()), fault);
+    drop(stream);
+    drop(watcher);
 }
 
-fn carry_out(raw: socket2::Socket, fault: NetworkFault) {
+/// Carries `fault` out on `raw`; the socket is closed when its stream is dropped afterwards.
+fn carry_out(raw: &socket2::SockRef<'_>, fault: NetworkFault) {
     let result = match fault {
         // Linger 0 makes the close send RST instead of FIN.
         NetworkFault::Reset => raw.set_linger(Some(Duration::ZERO)),
@@ -249,7 +338,9 @@ async fn respond(
         .headers
         .get(http::header::EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    let body = read_body(body, limit, declared, expects_continue).await;
+    // Started now, with the headers in: a body that stops coming gets 408, not held for ever.
+    let timer = BodyTimer::start(shared.config().body_timeouts);
+    let body = read_body(body, limit, declared, expects_continue, timer).await;
     let (body, failure) = match body {
         Ok(body) => (body, None),
         Err(failure) => (Bytes::new(), Some(failure)),
@@ -267,6 +358,7 @@ async fn respond(
         None => router::route(&shared, &wire, stop.clone(), &auth).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
         Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
+        Some(BodyError::Late(late)) => router::body_late(&shared, &wire, &late.to_string()),
     };
     // One line per request only at debug: the default level logs start-up, shutdown and warnings.
     tracing::debug!(method = %wire.method, path = %wire.path, "answered");
@@ -279,30 +371,34 @@ enum BodyError {
     TooLarge,
     /// The client stopped sending before the body's end.
     Incomplete(String),
+    /// The body stopped coming, or came too slowly.
+    Late(Late),
 }
 
 /// Reads a body of at most `limit` bytes. A larger one is read on and dropped (up to
 /// [`DRAIN_LIMIT`]) before the 413 goes out: closing a connection with unread data resets it,
 /// and a client still writing its body would lose the answer. A client that sent
-/// `Expect: 100-continue` has not sent the body yet, so it is not asked for.
+/// `Expect: 100-continue` has not sent the body yet, so it is not asked for. Every piece is
+/// waited for at most as long as `timer` allows, the drain's too.
 async fn read_body(
     mut body: Incoming,
     limit: usize,
     declared: Option<u64>,
     expects_continue: bool,
+    mut timer: BodyTimer,
 ) -> Result<Bytes, BodyError> {
     if declared.is_some_and(|n| n > limit as u64) {
         if !expects_continue && declared.is_some_and(|n| n <= DRAIN_LIMIT) {
-            drain(body).await;
+            drain(body, timer).await;
         }
         return Err(BodyError::TooLarge);
     }
     let mut collected = BytesMut::new();
-    while let Some(frame) = body.frame().await {
+    while let Some(frame) = timer.next(body.frame()).await.map_err(BodyError::Late)? {
         let frame = frame.map_err(|error| BodyError::Incomplete(error.to_string()))?;
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limit {
-                drain(body).await;
+                drain(body, timer).await;
                 return Err(BodyError::TooLarge);
             }
             collected.extend_from_slice(&data);
@@ -311,10 +407,10 @@ async fn read_body(
     Ok(collected.freeze())
 }
 
-/// Reads and drops the rest of a body, at most [`DRAIN_LIMIT`] bytes.
-async fn drain(mut body: Incoming) {
+/// Reads and drops the rest of a body, at most [`DRAIN_LIMIT`] bytes, while it keeps coming.
+async fn drain(mut body: Incoming, mut timer: BodyTimer) {
     let mut read = 0u64;
-    while let Some(Ok(frame)) = body.frame().await {
+    while let Ok(Some(Ok(frame))) = timer.next(body.frame()).await {
         read += frame.data_ref().map_or(0, |data| data.len() as u64);
         if read > DRAIN_LIMIT {
             break;

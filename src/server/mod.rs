@@ -4,6 +4,7 @@
 
 mod activity;
 mod builder;
+mod conns;
 mod http;
 mod listeners;
 mod tls;

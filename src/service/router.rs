@@ -79,6 +79,19 @@ pub(crate) fn too_large(shared: &Shared, request: &WireRequest) -> Plan {
     endpoint::journal_only(shared, Entry::new(request).because(reason), response)
 }
 
+/// The answer to a body that stopped coming (`late` says which limit passed): 408 and the
+/// connection closed, journaled unless it was an admin request. Nothing is performed for a
+/// request never received whole.
+pub(crate) fn body_late(shared: &Shared, request: &WireRequest, late: &str) -> Plan {
+    let reason = format!("the body stopped arriving: {late}");
+    if admin::is_admin(&request.path) {
+        return Plan::now(WireResponse::json_error(408, reason).with_header("Connection", "close"));
+    }
+    let response = WireResponse::new(408, "text/plain; charset=utf-8", "408 Request Timeout")
+        .with_header("Connection", "close");
+    endpoint::journal_only(shared, Entry::new(request).because(reason), response)
+}
+
 /// The answer to a body that ended before its Content-Length or could not be read: 400,
 /// journaled unless it was an admin request. Nothing is performed for a request never received
 /// whole.

@@ -41,6 +41,21 @@ pub(crate) struct Config {
     pub(crate) strict_soap_action: bool,
     /// How long a keep-alive connection may wait for its next request.
     pub(crate) idle_timeout: std::time::Duration,
+    /// How long a request's body may go without a byte, and how long it may take in all
+    /// from the end of its headers, before the answer is 408.
+    pub(crate) body_timeouts: BodyTimeouts,
+    /// How long an answer's bytes may wait for a client that takes none (an event-stream
+    /// reader that stopped reading) before the connection is dropped.
+    pub(crate) reader_stall_timeout: std::time::Duration,
+}
+
+/// The two limits on a request body that stops arriving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyTimeouts {
+    /// No body byte for this long: 408.
+    pub(crate) between_bytes: std::time::Duration,
+    /// The whole body not in this long after the headers: 408.
+    pub(crate) whole: std::time::Duration,
 }
 
 impl Default for Config {
@@ -54,6 +69,11 @@ impl Default for Config {
             admin_token: None,
             strict_soap_action: false,
             idle_timeout: std::time::Duration::from_secs(120),
+            body_timeouts: BodyTimeouts {
+                between_bytes: std::time::Duration::from_secs(30),
+                whole: std::time::Duration::from_secs(120),
+            },
+            reader_stall_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -45,7 +45,7 @@ async fn five_thousand_requests_are_answered_with_stderr_piped_and_never_read() 
 }
 
 /// Kills the child when the test ends, passed or failed.
-struct KillOnDrop(std::process::Child);
+pub(crate) struct KillOnDrop(pub(crate) std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

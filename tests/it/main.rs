@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod clock;
+mod connections;
 mod discovery;
 mod emails;
 mod events;

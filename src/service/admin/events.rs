@@ -21,7 +21,8 @@ use crate::vocab::wire::{Reply, Streamed, WireRequest, WireResponse};
 /// connections that look dead.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Chunks waiting for the client to read them. Small: a stream that is not read stops taking
-/// events from the log, and the log drops it once it falls too far behind.
+/// events from the log; the server drops its connection once the reader has taken no byte
+/// for 30 s (`server/http.rs`), which ends this stream's task.
 const BUFFERED: usize = 16;
 /// The event types a client can ask for with `?types=`.
 const TYPES: [&str; 5] = ["email", "request", "mailbox", "scenario", "reset"];
