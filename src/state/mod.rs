@@ -142,6 +142,7 @@ impl Shared {
 
     /// Records the generated CA certificate; only the first call counts (there is one per
     /// server start).
+    #[cfg(feature = "tls")]
     pub(crate) fn set_ca_pem(&self, pem: String) {
         let _ = self.inner.ca_pem.set(pem);
     }
