@@ -22,10 +22,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
 
 use super::activity::{Activity, Watched, HEADER_LIMIT};
-use super::tls;
+use super::tls::{self, TlsAcceptor};
 use crate::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
@@ -297,7 +296,10 @@ async fn read_body(
         }
         return Err(BodyError::TooLarge);
     }
-    let mut collected = BytesMut::new();
+    // The body is kept by the journal as these very bytes, so their allocation is what the
+    // journal holds: sized to the declared length at once (no doubling on the way, which
+    // left up to twice the body allocated and its smaller steps freed into the heap).
+    let mut collected = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| BodyError::Incomplete(error.to_string()))?;
         if let Ok(data) = frame.into_data() {
@@ -307,6 +309,10 @@ async fn read_body(
             }
             collected.extend_from_slice(&data);
         }
+    }
+    // A chunked body grew by doubling: copied once into an allocation of its own size.
+    if collected.capacity() - collected.len() > collected.len() / 8 {
+        return Ok(Bytes::copy_from_slice(&collected));
     }
     Ok(collected.freeze())
 }
