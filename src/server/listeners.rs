@@ -4,7 +4,6 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-
 use super::http;
 use super::tls::TlsAcceptor;
 use crate::error::Error;

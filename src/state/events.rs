@@ -273,6 +273,60 @@ mod tests {
         );
     }
 
+    /// A request event as the journal hands it on, with `headers`.
+    fn request(headers: Vec<(String, String)>) -> Change {
+        use crate::domain::journal::{Entry, Journal};
+        use crate::vocab::wire::{Plan, WireRequest, WireResponse};
+        let wire = WireRequest::new("POST", "/EWS/Exchange.asmx", None, headers, Bytes::new());
+        let mut plan = Plan::now(WireResponse::empty(401));
+        let recorded = Journal::new(10, 1 << 20).record(Entry::new(&wire), &mut plan);
+        Change::Request(recorded)
+    }
+
+    #[test]
+    fn a_request_event_weighs_at_least_its_frame_even_with_escaped_headers() {
+        let log = EventLog::default();
+        let awkward = "quote \" back\\slash tab\t and \u{7f}\u{e9}".repeat(100);
+        log.publish(
+            log.lock(),
+            vec![request(vec![("x-awkward".into(), awkward)]), Change::Reset],
+        );
+        let (missed, _) = log.subscribe(Some(0));
+        for event in &missed {
+            assert!(
+                event.frame().len() <= event.weight,
+                "{} > {}",
+                event.frame().len(),
+                event.weight
+            );
+        }
+    }
+
+    #[test]
+    fn the_replay_keeps_as_many_as_fit_in_its_bytes_and_always_the_newest() {
+        let log = EventLog::default();
+        let big = || request(vec![("x-padding".into(), "h".repeat(1 << 20))]);
+        log.publish(log.lock(), (0..40).map(|_| big()).collect());
+        let (missed, _) = log.subscribe(Some(0));
+        let bytes: usize = missed.iter().map(|event| event.frame().len()).sum();
+        assert!(bytes <= REPLAY_BYTES, "{bytes} bytes kept");
+        assert_eq!(
+            missed.len(),
+            15,
+            "16 MiB hold 15 events of 1 MiB and a little more"
+        );
+        assert_eq!(missed.last().map(|event| event.id), Some(40));
+
+        // One event heavier than the whole replay is still kept, alone.
+        let huge = request(vec![("x-padding".into(), "h".repeat(REPLAY_BYTES + 1))]);
+        log.publish(log.lock(), vec![huge]);
+        let (missed, _) = log.subscribe(Some(0));
+        assert_eq!(
+            missed.iter().map(|event| event.id).collect::<Vec<_>>(),
+            [41]
+        );
+    }
+
     #[test]
     fn only_the_last_thousand_are_kept() {
         let log = EventLog::default();

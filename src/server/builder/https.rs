@@ -9,7 +9,10 @@ use super::UmMockServerBuilder;
 /// The user's certificate and key.
 #[cfg_attr(
     not(feature = "tls"),
-    expect(dead_code, reason = "built without TLS, a certificate only refuses to start")
+    expect(
+        dead_code,
+        reason = "built without TLS, a certificate only refuses to start"
+    )
 )]
 pub(super) enum Certificate {
     Files { cert: PathBuf, key: PathBuf },
