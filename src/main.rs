@@ -94,7 +94,8 @@ struct ServeArgs {
     /// Journal entries kept before the oldest is dropped.
     #[arg(long, env = "EXUM_MAX_REQUESTS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_requests: u64,
-    /// Request and response body bytes the journal keeps before the oldest entries are dropped.
+    /// Bytes of request and response bodies and request headers the journal keeps before the
+    /// oldest entries are dropped.
     #[arg(long, env = "EXUM_MAX_JOURNAL_BYTES", default_value_t = 67_108_864)]
     max_journal_bytes: usize,
 }
