@@ -1,4 +1,4 @@
-//! The baseline for `bench/load.sh`: a bare hyper 1 HTTP/1.1 server that answers every request
+//! The baseline for `benches/load.sh`: a bare hyper 1 HTTP/1.1 server that answers every request
 //! with the bytes and headers the double sends for a successful `ResetPIN`, and does nothing
 //! else. Whatever the double costs beyond this is its own work (authentication, the SOAP read,
 //! the operation, the email, the journal).

@@ -86,9 +86,14 @@ impl Keyed for Stored {
 }
 
 impl Stored {
-    /// The bytes this entry holds against `--max-journal-bytes`.
-    fn body_bytes(&self) -> usize {
-        self.body.len() + self.response_body.as_ref().map_or(0, Bytes::len)
+    /// The bytes this entry holds against `--max-journal-bytes`: its bodies and its request
+    /// headers (names and values), which a client can make as large as its bodies.
+    fn held_bytes(&self) -> usize {
+        self.body.len() + self.response_body.as_ref().map_or(0, Bytes::len) + self.header_bytes()
+    }
+
+    fn header_bytes(&self) -> usize {
+        header_bytes(&self.headers)
     }
 
     fn to_public(&self) -> RecordedRequest {
@@ -194,11 +199,12 @@ impl RequestFilter {
     }
 }
 
-/// The journal, bounded by a count of entries and by the bytes of their bodies.
+/// The journal, bounded by a count of entries and by the bytes of their bodies and request
+/// headers.
 #[derive(Debug)]
 pub(crate) struct Journal {
     ring: Ring<Stored>,
-    /// Request and response body bytes held, and the most it may hold.
+    /// Request and response body bytes and request header bytes held, and the most it may hold.
     bytes: usize,
     max_bytes: usize,
 }
@@ -250,9 +256,9 @@ impl Journal {
             response_body,
         };
         self.make_room(&mut stored);
-        self.bytes += stored.body_bytes();
+        self.bytes += stored.held_bytes();
         if let Some(dropped) = self.ring.push(stored) {
-            self.bytes -= dropped.body_bytes();
+            self.bytes -= dropped.held_bytes();
         }
         let stored = self
             .ring
@@ -268,17 +274,19 @@ impl Journal {
     /// Drops the oldest entries until `stored` fits under the byte cap; the newest entry is
     /// always kept, its bodies cut to fit when it alone is over the cap.
     fn make_room(&mut self, stored: &mut Stored) {
-        while self.ring.len() > 0 && self.bytes + stored.body_bytes() > self.max_bytes {
+        while self.ring.len() > 0 && self.bytes + stored.held_bytes() > self.max_bytes {
             if let Some(dropped) = self.ring.pop_oldest() {
-                self.bytes -= dropped.body_bytes();
+                self.bytes -= dropped.held_bytes();
             }
         }
-        if stored.body_bytes() > self.max_bytes {
-            let body = stored.body.len().min(self.max_bytes);
-            stored.body.truncate(body);
-            let left = self.max_bytes - body;
+        if stored.held_bytes() > self.max_bytes {
+            // The headers stay whole (they say who sent what); the bodies get what is left.
+            let room = self.max_bytes.saturating_sub(stored.header_bytes());
+            let body = stored.body.len().min(room);
+            stored.body = cut(&stored.body, body);
+            let left = room - body;
             if let Some(response) = stored.response_body.as_mut() {
-                response.truncate(left.min(response.len()));
+                *response = cut(response, left.min(response.len()));
             }
             // Not yet stored, so not shared: no copy is made.
             Arc::make_mut(&mut stored.record).truncated = true;
@@ -308,6 +316,24 @@ impl Journal {
 
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
         self.ring.iter().map(Stored::to_public).collect()
+    }
+}
+
+/// Header names and values in bytes, as the journal counts them.
+fn header_bytes(headers: &[(String, String)]) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum()
+}
+
+/// The first `len` bytes of `bytes` in an allocation of their own: `Bytes::truncate` would
+/// keep the whole body allocated behind the few bytes the journal keeps of it.
+fn cut(bytes: &Bytes, len: usize) -> Bytes {
+    if len == bytes.len() {
+        bytes.clone()
+    } else {
+        Bytes::copy_from_slice(&bytes[..len])
     }
 }
 

@@ -138,9 +138,10 @@ macro_rules! shared_settings {
                 self
             }
 
-            /// The most request and response body bytes the journal holds (default 64 MiB):
-            /// past it the oldest entries are dropped (`evicted` counts them); the newest is
-            /// always kept, its bodies cut to fit (`truncated`).
+            /// The most bytes of request and response bodies and request headers (names and
+            /// values) the journal holds (default 64 MiB): past it the oldest entries are
+            /// dropped (`evicted` counts them); the newest is always kept, its headers whole
+            /// and its bodies cut to fit (`truncated`).
             /// ```
             /// # use exchange_um_mock::*;
             /// # #[tokio::main(flavor = "current_thread")]
@@ -154,7 +155,8 @@ macro_rules! shared_settings {
             /// // Assert
             /// let request = &server.requests()[0];
             /// assert!(request.truncated);
-            /// assert_eq!(request.body.len() + request.response_body.as_ref().map_or(0, |b| b.len()), 100);
+            /// let headers: usize = request.headers.iter().map(|(name, value)| name.len() + value.len()).sum();
+            /// assert_eq!(headers + request.body.len() + request.response_body.as_ref().map_or(0, |b| b.len()), 100);
             /// # }
             /// ```
             pub fn max_journal_bytes(mut self, bytes: usize) -> Self {

@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use tokio::sync::oneshot;
-use tokio_rustls::TlsAcceptor;
 
 use self::https::Certificate;
 use super::listeners::{loopback, register, Scheme};
-use super::tls::{self, CertSource};
+use super::tls;
+#[cfg(feature = "tls")]
+use super::tls::CertSource;
 use super::watch::{self, Watch};
 use super::{http, UmMockServer};
 use crate::double::UmDouble;
@@ -53,7 +54,7 @@ struct Prepared {
     /// Set up when `watch` was asked for, run beside the listeners.
     watch: Option<Watch>,
     listeners: Vec<(Scheme, SocketAddr, std::net::TcpListener)>,
-    tls: Option<TlsAcceptor>,
+    tls: Option<tls::TlsAcceptor>,
 }
 
 mod https;
@@ -169,8 +170,12 @@ impl UmMockServerBuilder {
     }
 
     /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
-    fn prepare(self, listeners: Vec<(Scheme, std::net::TcpListener)>) -> Result<Prepared, Error> {
-        let shared = self.options.shared_state()?;
+    fn prepare(
+        mut self,
+        listeners: Vec<(Scheme, std::net::TcpListener)>,
+    ) -> Result<Prepared, Error> {
+        // Taken out, so the TLS settings can go to `tls_acceptor` with `self`.
+        let shared = std::mem::take(&mut self.options).shared_state()?;
         let watch = if self.watch {
             let Some(dir) = shared.fixtures_dir() else {
                 return Err(Error::watch(
@@ -192,36 +197,17 @@ impl UmMockServerBuilder {
             ready.push((scheme, address, listener));
         }
         let tls = if ready.iter().any(|(scheme, _, _)| *scheme == Scheme::Https) {
-            let source = match self.certificate {
-                Some(Certificate::Files { cert, key }) => CertSource::Pem { cert, key },
-                Some(Certificate::Pem { cert, key }) => CertSource::PemText { cert, key },
-                None => {
-                    let mut hosts = self.tls_hosts;
-                    hosts.extend(ready.iter().map(|(_, address, _)| address.ip().to_string()));
-                    hosts.push(shared.with(|world| world.fqdn().to_owned()));
-                    CertSource::Generated {
-                        hosts,
-                        state_dir: self.tls_state,
-                    }
-                }
-            };
-            let tls = tls::prepare(&source).map_err(Error::tls)?;
-            if let Some(pem) = tls.ca_pem {
-                if let Some(path) = &self.tls_ca_out {
-                    std::fs::write(path, &pem).map_err(|error| {
-                        Error::tls(std::io::Error::new(
-                            error.kind(),
-                            format!(
-                                "cannot write the CA certificate to {}: {error}",
-                                path.display()
-                            ),
-                        ))
-                    })?;
-                }
-                shared.set_ca_pem(pem);
-            }
-            Some(tls.acceptor)
+            Some(self.tls_acceptor(&shared, &ready)?)
         } else {
+            // Built without TLS, a TLS setting is refused rather than quietly unused.
+            #[cfg(not(feature = "tls"))]
+            if self.certificate.is_some()
+                || self.tls_state.is_some()
+                || self.tls_ca_out.is_some()
+                || !self.tls_hosts.is_empty()
+            {
+                return Err(Error::tls(tls::unavailable()));
+            }
             None
         };
         Ok(Prepared {
@@ -230,6 +216,55 @@ impl UmMockServerBuilder {
             listeners: ready,
             tls,
         })
+    }
+
+    /// The acceptor the `https` listeners share: the user's certificate, or a leaf signed by a
+    /// generated CA (written to `tls_ca_out` and kept for `GET /__admin/ca.pem`).
+    #[cfg(feature = "tls")]
+    fn tls_acceptor(
+        self,
+        shared: &Shared,
+        ready: &[(Scheme, SocketAddr, std::net::TcpListener)],
+    ) -> Result<tls::TlsAcceptor, Error> {
+        let source = match self.certificate {
+            Some(Certificate::Files { cert, key }) => CertSource::Pem { cert, key },
+            Some(Certificate::Pem { cert, key }) => CertSource::PemText { cert, key },
+            None => {
+                let mut hosts = self.tls_hosts;
+                hosts.extend(ready.iter().map(|(_, address, _)| address.ip().to_string()));
+                hosts.push(shared.with(|world| world.fqdn().to_owned()));
+                CertSource::Generated {
+                    hosts,
+                    state_dir: self.tls_state,
+                }
+            }
+        };
+        let tls = tls::prepare(&source).map_err(Error::tls)?;
+        if let Some(pem) = tls.ca_pem {
+            if let Some(path) = &self.tls_ca_out {
+                std::fs::write(path, &pem).map_err(|error| {
+                    Error::tls(std::io::Error::new(
+                        error.kind(),
+                        format!(
+                            "cannot write the CA certificate to {}: {error}",
+                            path.display()
+                        ),
+                    ))
+                })?;
+            }
+            shared.set_ca_pem(pem);
+        }
+        Ok(tls.acceptor)
+    }
+
+    /// Built without the `tls` feature there is no acceptor: an `https` listener is refused.
+    #[cfg(not(feature = "tls"))]
+    fn tls_acceptor(
+        self,
+        _shared: &Shared,
+        _ready: &[(Scheme, SocketAddr, std::net::TcpListener)],
+    ) -> Result<tls::TlsAcceptor, Error> {
+        Err(Error::tls(tls::unavailable()))
     }
 
     /// Starts the server on its own thread; it is ready to answer when this returns (the
@@ -385,5 +420,54 @@ impl UmMockServerBuilder {
         }
         watch::serving(watch, http::serve(listeners, shared, shutdown)).await;
         Ok(())
+    }
+}
+
+/// A build without the optional features refuses what needs them, saying which to add
+/// (run by `cargo test --no-default-features --lib`).
+#[cfg(all(test, not(all(feature = "tls", feature = "watch"))))]
+mod without_features {
+    use crate::UmMockServer;
+
+    #[cfg(not(feature = "tls"))]
+    #[tokio::test]
+    async fn an_https_listener_is_refused_naming_the_tls_feature() {
+        let error = UmMockServer::builder().https().start().await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("built without the `tls` feature"),
+            "{error}"
+        );
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[tokio::test]
+    async fn a_tls_setting_without_an_https_listener_is_refused_too() {
+        let dir = std::env::temp_dir();
+        let error = UmMockServer::builder()
+            .tls_state_dir(dir)
+            .start()
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("`--features tls`"), "{error}");
+    }
+
+    #[cfg(not(feature = "watch"))]
+    #[tokio::test]
+    async fn a_watch_is_refused_naming_the_watch_feature() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let error = UmMockServer::builder()
+            .fixtures_dir(fixtures)
+            .watch()
+            .start()
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("built without the `watch` feature"),
+            "{error}"
+        );
     }
 }

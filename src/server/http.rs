@@ -23,11 +23,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
 
 use super::activity::{Activity, BodyTimer, Late, Watched, HEADER_LIMIT};
 use super::conns::{AcceptFailures, Conns, Slot};
-use super::tls;
+use super::tls::{self, TlsAcceptor};
 use crate::auth::ConnectionAuth;
 use crate::service::router::{self, Stop};
 use crate::state::Shared;
@@ -393,7 +392,10 @@ async fn read_body(
         }
         return Err(BodyError::TooLarge);
     }
-    let mut collected = BytesMut::new();
+    // The body is kept by the journal as these very bytes, so their allocation is what the
+    // journal holds: sized to the declared length at once (no doubling on the way, which
+    // left up to twice the body allocated and its smaller steps freed into the heap).
+    let mut collected = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(frame) = timer.next(body.frame()).await.map_err(BodyError::Late)? {
         let frame = frame.map_err(|error| BodyError::Incomplete(error.to_string()))?;
         if let Ok(data) = frame.into_data() {
@@ -403,6 +405,10 @@ async fn read_body(
             }
             collected.extend_from_slice(&data);
         }
+    }
+    // A chunked body grew by doubling: copied once into an allocation of its own size.
+    if collected.capacity() - collected.len() > collected.len() / 8 {
+        return Ok(Bytes::copy_from_slice(&collected));
     }
     Ok(collected.freeze())
 }

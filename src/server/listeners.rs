@@ -4,9 +4,8 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use tokio_rustls::TlsAcceptor;
-
 use super::http;
+use super::tls::TlsAcceptor;
 use crate::error::Error;
 
 /// What a listener given to [`UmMockServerBuilder::run_listeners`](super::UmMockServerBuilder::run_listeners) speaks.

@@ -7,7 +7,17 @@ mod builder;
 mod conns;
 mod http;
 mod listeners;
+#[cfg(feature = "tls")]
 mod tls;
+// Built without `tls`: the same names, refusing `https://` listeners at start.
+#[cfg(not(feature = "tls"))]
+#[path = "tls_off.rs"]
+mod tls;
+#[cfg(feature = "watch")]
+mod watch;
+// Built without `watch`: the same names, refusing `watch()` at start.
+#[cfg(not(feature = "watch"))]
+#[path = "watch_off.rs"]
 mod watch;
 
 pub use builder::UmMockServerBuilder;

@@ -20,6 +20,10 @@ use crate::domain::outcomes::Scenario;
 
 /// How many events a reconnecting client can catch up on (`Last-Event-ID`).
 pub(crate) const REPLAY: usize = 1000;
+/// The most JSON the replay keeps, whatever the count: a request event carries the request's
+/// headers, and a client can send large ones, so 1,000 of them could otherwise hold hundreds of
+/// megabytes after the journal has let them go.
+pub(crate) const REPLAY_BYTES: usize = 16 * 1024 * 1024;
 /// How far a listener may fall behind before it is dropped (its stream ends): a slow reader
 /// must not make the server hold memory without bound.
 const LAG: usize = 1024;
@@ -43,6 +47,31 @@ pub(crate) enum Change {
 }
 
 impl Change {
+    /// At least the bytes of this change's frame (what the replay counts): exact for every
+    /// kind but requests, whose headers are counted byte by byte with room for escapes, so
+    /// that nobody pays a serialisation of the headers while nobody listens.
+    fn weight(&self) -> usize {
+        // `id:`, `event:` and `data:` lines around the JSON.
+        const FRAME: usize = 64;
+        let json = match self {
+            Change::Request(request) => {
+                json_size(&*request.record)
+                    + request
+                        .headers
+                        .iter()
+                        .map(|(name, value)| json_str_size(name) + json_str_size(value) + 2)
+                        .sum::<usize>()
+            }
+            Change::Email(email) => json_size(&email.email()),
+            Change::Mailbox(state) | Change::MailboxRemoved(state) => {
+                json_size(state) + r#","removed":true"#.len()
+            }
+            Change::Scenario { scenario, .. } => json_size(scenario) + r#","removed":true"#.len(),
+            Change::Reset => 2,
+        };
+        json + FRAME
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Change::Email(_) => "email",
@@ -88,11 +117,44 @@ impl Change {
     }
 }
 
+/// The length of `value` as compact JSON, counted without keeping the text.
+fn json_size(value: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value)
+        .expect("state values serialise: plain data, string keys");
+    count.0
+}
+
+/// At least the length of `text` as a JSON string: quotes, and the longest escape (`\u00XX`)
+/// for every control character.
+fn json_str_size(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
 /// One numbered event.
 #[derive(Debug)]
 pub(crate) struct Event {
     pub(crate) id: u64,
     pub(crate) kind: &'static str,
+    /// At least the bytes of its frame ([`Change::weight`]), counted against [`REPLAY_BYTES`].
+    weight: usize,
     change: Change,
     /// The event in Server-Sent Events framing, made on first use.
     frame: OnceLock<Bytes>,
@@ -107,7 +169,7 @@ impl Event {
     }
 }
 
-/// The last [`REPLAY`] events and the channel that carries new ones to listeners.
+/// The last [`REPLAY`] events (fewer if they weigh more than [`REPLAY_BYTES`]) and the channel that carries new ones to listeners.
 #[derive(Debug)]
 pub(crate) struct EventLog {
     /// A std mutex, taken while the world lock is still held (always in that order, so no
@@ -121,6 +183,8 @@ pub(crate) struct EventLog {
 pub(crate) struct Log {
     last_id: u64,
     recent: VecDeque<Arc<Event>>,
+    /// The weight of `recent`, at most [`REPLAY_BYTES`] unless the newest alone is more.
+    bytes: usize,
 }
 
 impl Default for EventLog {
@@ -149,13 +213,18 @@ impl EventLog {
             let event = Arc::new(Event {
                 id: log.last_id,
                 kind: change.kind(),
+                weight: change.weight(),
                 change,
                 frame: OnceLock::new(),
             });
-            if log.recent.len() == REPLAY {
-                log.recent.pop_front();
-            }
+            log.bytes += event.weight;
             log.recent.push_back(event.clone());
+            // The newest is always kept, so a reader is never told of an event it cannot get.
+            while log.recent.len() > REPLAY || (log.bytes > REPLAY_BYTES && log.recent.len() > 1) {
+                if let Some(oldest) = log.recent.pop_front() {
+                    log.bytes -= oldest.weight;
+                }
+            }
             // An error only means nobody listens.
             let _ = self.sender.send(event);
         }
@@ -201,6 +270,60 @@ mod tests {
         assert_eq!(
             missed[0].frame(),
             Bytes::from("id: 2\nevent: reset\ndata: {}\n\n")
+        );
+    }
+
+    /// A request event as the journal hands it on, with `headers`.
+    fn request(headers: Vec<(String, String)>) -> Change {
+        use crate::domain::journal::{Entry, Journal};
+        use crate::vocab::wire::{Plan, WireRequest, WireResponse};
+        let wire = WireRequest::new("POST", "/EWS/Exchange.asmx", None, headers, Bytes::new());
+        let mut plan = Plan::now(WireResponse::empty(401));
+        let recorded = Journal::new(10, 1 << 20).record(Entry::new(&wire), &mut plan);
+        Change::Request(recorded)
+    }
+
+    #[test]
+    fn a_request_event_weighs_at_least_its_frame_even_with_escaped_headers() {
+        let log = EventLog::default();
+        let awkward = "quote \" back\\slash tab\t and \u{7f}\u{e9}".repeat(100);
+        log.publish(
+            log.lock(),
+            vec![request(vec![("x-awkward".into(), awkward)]), Change::Reset],
+        );
+        let (missed, _) = log.subscribe(Some(0));
+        for event in &missed {
+            assert!(
+                event.frame().len() <= event.weight,
+                "{} > {}",
+                event.frame().len(),
+                event.weight
+            );
+        }
+    }
+
+    #[test]
+    fn the_replay_keeps_as_many_as_fit_in_its_bytes_and_always_the_newest() {
+        let log = EventLog::default();
+        let big = || request(vec![("x-padding".into(), "h".repeat(1 << 20))]);
+        log.publish(log.lock(), (0..40).map(|_| big()).collect());
+        let (missed, _) = log.subscribe(Some(0));
+        let bytes: usize = missed.iter().map(|event| event.frame().len()).sum();
+        assert!(bytes <= REPLAY_BYTES, "{bytes} bytes kept");
+        assert_eq!(
+            missed.len(),
+            15,
+            "16 MiB hold 15 events of 1 MiB and a little more"
+        );
+        assert_eq!(missed.last().map(|event| event.id), Some(40));
+
+        // One event heavier than the whole replay is still kept, alone.
+        let huge = request(vec![("x-padding".into(), "h".repeat(REPLAY_BYTES + 1))]);
+        log.publish(log.lock(), vec![huge]);
+        let (missed, _) = log.subscribe(Some(0));
+        assert_eq!(
+            missed.iter().map(|event| event.id).collect::<Vec<_>>(),
+            [41]
         );
     }
 

@@ -33,7 +33,7 @@ pub(crate) struct Config {
     pub(crate) max_body_bytes: usize,
     pub(crate) max_emails: usize,
     pub(crate) max_requests: usize,
-    /// The most request and response body bytes the journal holds.
+    /// The most bytes of request and response bodies and request headers the journal holds.
     pub(crate) max_journal_bytes: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) admin_token: Option<String>,
@@ -162,6 +162,7 @@ impl Shared {
 
     /// Records the generated CA certificate; only the first call counts (there is one per
     /// server start).
+    #[cfg(feature = "tls")]
     pub(crate) fn set_ca_pem(&self, pem: String) {
         let _ = self.inner.ca_pem.set(pem);
     }

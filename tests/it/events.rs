@@ -382,3 +382,44 @@ async fn a_reload_says_which_mailboxes_and_scenarios_it_removed() {
         .await;
     assert_eq!(erin.status, 404);
 }
+
+#[tokio::test]
+async fn a_replay_of_requests_with_large_headers_is_bounded_in_bytes() {
+    // Arrange: 300 requests with 64 KiB of headers each, about 19 MiB of events, more than
+    // the replay's 16 MiB.
+    let mock = Mock::start().await;
+    let padding = "h".repeat(64 * 1024);
+    let mut last = 0;
+    for _ in 0..300 {
+        let request = mock
+            .client
+            .post(mock.url(crate::support::PATH_2010))
+            .header("x-padding", padding.as_str())
+            .body("<x/>");
+        last = mock.send(request).await.request_id();
+    }
+
+    // Act: a client that has seen nothing asks for everything kept.
+    let mut stream = Stream::open(&mock, "", Some(0)).await;
+    let mut event = stream.next().await;
+    let first_id = event.id;
+    while !(event.event == "request" && event.data["id"] == last) {
+        let next = stream.next().await;
+        assert_eq!(next.id, event.id + 1, "the replay has no gap");
+        event = next;
+    }
+
+    // Assert: the newest requests are all there up to the last, the oldest were let go, and
+    // what was replayed fits in 16 MiB.
+    assert!(first_id > 1, "the oldest events were dropped");
+    assert!(
+        stream.raw.len() <= 16 * 1024 * 1024,
+        "{} bytes replayed",
+        stream.raw.len()
+    );
+    assert!(
+        stream.raw.len() > 8 * 1024 * 1024,
+        "as many events as fit are kept: {} bytes",
+        stream.raw.len()
+    );
+}

@@ -337,10 +337,64 @@ async fn past_the_journal_byte_cap_the_oldest_entries_go_and_the_newest_is_cut_t
     assert_eq!(newest["truncated"], true);
     let held = newest["body"].as_str().unwrap().len()
         + newest["response_body"].as_str().map_or(0, str::len);
-    assert_eq!(held, 4_000);
+    // The headers count too and stay whole; the bodies get the rest of the cap. (The journal
+    // shows `Authorization` redacted, a few bytes shorter than what was sent and counted.)
+    let headers = header_bytes(newest);
+    assert!(
+        held + headers <= 4_000 && held + headers > 3_900,
+        "bodies {held} + headers {headers}"
+    );
     assert_eq!(journal["evicted"], 10);
     assert!(
         small["requests"][0].get("truncated").is_none(),
         "written only when true"
     );
+}
+
+/// The bytes of an entry's headers as the journal shows them: names and values.
+fn header_bytes(entry: &Value) -> usize {
+    entry["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, value)| name.len() + value.as_str().unwrap().len())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_thousand_requests_with_large_headers_keep_the_journal_under_its_byte_cap() {
+    // Arrange: 1 MiB for the journal; each request brings 16 KiB of headers and no
+    // credentials, 16 MB in all.
+    const CAP: usize = 1 << 20;
+    let mock = Mock::with(UmMockServer::builder().max_journal_bytes(CAP)).await;
+    let padding = "h".repeat(1024);
+
+    // Act
+    for _ in 0..1_000 {
+        let mut request = mock.client.post(mock.url(PATH_2010)).body("<x/>");
+        for n in 0..16 {
+            request = request.header(format!("x-padding-{n:02}"), padding.as_str());
+        }
+        assert_eq!(mock.send(request).await.status, 401);
+    }
+
+    // Assert: what the journal holds, headers and bodies, is within the cap; older entries
+    // went to make room.
+    let journal = mock.get_json("/__admin/requests?limit=10000").await;
+    let requests = journal["requests"].as_array().unwrap();
+    let held: usize = requests
+        .iter()
+        .map(|entry| {
+            header_bytes(entry)
+                + entry["body"].as_str().unwrap().len()
+                + entry["response_body"].as_str().map_or(0, str::len)
+        })
+        .sum();
+    assert!(held <= CAP, "the journal holds {held} bytes");
+    assert!(
+        requests.len() < 100,
+        "{} entries of 16 KiB each",
+        requests.len()
+    );
+    assert_eq!(journal["evicted"], 1_000 - requests.len() as u64);
 }

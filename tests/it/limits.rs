@@ -44,6 +44,89 @@ async fn five_thousand_requests_are_answered_with_stderr_piped_and_never_read() 
     assert_eq!(answered, 5_000);
 }
 
+/// The memory promise: with 900 KB bodies sent without pause, the process's peak resident
+/// memory (`VmHWM`, allocator slack included) stays under `--max-journal-bytes` + 48 MiB.
+/// 300 bodies are four times the default cap's worth, so the journal is full and turning over.
+#[cfg(target_os = "linux")]
+async fn peak_resident_mib_with_900_kb_bodies(flags: &[&str]) -> f64 {
+    let mut child = command()
+        .args(["--listen", "127.0.0.1:0"])
+        .args(flags)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let pid = child.id();
+    let _child = KillOnDrop(child);
+    let base = read_ready_url(&mut BufReader::new(stdout));
+    let pad = "x".repeat(900_000);
+    let body = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><Pad>{pad}</Pad></s:Header><s:Body><ResetPIN xmlns="{HTTP_NS}"/></s:Body></s:Envelope>"#
+    );
+    let body = bytes::Bytes::from(body);
+    // Two connections sending at once, as a test suite running in parallel would.
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        let (base, body) = (base.clone(), body.clone());
+        clients.spawn(async move {
+            let client = reqwest::Client::new();
+            for _ in 0..150 {
+                let response = client
+                    .post(format!("{base}{PATH_2010}"))
+                    .header("Authorization", basic("alice", "pw"))
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .expect("the double keeps answering");
+                assert_eq!(response.status(), 200);
+            }
+        });
+    }
+    while let Some(done) = clients.join_next().await {
+        done.unwrap();
+    }
+    let journal: serde_json::Value = reqwest::get(format!("{base}/__admin/requests?limit=1"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        journal["evicted"].as_u64().unwrap() > 0,
+        "the journal reached its cap: {journal}"
+    );
+    vm_hwm_mib(pid)
+}
+
+/// `VmHWM` (peak resident set) of process `pid`, in MiB.
+#[cfg(target_os = "linux")]
+fn vm_hwm_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .expect("/proc/PID/status has a VmHWM line in kB");
+    kib / 1024.0
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_default_flags_900_kb_bodies_keep_memory_under_the_journal_cap_plus_48_mib() {
+    let peak = peak_resident_mib_with_900_kb_bodies(&[]).await;
+    assert!(peak < 64.0 + 48.0, "peak resident memory {peak:.1} MiB");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_8_mib_journal_cap_900_kb_bodies_keep_memory_under_56_mib() {
+    let peak = peak_resident_mib_with_900_kb_bodies(&["--max-journal-bytes", "8388608"]).await;
+    assert!(peak < 56.0, "peak resident memory {peak:.1} MiB");
+}
+
 /// Kills the child when the test ends, passed or failed.
 pub(crate) struct KillOnDrop(pub(crate) std::process::Child);
 

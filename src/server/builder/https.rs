@@ -7,6 +7,13 @@ use std::path::PathBuf;
 use super::UmMockServerBuilder;
 
 /// The user's certificate and key.
+#[cfg_attr(
+    not(feature = "tls"),
+    expect(
+        dead_code,
+        reason = "built without TLS, a certificate only refuses to start"
+    )
+)]
 pub(super) enum Certificate {
     Files { cert: PathBuf, key: PathBuf },
     Pem { cert: Vec<u8>, key: Vec<u8> },

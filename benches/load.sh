@@ -6,8 +6,8 @@
 # ResetPIN, the double's RSS after COUNT ResetPINs, and the p99 of
 # `GET /__admin/emails?to=alice@contoso.com&limit=10` with 10,000 emails stored.
 #
-#   bash bench/load.sh
-#   DURATION=10 ROUNDS=5 bash bench/load.sh
+#   bash benches/load.sh
+#   DURATION=10 ROUNDS=5 bash benches/load.sh
 #
 # Tunables (environment): DURATION seconds per wrk run (5), ROUNDS (3), WARMUP seconds per
 # server before the rounds (2), CONNECTIONS (32), THREADS (2), COUNT ResetPINs before reading
@@ -36,14 +36,14 @@ MAX_FILL_SECONDS=${MAX_FILL_SECONDS:-600}
 STORED=10000
 
 die() {
-    echo "bench/load.sh: $*" >&2
+    echo "benches/load.sh: $*" >&2
     exit 1
 }
 
 for name in DURATION ROUNDS WARMUP CONNECTIONS THREADS COUNT STARTS EMAILS_GETS MAX_FILL_SECONDS; do
     [[ ${!name} =~ ^[1-9][0-9]*$ ]] || die "$name must be a positive whole number, not '${!name}'"
 done
-((ROUNDS >= 3)) || echo "bench/load.sh: note: ROUNDS=$ROUNDS; the issue asks for at least 3" >&2
+((ROUNDS >= 3)) || echo "benches/load.sh: note: ROUNDS=$ROUNDS; the issue asks for at least 3" >&2
 
 if ! command -v wrk >/dev/null; then
     die "wrk is not installed. On Debian or Ubuntu: apt-get install -y wrk"
@@ -67,7 +67,7 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'echo "bench/load.sh: interrupted" >&2; exit 130' INT TERM
+trap 'echo "benches/load.sh: interrupted" >&2; exit 130' INT TERM
 
 ENDPOINT=/EWS/UM2007Legacy.asmx
 AUTH='Basic YWxpY2U6YmVuY2g=' # alice:bench; any password works for alice in the fixtures
@@ -91,7 +91,7 @@ start_server() {
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
-    echo "bench/load.sh: $name printed no 'listening on' line within 10 s; its stderr:" >&2
+    echo "benches/load.sh: $name printed no 'listening on' line within 10 s; its stderr:" >&2
     tail -n 20 "$TMP/$name.log" >&2
     exit 1
 }
@@ -107,11 +107,11 @@ stop_server() {
 }
 
 # run_wrk URL OPERATION SECONDS [CONNECTIONS THREADS]: sets R_requests, R_rps, R_p50_ms,
-# R_p99_ms, R_non2xx, R_socket_errors from the RESULT line of bench/report.lua.
+# R_p99_ms, R_non2xx, R_socket_errors from the RESULT line of benches/report.lua.
 run_wrk() {
     local out line pair
     if ! out=$(wrk -t "${5:-$THREADS}" -c "${4:-$CONNECTIONS}" -d "${3}s" --timeout 2s \
-        -s bench/soap.lua "$1$ENDPOINT" -- "$2" 2>&1); then
+        -s benches/soap.lua "$1$ENDPOINT" -- "$2" 2>&1); then
         die "wrk failed against $1: $out"
     fi
     line=$(grep '^RESULT ' <<<"$out") || die "wrk printed no RESULT line: $out"

@@ -1,4 +1,4 @@
--- Shared by the bench/*.lua scripts: prints one machine-readable line that bench/load.sh
+-- Shared by the benches/*.lua scripts: prints one machine-readable line that benches/load.sh
 -- parses. Latencies are wrk's (microseconds, with wrk's own coordinated-omission correction);
 -- "non2xx" is wrk's errors.status, which counts every status above 399.
 function done(summary, latency, requests)

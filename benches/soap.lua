@@ -2,8 +2,8 @@
 -- works for her in the default fixtures): the README's request, with the operation named by
 -- the first script argument.
 --
---   wrk -t2 -c32 -d5s -s bench/soap.lua http://127.0.0.1:PORT/EWS/UM2007Legacy.asmx -- ResetPIN
-dofile("bench/report.lua")
+--   wrk -t2 -c32 -d5s -s benches/soap.lua http://127.0.0.1:PORT/EWS/UM2007Legacy.asmx -- ResetPIN
+dofile("benches/report.lua")
 
 local envelope = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
    .. '<s:Body><%s xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body>'
