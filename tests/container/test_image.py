@@ -239,3 +239,25 @@ def test_a_named_volume_at_state_keeps_the_generated_ca_across_runs(image):
 def engine_bytes(*args):
     return subprocess.run([os.environ.get("CONTAINER_ENGINE", "docker"), *args],
                           capture_output=True, check=True, stdin=subprocess.DEVNULL).stdout
+
+
+def test_with_an_admin_token_the_admin_api_needs_the_bearer_token_and_the_um_endpoint_does_not(image, tmp_path):
+    reset = tmp_path / "reset.xml"
+    reset.write_text(ENVELOPE)
+
+    with Served(image, env={**listen_on_loopback(), "EXUM_ADMIN_TOKEN": "change-me"}) as served:
+        latest = f"{served.url}/__admin/emails/latest?to=alice@contoso.com"
+        answer = subprocess.run(
+            ["curl", "-s", "-u", "CONTOSO\\alice:any-password", "-H", "Content-Type: text/xml; charset=utf-8",
+             "-d", f"@{reset}", f"{served.url}/EWS/UM2007Legacy.asmx"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        without = requests.get(latest, timeout=10)
+        with_token = subprocess.run(
+            ["curl", "-s", "-H", "Authorization: Bearer change-me", latest],
+            capture_output=True, text=True, check=True,
+        ).stdout
+
+    assert RESET_PIN_RESPONSE in answer, answer
+    assert without.status_code == 401
+    assert json.loads(with_token)["to"] == "alice@contoso.com"
