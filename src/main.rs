@@ -1,5 +1,5 @@
-//! The `exchange-um-mock` command: `serve` (the default), `validate` and `schema`. Flags become a
-//! builder; signals are handled here and only here.
+//! The `exchange-um-mock` command: `serve` (the default), `validate`, `schema` and `health`.
+//! Flags become a builder; signals are handled here and only here.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +7,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use exchange_um_mock::{FixtureSet, Scheme, UmMockServer};
+
+use cli::health::HealthArgs;
+use cli::listen::{parse_listen, reachable_from_elsewhere, Listen};
+
+/// The binary's own modules (the library knows nothing of flags or probes).
+mod cli {
+    pub(crate) mod health;
+    pub(crate) mod listen;
+}
 
 /// Makes glibc's malloc give every block of 128 KiB or more its own mapping, returned to the
 /// system when freed. By default glibc raises that threshold to the size of the largest block
@@ -49,6 +58,9 @@ enum Command {
     },
     /// Print the JSON Schema of mock.json on stdout.
     Schema,
+    /// GET /__admin/health of a running double: print "ok" and exit 0 when it answers, else
+    /// say why on stderr and exit 1 (the container image's health check).
+    Health(HealthArgs),
 }
 
 #[derive(Debug, Args)]
@@ -100,48 +112,6 @@ struct ServeArgs {
     max_journal_bytes: usize,
 }
 
-/// One `--listen` value.
-#[derive(Debug, Clone)]
-struct Listen {
-    scheme: Scheme,
-    /// As given, brackets of an IPv6 address removed.
-    host: String,
-    port: u16,
-}
-
-fn parse_listen(value: &str) -> Result<Listen, String> {
-    let (scheme, rest) = match value.split_once("://") {
-        Some(("http", rest)) => (Scheme::Http, rest),
-        Some(("https", rest)) => (Scheme::Https, rest),
-        Some((other, _)) => {
-            return Err(format!(
-                "unknown scheme '{other}' (use http:// or https://)"
-            ))
-        }
-        None => (Scheme::Http, value),
-    };
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| format!("'{value}' has no port (use HOST:PORT, port 0 for a free one)"))?;
-    let port = port
-        .parse()
-        .map_err(|_| format!("'{port}' in '{value}' is not a port number"))?;
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    if host.is_empty() {
-        return Err(format!(
-            "'{value}' has no host (use 127.0.0.1:PORT or 0.0.0.0:PORT)"
-        ));
-    }
-    Ok(Listen {
-        scheme,
-        host: host.to_owned(),
-        port,
-    })
-}
-
 fn main() -> ExitCode {
     return_large_blocks_to_the_system();
     let cli = Cli::parse();
@@ -152,6 +122,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Health(args)) => cli::health::run(args),
         None => serve(cli.serve),
     }
 }
@@ -189,7 +160,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
         .finish(std::io::stderr());
+    // Colour codes only for a person at a terminal, never into `docker logs`, a CI log or a file.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_writer(writer)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -214,6 +188,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             })?;
             listeners.push((listen.scheme, listener));
         }
+        warn_when_reachable_without_token(&listeners, args.admin_token.is_some());
         let mut builder = UmMockServer::builder()
             .max_body_bytes(args.max_body_bytes)
             .max_emails(args.max_emails as usize)
@@ -254,6 +229,23 @@ fn serve(args: ServeArgs) -> ExitCode {
             eprintln!("exchange-um-mock: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// One warning line in all when a listener other machines may reach has no admin token:
+/// whoever reaches the port can read every PIN and change every mailbox.
+fn warn_when_reachable_without_token(listeners: &[(Scheme, std::net::TcpListener)], token: bool) {
+    let reachable: Vec<String> = listeners
+        .iter()
+        .filter_map(|(scheme, listener)| Some((scheme, listener.local_addr().ok()?)))
+        .filter(|(_, address)| reachable_from_elsewhere(*address))
+        .map(|(scheme, address)| format!("{scheme}://{address}"))
+        .collect();
+    if !token && !reachable.is_empty() {
+        tracing::warn!(
+            "{} can be reached from other machines and there is no --admin-token (EXUM_ADMIN_TOKEN): whoever reaches it can read every PIN and change every mailbox",
+            reachable.join(", ")
+        );
     }
 }
 

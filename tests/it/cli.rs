@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::support::*;
 
+mod health;
+
 const BIN: &str = env!("CARGO_BIN_EXE_exchange-um-mock");
 
 /// The command with no `EXUM_*` variables inherited from the environment.
