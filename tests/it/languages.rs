@@ -13,10 +13,22 @@ const SUBJECTS: [(&str, &str); 8] = [
     ("en-US", "Your Outlook Voice Access PIN has been reset"),
     ("pt-BR", "Seu PIN do Outlook Voice Access foi redefinido"),
     ("es-ES", "Se ha restablecido su PIN de Outlook Voice Access"),
-    ("fr-FR", "Votre code PIN Outlook Voice Access a été réinitialisé"),
-    ("de-DE", "Ihre PIN für Outlook Voice Access wurde zurückgesetzt"),
-    ("it-IT", "Il PIN di Outlook Voice Access è stato reimpostato"),
-    ("nl-NL", "Uw pincode voor Outlook Voice Access is opnieuw ingesteld"),
+    (
+        "fr-FR",
+        "Votre code PIN Outlook Voice Access a été réinitialisé",
+    ),
+    (
+        "de-DE",
+        "Ihre PIN für Outlook Voice Access wurde zurückgesetzt",
+    ),
+    (
+        "it-IT",
+        "Il PIN di Outlook Voice Access è stato reimpostato",
+    ),
+    (
+        "nl-NL",
+        "Uw pincode voor Outlook Voice Access is opnieuw ingesteld",
+    ),
     ("ja-JP", "Outlook Voice Access の PIN がリセットされました"),
 ];
 
@@ -53,14 +65,26 @@ async fn every_built_in_language_reads_the_same_in_the_json_and_in_the_mime_mess
         assert_eq!(email["subject"], subject);
         let text = email["text_body"].as_str().unwrap();
         let pin = email["pin"].as_str().unwrap();
-        for needle in [pin, "4001", "+1 425 555 0100, +1 425 555 0199", "Alice Wood"] {
+        for needle in [
+            pin,
+            "4001",
+            "+1 425 555 0100, +1 425 555 0199",
+            "Alice Wood",
+        ] {
             assert!(text.contains(needle), "{language}: no {needle} in {text}");
         }
         assert_eq!(email["extension"], "4001");
-        assert_eq!(email["access_numbers"], json!(["+1 425 555 0100", "+1 425 555 0199"]));
-        assert!(raw.is_ascii(), "{language}: the message survives 7-bit transport");
+        assert_eq!(
+            email["access_numbers"],
+            json!(["+1 425 555 0100", "+1 425 555 0199"])
+        );
         assert!(
-            raw.split("\r\n").all(|line| !line.contains('\n') && line.len() <= 998),
+            raw.is_ascii(),
+            "{language}: the message survives 7-bit transport"
+        );
+        assert!(
+            raw.split("\r\n")
+                .all(|line| !line.contains('\n') && line.len() <= 998),
             "{language}: CRLF lines"
         );
 
@@ -120,13 +144,25 @@ async fn a_mailbox_takes_its_dial_plans_language_unless_it_sets_its_own() {
         ("ben@contoso.com", "de-DE"),
         ("cy@contoso.com", "en-US"),
     ] {
-        assert_eq!(mock.mailbox(address).await["language"], language, "{address}");
+        assert_eq!(
+            mock.mailbox(address).await["language"],
+            language,
+            "{address}"
+        );
     }
 
     let cleared = patch(&mock, "ben@contoso.com", json!({"language": null})).await;
-    assert_eq!(cleared.json()["language"], "pt-BR", "back to the dial plan's");
+    assert_eq!(
+        cleared.json()["language"],
+        "pt-BR",
+        "back to the dial plan's"
+    );
     let moved = patch(&mock, "ana@contoso.com", json!({"dial_plan": null})).await;
-    assert_eq!(moved.json()["language"], "en-US", "no dial plan: the default");
+    assert_eq!(
+        moved.json()["language"],
+        "en-US",
+        "no dial plan: the default"
+    );
 }
 
 #[tokio::test]
@@ -168,16 +204,30 @@ async fn mail_languages_override_per_language_and_keys_under_mail_apply_to_the_r
         emails.push(mock.get_json("/__admin/emails/latest").await);
     }
 
-    let [ana, sven, dora] = &emails[..] else { unreachable!() };
+    let [ana, sven, dora] = &emails[..] else {
+        unreachable!()
+    };
     assert_eq!(ana["subject"], "Novo PIN para Ana");
     assert_eq!(ana["from"], "Suporte <suporte@contoso.com>");
-    assert_eq!(ana["text_body"], format!("PIN {}", ana["pin"].as_str().unwrap()));
+    assert_eq!(
+        ana["text_body"],
+        format!("PIN {}", ana["pin"].as_str().unwrap())
+    );
     assert_eq!(sven["language"], "sv-SE");
     assert_eq!(sven["subject"], "Din nya PIN-kod");
-    assert_eq!(sven["from"], "Helpdesk <helpdesk@contoso.com>", "from falls back to mail.from");
-    assert_eq!(dora["subject"], "Ihre PIN für Outlook Voice Access wurde zurückgesetzt");
+    assert_eq!(
+        sven["from"], "Helpdesk <helpdesk@contoso.com>",
+        "from falls back to mail.from"
+    );
+    assert_eq!(
+        dora["subject"],
+        "Ihre PIN für Outlook Voice Access wurde zurückgesetzt"
+    );
     assert_eq!(dora["from"], "Helpdesk <helpdesk@contoso.com>");
-    assert_eq!(dora["text_body"], format!("PIN {}", dora["pin"].as_str().unwrap()));
+    assert_eq!(
+        dora["text_body"],
+        format!("PIN {}", dora["pin"].as_str().unwrap())
+    );
 }
 
 #[test]

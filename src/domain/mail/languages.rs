@@ -63,7 +63,9 @@ impl MailWording {
                 ("text", &entry.text),
             ] {
                 match value {
-                    Some(value) => problems.extend(template::problems(&format!("{at}.{key}"), value)),
+                    Some(value) => {
+                        problems.extend(template::problems(&format!("{at}.{key}"), value))
+                    }
                     None if key != "from" && wording::built_in(language).is_none() => {
                         problems.push((
                             format!("{at}.{key}"),
@@ -93,7 +95,11 @@ impl MailWording {
             let template = MailTemplate::new(
                 built_in.language,
                 &pick(entry.map(|e| &e.from), &fixture.from, DEFAULT_FROM),
-                &pick(entry.map(|e| &e.subject), &fixture.subject, built_in.subject),
+                &pick(
+                    entry.map(|e| &e.subject),
+                    &fixture.subject,
+                    built_in.subject,
+                ),
                 &pick(entry.map(|e| &e.text), &fixture.text, built_in.text),
             );
             by_language.insert(built_in.language.to_string(), Arc::new(template));
@@ -119,7 +125,8 @@ impl MailWording {
 
     /// The double's own wording in every built-in language.
     pub(crate) fn built_in() -> Self {
-        Self::from_fixture(MailFixture::default()).expect("the double's own wording passes its checks")
+        Self::from_fixture(MailFixture::default())
+            .expect("the double's own wording passes its checks")
     }
 
     /// Whether there is wording for `language` (exact culture name).
@@ -168,14 +175,16 @@ mod tests {
     }
 
     fn rendered(wording: &MailWording, language: &str) -> template::RenderedMail {
-        wording.for_language(language).render(&template::MailValues {
-            display_name: "A",
-            smtp_address: "a@x.com",
-            pin: "482913",
-            extension: None,
-            access_numbers: &[],
-            reset_pin_text: "",
-        })
+        wording
+            .for_language(language)
+            .render(&template::MailValues {
+                display_name: "A",
+                smtp_address: "a@x.com",
+                pin: "482913",
+                extension: None,
+                access_numbers: &[],
+                reset_pin_text: "",
+            })
     }
 
     fn subject(wording: &MailWording, language: &str) -> String {
@@ -204,8 +213,8 @@ mod tests {
 
     #[test]
     fn a_language_not_built_in_needs_a_subject_and_a_text_but_not_a_sender() {
-        let problems = wording(r#"{"languages": {"sv-SE": {"from": "Exchange <x@{domain}>"}}}"#)
-            .unwrap_err();
+        let problems =
+            wording(r#"{"languages": {"sv-SE": {"from": "Exchange <x@{domain}>"}}}"#).unwrap_err();
         let keys: Vec<_> = problems.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["languages.sv-SE.subject", "languages.sv-SE.text"]);
         assert!(problems[0].1.contains("'sv-SE'"), "{problems:?}");
@@ -220,8 +229,8 @@ mod tests {
 
     #[test]
     fn a_language_key_must_be_a_culture_name() {
-        let problems = wording(r#"{"languages": {"pt BR": {"subject": "x", "text": "{pin}"}}}"#)
-            .unwrap_err();
+        let problems =
+            wording(r#"{"languages": {"pt BR": {"subject": "x", "text": "{pin}"}}}"#).unwrap_err();
         assert_eq!(problems[0].0, "languages.pt BR");
         for good in ["pt-BR", "ja-JP", "zh-Hant-TW", "fil-PH"] {
             assert!(is_culture_name(good), "{good}");

@@ -6,7 +6,9 @@
 //! email always renders to the same bytes.
 
 use lettre::address::Envelope;
-use lettre::message::header::{self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{
+    self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue,
+};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
@@ -34,7 +36,11 @@ pub(crate) fn render(email: &Email, at: Timestamp) -> String {
     // accepts (any `local@domain` without spaces); such a sender is put in after the build.
     let stand_in = Mailbox::new(None, Address::new_dangerous("postmaster", "localhost"));
     let mut message = Message::builder()
-        .from(if from_readable { from.clone() } else { stand_in })
+        .from(if from_readable {
+            from.clone()
+        } else {
+            stand_in
+        })
         .to(Mailbox::new(None, to))
         .subject(email.subject.as_str())
         .date(at.to_system())
@@ -60,8 +66,15 @@ fn raw(name: &'static str, value: &str) -> HeaderValue {
 /// `Name <address>` (or a bare address) as a mailbox; whether lettre can read it back. A sender
 /// with no address at all keeps its text as the name, with the double's own address.
 fn sender(from: &str, domain: &str) -> (Mailbox, bool) {
-    let (name, addr) = match from.trim().strip_suffix('>').and_then(|f| f.rsplit_once('<')) {
-        Some((name, addr)) => (name.trim().trim_matches('"').trim(), addr.trim().to_string()),
+    let (name, addr) = match from
+        .trim()
+        .strip_suffix('>')
+        .and_then(|f| f.rsplit_once('<'))
+    {
+        Some((name, addr)) => (
+            name.trim().trim_matches('"').trim(),
+            addr.trim().to_string(),
+        ),
         None if from.contains('@') => ("", from.trim().to_string()),
         None => (from.trim(), format!("MicrosoftExchange@{domain}")),
     };
@@ -118,9 +131,15 @@ mod tests {
         assert_eq!(first, render(&e, at));
         assert!(first.is_ascii(), "{first}");
         assert!(first.contains("\r\nContent-Language: de-DE\r\n"), "{first}");
-        assert!(first.contains("\r\nMessage-ID: <exum.7@contoso.com>\r\n"), "{first}");
+        assert!(
+            first.contains("\r\nMessage-ID: <exum.7@contoso.com>\r\n"),
+            "{first}"
+        );
         assert!(first.contains("boundary=\"=_exum_7\""), "{first}");
-        assert!(first.contains("\r\nSubject: Ihre PIN wurde =?utf-8?b?"), "{first}");
+        assert!(
+            first.contains("\r\nSubject: Ihre PIN wurde =?utf-8?b?"),
+            "{first}"
+        );
         assert!(
             first.replace("\r\n", "").split('\n').count() == 1,
             "every line ends in CRLF: {first:?}"

@@ -256,9 +256,7 @@ impl MailStore {
 
     /// The RFC 5322 / MIME text of email `id`.
     pub(crate) fn raw(&self, id: u64) -> Option<String> {
-        self.ring
-            .get(id)
-            .map(|c| mime::render(&c.email(), c.at))
+        self.ring.get(id).map(|c| mime::render(&c.email(), c.at))
     }
 
     pub(crate) fn page(&self, filter: &EmailFilter) -> (usize, Vec<Email>) {
