@@ -3,6 +3,7 @@
 //! and the expectations counted over the journal.
 
 pub(crate) mod calls;
+pub(crate) mod dial_plan;
 pub(crate) mod expect;
 pub(crate) mod journal;
 pub(crate) mod mail;

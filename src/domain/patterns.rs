@@ -33,6 +33,9 @@ pub(crate) const SMTP_ADDRESS: &str = r"^[^@\s]+@[^@\s]+$";
 /// A scenario's mailbox: an SMTP address or `*`.
 pub(crate) const SMTP_ADDRESS_OR_ANY: &str = r"^(?:\*|[^@\s]+@[^@\s]+)$";
 
+/// A culture name such as `pt-BR` (`mail::languages::is_culture_name`).
+pub(crate) const LANGUAGE: &str = "^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$";
+
 /// A UM extension: 1 to 20 digits.
 pub(crate) const EXTENSION: &str = "^[0-9]{1,20}$";
 

@@ -13,7 +13,7 @@ pub(super) fn run(ctx: Ctx<'_>) -> Result<Done, Failure> {
         .dial_plan
         .as_ref()
         .and_then(|plan| fixtures.dial_plans.get(plan))
-        .map(|n| n.join(", "));
+        .map(|plan| plan.access_numbers.join(", "));
     let mut xml = element("OofStatus", bool_text(properties.oof_status));
     xml += &element(
         "MissedCallNotificationEnabled",

@@ -49,7 +49,7 @@ pub(crate) fn pin_email(
         .dial_plan
         .as_ref()
         .and_then(|plan| fixtures.dial_plans.get(plan))
-        .cloned()
+        .map(|plan| plan.access_numbers.clone())
         .unwrap_or_default();
     PendingEmail {
         mailbox: state.smtp_address.clone(),
@@ -60,6 +60,6 @@ pub(crate) fn pin_email(
         reset_pin_text: policy.reset_pin_text.clone(),
         operation,
         request_id,
-        template: fixtures.mail.clone(),
+        template: fixtures.mail.for_language(&state.language),
     }
 }

@@ -205,6 +205,7 @@ impl OnTcp for TcpStream {
     }
 }
 
+#[cfg(feature = "tls")]
 impl OnTcp for tokio_rustls::server::TlsStream<TcpStream> {
     fn tcp(&self) -> &TcpStream {
         self.get_ref().0

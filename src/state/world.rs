@@ -148,8 +148,8 @@ impl World {
             .mailboxes
             .iter()
             .map(|m| {
-                let policy = &fixtures.policies[&m.state().policy];
-                Mailbox::from_fixture(m, policy, self.seed, now)
+                let policy = &fixtures.policies[&m.state(&fixtures.dial_plans).policy];
+                Mailbox::from_fixture(m, policy, &fixtures.dial_plans, self.seed, now)
             })
             .collect()
     }
@@ -286,6 +286,7 @@ impl World {
         let next = patch.applied_to(
             &self.mailboxes[index],
             &self.fixtures.policies,
+            &self.fixtures.dial_plans,
             self.clock.now(),
         );
         let mut problems: Vec<Problem> =

@@ -1,16 +1,11 @@
-//! Wall-clock timestamps in the two formats the double writes: RFC 3339 (JSON) and RFC 5322
-//! (the `Date:` header of a captured email). Small enough not to need a date crate.
+//! Wall-clock timestamps and the format the double writes them in, RFC 3339 (JSON). Small
+//! enough not to need a date crate; a captured email's RFC 5322 `Date:` is lettre's.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A point in time, kept as milliseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Timestamp(u64);
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// The latest time the double writes: 9999-12-31T23:59:59.999Z (four-digit years).
 const LATEST_MS: u64 = 253_402_300_799_999;
@@ -137,16 +132,6 @@ impl Timestamp {
         out
     }
 
-    /// `Fri, 27 Nov 2026 09:00:00 +0000`
-    pub(crate) fn rfc5322(self) -> String {
-        let (y, mo, d, h, mi, s) = self.civil();
-        let weekday = WEEKDAYS[((self.0 / 86_400_000) % 7) as usize];
-        format!(
-            "{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000",
-            MONTHS[(mo - 1) as usize]
-        )
-    }
-
     /// Calendar fields in UTC (Howard Hinnant's days-to-civil algorithm).
     fn civil(self) -> (i64, u32, u32, u64, u64, u64) {
         let secs = self.0 / 1000;
@@ -229,11 +214,9 @@ mod tests {
     }
 
     #[test]
-    fn formats_a_known_instant_in_both_formats() {
-        // 2026-11-27T09:00:00.123Z was a Friday.
+    fn formats_a_known_instant() {
         let t = Timestamp(1_795_770_000_123);
         assert_eq!(t.rfc3339(), "2026-11-27T09:00:00.123Z");
-        assert_eq!(t.rfc5322(), "Fri, 27 Nov 2026 09:00:00 +0000");
     }
 
     #[test]

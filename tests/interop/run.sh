@@ -12,7 +12,9 @@
 #   requests-ntlm/pyspnego suites again, curl --ntlm --cacert, PHP's SoapClient sending
 #   through curl with CURLAUTH_NTLM, and the JDK's HttpURLConnection with an Authenticator;
 # - the admin API's OpenAPI document and the mock.json schema, checked by
-#   openapi-spec-validator and jsonschema.
+#   openapi-spec-validator and jsonschema;
+# - the PIN email in each built-in language, its raw MIME message read back by Python's
+#   `email` package (on a server of its own, as it changes a mailbox's language).
 #
 #   bash tests/interop/run.sh
 #
@@ -84,6 +86,7 @@ start_server default 2 --listen 127.0.0.1:0 --listen https://127.0.0.1:0 --tls-c
 start_server no-target-info 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-target-info
 start_server no-ess 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-ess
 start_server rsa 1 --listen https://127.0.0.1:0 --seed 1 --tls-cert "$work/rsa-cert.pem" --tls-key "$work/rsa-key.pem"
+start_server mail 1 --listen 127.0.0.1:0 --seed 1
 EXUM_URL="$(url default http)"
 EXUM_HTTPS_URL="$(url default https)"
 EXUM_CA="$work/ca.pem"
@@ -91,7 +94,8 @@ EXUM_URL_NO_TARGET_INFO="$(url no-target-info http)"
 EXUM_URL_NO_ESS="$(url no-ess http)"
 EXUM_RSA_HTTPS_URL="$(url rsa https)"
 EXUM_RSA_CA="$work/rsa-cert.pem"
-export EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA
+EXUM_MAIL_URL="$(url mail http)"
+export EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA EXUM_MAIL_URL
 
 status=0
 results=()
@@ -119,6 +123,8 @@ suite "requests-ntlm and pyspnego over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
 suite "openapi-spec-validator and jsonschema (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/openapi_test.py
 suite "curl --ntlm --cacert over HTTPS (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/curl_test.py
+suite "the PIN email in every language, read by Python's email package (pytest)" \
+  .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/mail_language_test.py
 suite "node-soap (node --test)" bash -c 'cd tests/interop && node --test node_soap_test.js'
 suite "httpntlm: NTLMv2, NTLM2 session, NTLMv1 (node --test)" bash -c 'cd tests/interop && node --test httpntlm_test.js'
 

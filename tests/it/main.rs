@@ -11,6 +11,7 @@ mod emails;
 mod events;
 mod https;
 mod journal;
+mod languages;
 mod library;
 mod limits;
 mod mailbox_patch;

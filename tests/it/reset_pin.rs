@@ -150,7 +150,10 @@ async fn the_raw_email_is_a_mime_message_with_the_pin() {
     assert_eq!(raw.header("Content-Type"), "message/rfc822");
     let text = raw.text();
     for header in [
-        "From: Microsoft Exchange <MicrosoftExchange@contoso.com>\r\n",
+        // lettre quotes a display name with a space (RFC 5322 quoted-string).
+        "From: \"Microsoft Exchange\" <MicrosoftExchange@contoso.com>\r\n",
+        "Content-Language: en-US\r\n",
+        "Content-Transfer-Encoding: quoted-printable\r\n",
         "To: alice@contoso.com\r\n",
         "Subject: Your Outlook Voice Access PIN has been reset\r\n",
         "MIME-Version: 1.0\r\n",

@@ -1,115 +1,165 @@
-//! The RFC 5322 / MIME form of a captured email (`GET /__admin/emails/{id}/raw`): a
-//! `multipart/alternative` message with the text and HTML bodies, quoted-printable, CRLF lines.
+//! The RFC 5322 / MIME form of a captured email (`GET /__admin/emails/{id}/raw`), built with
+//! lettre's message builder: a `multipart/alternative` of the text and HTML bodies in UTF-8,
+//! quoted-printable (so it survives 7-bit transport), a subject and sender name encoded per
+//! RFC 2047 when they are not ASCII, `Content-Language`, CRLF lines. The boundary and
+//! `Message-ID` are made from the email's id (lettre would pick random ones), so the same
+//! email always renders to the same bytes.
 
-use base64::Engine as _;
+use lettre::address::Envelope;
+use lettre::message::header::{
+    self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue,
+};
+use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
+use lettre::{Address, Message};
 
 use super::Email;
+use crate::vocab::time::Timestamp;
 
-/// Renders `email` as a complete message; `date` is its RFC 5322 date.
-pub(crate) fn render(email: &Email, date: &str) -> String {
-    let boundary = format!("=_exum_{}", email.id);
+/// Renders `email`, captured at `at` (its `Date:`), as a complete message.
+pub(crate) fn render(email: &Email, at: Timestamp) -> String {
     let domain = email.to.rsplit('@').next().unwrap_or("localhost");
-    let mut out = String::new();
-    for (name, value) in [
-        ("From", encode_address(&email.from)),
-        ("To", email.to.clone()),
-        ("Subject", encode_word(&email.subject)),
-        ("Date", date.to_string()),
-        ("Message-ID", format!("<exum.{}@{domain}>", email.id)),
-        ("MIME-Version", "1.0".to_string()),
-        ("X-Exum-Email-Id", email.id.to_string()),
-        (
-            "Content-Type",
-            format!("multipart/alternative; boundary=\"{boundary}\""),
+    let (from, from_readable) = sender(&email.from, domain);
+    let (to, _) = address(&email.to);
+    let envelope = Envelope::new(Some(from.email.clone()), vec![to.clone()])
+        .expect("an envelope with a recipient is valid");
+    let part = |content_type: ContentType, body: &str| {
+        SinglePart::builder()
+            .header(content_type)
+            .header(ContentTransferEncoding::QuotedPrintable)
+            .body(body.to_string())
+    };
+    let body = MultiPart::alternative()
+        .boundary(format!("=_exum_{}", email.id))
+        .singlepart(part(ContentType::TEXT_PLAIN, &email.text_body))
+        .singlepart(part(ContentType::TEXT_HTML, &email.html_body));
+    // lettre reads the From header back to check it, and refuses some addresses the double
+    // accepts (any `local@domain` without spaces); such a sender is put in after the build.
+    let stand_in = Mailbox::new(None, Address::new_dangerous("postmaster", "localhost"));
+    let mut message = Message::builder()
+        .from(if from_readable {
+            from.clone()
+        } else {
+            stand_in
+        })
+        .to(Mailbox::new(None, to))
+        .subject(email.subject.as_str())
+        .date(at.to_system())
+        .message_id(Some(format!("<exum.{}@{domain}>", email.id)))
+        .raw_header(raw("Content-Language", &email.language))
+        .raw_header(raw("X-Exum-Email-Id", &email.id.to_string()))
+        .envelope(envelope)
+        .multipart(body)
+        .expect("a message with a sender, an envelope and a body builds");
+    if !from_readable {
+        message
+            .headers_mut()
+            .set(header::From::from(Mailboxes::from(from)));
+    }
+    String::from_utf8_lossy(&message.formatted()).into_owned()
+}
+
+/// A header lettre writes as given (RFC 2047-encoded and folded if need be).
+fn raw(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string())
+}
+
+/// `Name <address>` (or a bare address) as a mailbox; whether lettre can read it back. A sender
+/// with no address at all keeps its text as the name, with the double's own address.
+fn sender(from: &str, domain: &str) -> (Mailbox, bool) {
+    let (name, addr) = match from
+        .trim()
+        .strip_suffix('>')
+        .and_then(|f| f.rsplit_once('<'))
+    {
+        Some((name, addr)) => (
+            name.trim().trim_matches('"').trim(),
+            addr.trim().to_string(),
         ),
-    ] {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    for (kind, body) in [("plain", &email.text_body), ("html", &email.html_body)] {
-        out.push_str(&format!(
-            "--{boundary}\r\nContent-Type: text/{kind}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}\r\n",
-            quoted_printable(body)
-        ));
-    }
-    out.push_str(&format!("--{boundary}--\r\n"));
-    out
+        None if from.contains('@') => ("", from.trim().to_string()),
+        None => (from.trim(), format!("MicrosoftExchange@{domain}")),
+    };
+    let (addr, readable) = address(&addr);
+    let name = (!name.is_empty()).then(|| name.to_string());
+    (Mailbox::new(name, addr), readable)
 }
 
-/// RFC 2047 `=?utf-8?B?…?=` for a header value that is not plain ASCII.
-fn encode_word(value: &str) -> String {
-    if value.is_ascii() {
-        value.to_string()
-    } else {
-        format!(
-            "=?utf-8?B?{}?=",
-            base64::engine::general_purpose::STANDARD.encode(value)
-        )
-    }
-}
-
-/// `Name <address>` with only the display name encoded.
-fn encode_address(value: &str) -> String {
-    match value.rsplit_once('<') {
-        Some((name, address)) if !name.is_ascii() => {
-            format!("{} <{address}", encode_word(name.trim_end()))
+/// `addr` as lettre's address; one it refuses is kept as written (not checked).
+fn address(addr: &str) -> (Address, bool) {
+    match addr.parse::<Address>() {
+        Ok(address) => (address, true),
+        Err(_) => {
+            let (user, domain) = addr.rsplit_once('@').unwrap_or((addr, "localhost"));
+            (Address::new_dangerous(user, domain), false)
         }
-        _ => value.to_string(),
     }
-}
-
-/// RFC 2045 quoted-printable, lines of at most 76 characters, CRLF line breaks.
-fn quoted_printable(text: &str) -> String {
-    let mut out = Vec::new();
-    for line in text.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let mut encoded = String::new();
-        let mut width = 0;
-        let bytes = line.as_bytes();
-        for (i, &byte) in bytes.iter().enumerate() {
-            let last = i + 1 == bytes.len();
-            let literal =
-                matches!(byte, 33..=60 | 62..=126) || (matches!(byte, b' ' | b'\t') && !last);
-            let piece = if literal {
-                (byte as char).to_string()
-            } else {
-                format!("={byte:02X}")
-            };
-            if width + piece.len() > 75 {
-                encoded.push_str("=\r\n");
-                width = 0;
-            }
-            width += piece.len();
-            encoded.push_str(&piece);
-        }
-        out.push(encoded);
-    }
-    out.join("\r\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn quoted_printable_escapes_and_wraps() {
-        assert_eq!(quoted_printable("a=b é \nx"), "a=3Db =C3=A9=20\r\nx");
-        let long = "x".repeat(100);
-        let encoded = quoted_printable(&long);
-        assert!(encoded.lines().all(|l| l.len() <= 76), "{encoded}");
-        assert_eq!(encoded.replace("=\r\n", ""), long);
+    fn email(from: &str, subject: &str, text: &str) -> Email {
+        Email {
+            id: 7,
+            mailbox: "alice@contoso.com".into(),
+            to: "alice@contoso.com".into(),
+            from: from.into(),
+            subject: subject.into(),
+            text_body: text.into(),
+            html_body: format!("<p>{text}</p>"),
+            language: "de-DE".into(),
+            pin: "482913".into(),
+            extension: None,
+            access_numbers: Vec::new(),
+            operation: "ResetPIN".into(),
+            request_id: None,
+            sent_at: String::new(),
+        }
     }
 
     #[test]
-    fn non_ascii_headers_are_encoded_words() {
-        assert_eq!(encode_word("PIN"), "PIN");
-        assert_eq!(
-            encode_word("Zurücksetzen"),
-            "=?utf-8?B?WnVyw7xja3NldHplbg==?="
+    fn the_same_email_renders_the_same_bytes_with_crlf_lines_in_seven_bits() {
+        let e = email(
+            "Microsoft Exchänge <MicrosoftExchange@contoso.com>",
+            "Ihre PIN wurde zurückgesetzt",
+            "Hallo,\n\nPIN: 482913\n",
         );
-        assert_eq!(
-            encode_address("Exchänge <x@y.z>"),
-            "=?utf-8?B?RXhjaMOkbmdl?= <x@y.z>"
+        let at = Timestamp::from_system(std::time::UNIX_EPOCH);
+
+        let first = render(&e, at);
+
+        assert_eq!(first, render(&e, at));
+        assert!(first.is_ascii(), "{first}");
+        assert!(first.contains("\r\nContent-Language: de-DE\r\n"), "{first}");
+        assert!(
+            first.contains("\r\nMessage-ID: <exum.7@contoso.com>\r\n"),
+            "{first}"
+        );
+        assert!(first.contains("boundary=\"=_exum_7\""), "{first}");
+        assert!(
+            first.contains("\r\nSubject: Ihre PIN wurde =?utf-8?b?"),
+            "{first}"
+        );
+        assert!(
+            first.replace("\r\n", "").split('\n').count() == 1,
+            "every line ends in CRLF: {first:?}"
+        );
+    }
+
+    #[test]
+    fn a_sender_lettre_cannot_read_back_is_still_written() {
+        let raw = render(
+            &email("Help <help@local_host>", "PIN", "PIN: 1\n"),
+            Timestamp::from_system(std::time::UNIX_EPOCH),
+        );
+        assert!(raw.contains("From: Help <help@local_host>\r\n"), "{raw}");
+        let raw = render(
+            &email("Helpdesk", "PIN", "PIN: 1\n"),
+            Timestamp::from_system(std::time::UNIX_EPOCH),
+        );
+        assert!(
+            raw.contains("From: Helpdesk <MicrosoftExchange@contoso.com>\r\n"),
+            "{raw}"
         );
     }
 }

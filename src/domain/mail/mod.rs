@@ -1,8 +1,10 @@
 //! Captured PIN emails: the [`Email`] a ResetPIN "sends", the bounded store that keeps them,
 //! their template ([`template`]) and their RFC 5322 / MIME form ([`mime`]).
 
+pub(crate) mod languages;
 pub(crate) mod mime;
 pub(crate) mod template;
+pub(crate) mod wording;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,6 +45,8 @@ pub struct Email {
     pub text_body: String,
     /// The same content as HTML.
     pub html_body: String,
+    /// The culture name it is written in (the mailbox's language), e.g. `pt-BR`.
+    pub language: String,
     /// The new PIN.
     pub pin: String,
     /// The mailbox's extension.
@@ -93,6 +97,7 @@ impl Captured {
             subject: mail.subject,
             text_body: mail.text_body,
             html_body: mail.html_body,
+            language: mail.language,
             pin: p.pin.clone(),
             extension: p.extension.clone(),
             access_numbers: p.access_numbers.clone(),
@@ -251,9 +256,7 @@ impl MailStore {
 
     /// The RFC 5322 / MIME text of email `id`.
     pub(crate) fn raw(&self, id: u64) -> Option<String> {
-        self.ring
-            .get(id)
-            .map(|c| mime::render(&c.email(), &c.at.rfc5322()))
+        self.ring.get(id).map(|c| mime::render(&c.email(), c.at))
     }
 
     pub(crate) fn page(&self, filter: &EmailFilter) -> (usize, Vec<Email>) {
@@ -293,10 +296,7 @@ mod tests {
             reset_pin_text: String::new(),
             operation: "ResetPIN",
             request_id: None,
-            template: Arc::new(
-                MailTemplate::from_fixture(template::MailFixture::default())
-                    .expect("the default wording is valid"),
-            ),
+            template: languages::MailWording::built_in().for_language("en-US"),
         }
     }
 

@@ -1,13 +1,18 @@
 //! The PIN email's wording: sender, subject and body text with `{placeholder}`s, configurable
-//! in `mock.json` under `mail`. The HTML body is derived from the text, so both say the same.
+//! in `mock.json` under `mail` (and per language under `mail.languages`, [`super::languages`]).
+//! The HTML body is derived from the text, so both say the same.
+
+use std::collections::BTreeMap;
 
 use quick_xml::escape::escape;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::languages::LanguageFixture;
 use crate::domain::patterns;
 
-/// The `mail` section of `mock.json`; each key falls back to the double's own wording.
+/// The `mail` section of `mock.json`. A key set here applies to every language that does not
+/// set it under `languages`; each falls back to the double's own wording in that language.
 ///
 /// Placeholders: `{display_name}`, `{smtp_address}`, `{domain}`, `{pin}`, `{extension}`,
 /// `{access_numbers}`.
@@ -23,18 +28,14 @@ pub(crate) struct MailFixture {
     /// The plain-text body; the HTML body is derived from it. Must contain `{pin}`.
     #[schemars(pattern(patterns::template(false, true)))]
     pub(crate) text: Option<String>,
+    /// Wording per language (a culture name such as `pt-BR`), overriding the keys above and
+    /// the double's own wording for that language. A language the double has no wording for
+    /// needs `subject` and `text` here; its `from` falls back to `mail.from`, then the double's
+    /// sender.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::LANGUAGE }))]
+    pub(crate) languages: BTreeMap<String, LanguageFixture>,
 }
-
-const DEFAULT_FROM: &str = "Microsoft Exchange <MicrosoftExchange@{domain}>";
-const DEFAULT_SUBJECT: &str = "Your Outlook Voice Access PIN has been reset";
-const DEFAULT_TEXT: &str = "Hello {display_name},
-
-Your voice mail PIN has been reset. Use it to sign in to Outlook Voice Access by phone. You will be asked to choose a new PIN the first time you sign in.
-
-PIN: {pin}
-Extension: {extension}
-Access numbers: {access_numbers}
-";
 
 /// Placeholders a template may use.
 pub(crate) const PLACEHOLDERS: [&str; 6] = [
@@ -59,60 +60,59 @@ pub(crate) struct MailValues<'a> {
 
 /// The rendered sender, subject and bodies.
 pub(crate) struct RenderedMail {
+    pub(crate) language: String,
     pub(crate) from: String,
     pub(crate) subject: String,
     pub(crate) text_body: String,
     pub(crate) html_body: String,
 }
 
+/// One language's wording, its placeholders checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MailTemplate {
+    /// The culture name the email is written in (`Content-Language`).
+    language: String,
     from: String,
     subject: String,
     text: String,
 }
 
-impl MailTemplate {
-    /// The template from the fixture, or every problem as (key, problem).
-    pub(crate) fn from_fixture(fixture: MailFixture) -> Result<Self, Vec<(&'static str, String)>> {
-        let template = MailTemplate {
-            from: fixture.from.unwrap_or_else(|| DEFAULT_FROM.into()),
-            subject: fixture.subject.unwrap_or_else(|| DEFAULT_SUBJECT.into()),
-            text: fixture.text.unwrap_or_else(|| DEFAULT_TEXT.into()),
-        };
-        let mut problems = Vec::new();
-        for (key, value) in [
-            ("from", &template.from),
-            ("subject", &template.subject),
-            ("text", &template.text),
-        ] {
-            for name in placeholders(value) {
-                if !PLACEHOLDERS.contains(&name) {
-                    problems.push((
-                        key,
-                        format!(
-                            "unknown placeholder '{{{name}}}' (known: {})",
-                            PLACEHOLDERS.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        for (key, value) in [("from", &template.from), ("subject", &template.subject)] {
-            if value.contains(['\r', '\n']) {
-                problems.push((key, "must be one line".to_string()));
-            }
-        }
-        if !placeholders(&template.text).any(|p| p == "pin") {
+/// Every problem with one template string, as (key, problem): unknown placeholders, a line
+/// break in the sender or subject, a text without `{pin}`.
+pub(crate) fn problems(key: &str, value: &str) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    for name in placeholders(value) {
+        if !PLACEHOLDERS.contains(&name) {
             problems.push((
-                "text",
-                "must contain {pin}, or the email would not tell the PIN".to_string(),
+                key.to_string(),
+                format!(
+                    "unknown placeholder '{{{name}}}' (known: {})",
+                    PLACEHOLDERS.join(", ")
+                ),
             ));
         }
-        if problems.is_empty() {
-            Ok(template)
-        } else {
-            Err(problems)
+    }
+    let is_text = key == "text" || key.ends_with(".text");
+    if !is_text && value.contains(['\r', '\n']) {
+        problems.push((key.to_string(), "must be one line".to_string()));
+    }
+    if is_text && !placeholders(value).any(|p| p == "pin") {
+        problems.push((
+            key.to_string(),
+            "must contain {pin}, or the email would not tell the PIN".to_string(),
+        ));
+    }
+    problems
+}
+
+impl MailTemplate {
+    /// A template of strings that passed [`problems`].
+    pub(crate) fn new(language: &str, from: &str, subject: &str, text: &str) -> Self {
+        MailTemplate {
+            language: language.to_string(),
+            from: from.to_string(),
+            subject: subject.to_string(),
+            text: text.to_string(),
         }
     }
 
@@ -128,6 +128,7 @@ impl MailTemplate {
         }
         let html_body = to_html(&text_body);
         RenderedMail {
+            language: self.language.clone(),
             from: fill(&self.from, values),
             subject: fill(&self.subject, values),
             text_body,
@@ -203,6 +204,7 @@ fn to_html(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::languages::MailWording;
     use super::*;
 
     fn values() -> MailValues<'static> {
@@ -221,8 +223,9 @@ mod tests {
 
     #[test]
     fn the_default_wording_carries_every_value_in_both_bodies() {
-        let mail = MailTemplate::from_fixture(MailFixture::default())
+        let mail = MailWording::from_fixture(MailFixture::default())
             .unwrap()
+            .for_language("en-US")
             .render(&values());
         assert_eq!(
             mail.from,
@@ -244,11 +247,11 @@ mod tests {
     #[test]
     fn a_template_without_the_pin_or_with_unknown_placeholders_is_refused() {
         let fixture = MailFixture {
-            from: None,
             subject: Some("PIN for {user}".into()),
             text: Some("no pin here".into()),
+            ..MailFixture::default()
         };
-        let problems = MailTemplate::from_fixture(fixture).unwrap_err();
+        let problems = MailWording::from_fixture(fixture).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].1.contains("{user}"));
         assert!(problems[1].1.contains("must contain {pin}"));

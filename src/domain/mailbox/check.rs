@@ -5,13 +5,17 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 
 use super::MailboxState;
+use crate::domain::dial_plan::DialPlan;
+use crate::domain::mail::languages::MailWording;
 use crate::domain::pin::PinPolicy;
 use crate::vocab::xml::is_xml_char;
 
-/// The policies and dial plans mailbox checks refer to.
+/// The policies, dial plans and mail wording mailbox checks refer to.
 pub(crate) struct References<'a> {
     pub(crate) policies: &'a BTreeMap<String, PinPolicy>,
-    pub(crate) dial_plans: &'a BTreeMap<String, Vec<String>>,
+    pub(crate) dial_plans: &'a BTreeMap<String, DialPlan>,
+    /// The languages a mailbox may have: those with wording.
+    pub(crate) mail: &'a MailWording,
 }
 
 /// Every problem with one mailbox's state on its own, as (key, problem). Fixtures and
@@ -43,6 +47,9 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
         if !refs.dial_plans.contains_key(plan) {
             push("dial_plan", format!("unknown dial plan '{plan}'"));
         }
+    }
+    if let Some(problem) = refs.mail.language_problem(&state.language) {
+        push("language", problem);
     }
     match &state.extension {
         Some(ext)

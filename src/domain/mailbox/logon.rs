@@ -199,7 +199,7 @@ mod tests {
             r#"{"smtp_address": "a@x.com", "extension": "4001", "pin": "135790"}"#,
         )
         .unwrap();
-        Mailbox::from_fixture(&fixture, policy, Some(7), now)
+        Mailbox::from_fixture(&fixture, policy, &Default::default(), Some(7), now)
     }
 
     #[test]

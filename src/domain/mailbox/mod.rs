@@ -1,10 +1,13 @@
 //! A mailbox: its public state (as the admin API shows it), its fixture form, the checks both
 //! fixtures and run-time changes must pass, and the PIN changes a reset makes.
 
+use std::collections::BTreeMap;
+
 use rand::rngs::StdRng;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::dial_plan::{effective_language, DialPlan};
 use crate::domain::patterns;
 
 mod check;
@@ -91,6 +94,9 @@ pub struct MailboxState {
     pub policy: String,
     /// Name of its dial plan.
     pub dial_plan: Option<String>,
+    /// The language its PIN email is written in, a culture name such as `pt-BR`: its own, else
+    /// its dial plan's `default_language`, else `en-US`.
+    pub language: String,
     /// Current PIN.
     pub pin: Option<String>,
     /// Previous PINs, oldest first, the current one last.
@@ -142,6 +148,10 @@ pub(crate) struct MailboxFixture {
     pub(crate) policy: Option<String>,
     /// Name of its dial plan.
     pub(crate) dial_plan: Option<String>,
+    /// The language of its PIN email, a culture name such as `pt-BR` with wording (built in or
+    /// in `mail.languages`); default: its dial plan's `default_language`, else `en-US`.
+    #[schemars(pattern(patterns::LANGUAGE))]
+    pub(crate) language: Option<String>,
     /// Current PIN, digits valid for the policy (its length, no repeated digit or run unless
     /// it allows common patterns, not containing the extension); generated when absent.
     #[schemars(pattern(patterns::PIN))]
@@ -168,8 +178,9 @@ fn enabled() -> bool {
 pub(crate) const DEFAULT_POLICY: &str = "Default";
 
 impl MailboxFixture {
-    /// The state this fixture describes, before any PIN is generated.
-    pub(crate) fn state(&self) -> MailboxState {
+    /// The state this fixture describes, before any PIN is generated; its language is
+    /// resolved against `dial_plans`.
+    pub(crate) fn state(&self, dial_plans: &BTreeMap<String, DialPlan>) -> MailboxState {
         let local = self.smtp_address.split('@').next().unwrap_or_default();
         MailboxState {
             smtp_address: self.smtp_address.clone(),
@@ -185,6 +196,11 @@ impl MailboxFixture {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_POLICY.to_string()),
             dial_plan: self.dial_plan.clone(),
+            language: effective_language(
+                self.language.as_deref(),
+                self.dial_plan.as_deref(),
+                dial_plans,
+            ),
             pin: self.pin.clone(),
             pin_history: self.pin.iter().cloned().collect(),
             pin_expired: self.pin_expired,
@@ -210,6 +226,9 @@ fn same_lowercase(a: &str, b: &str) -> bool {
 pub(crate) struct Mailbox {
     pub(crate) state: MailboxState,
     pub(crate) password: Option<String>,
+    /// The language set on the mailbox itself (fixture or `PATCH`); `state.language` is the
+    /// effective one.
+    pub(crate) language: Option<String>,
     /// This mailbox's own PIN generator (see [`mailbox_rng`]).
     pub(crate) rng: StdRng,
     /// When the current PIN was set (by the double's clock); `None` without a PIN.
@@ -222,12 +241,14 @@ impl Mailbox {
     pub(crate) fn from_fixture(
         fixture: &MailboxFixture,
         policy: &PinPolicy,
+        dial_plans: &BTreeMap<String, DialPlan>,
         seed: Option<u64>,
         now: Timestamp,
     ) -> Self {
         let mut mailbox = Mailbox {
-            state: fixture.state(),
+            state: fixture.state(dial_plans),
             password: fixture.password.clone(),
+            language: fixture.language.clone(),
             rng: mailbox_rng(seed, &fixture.smtp_address),
             pin_set: None,
         };
@@ -306,9 +327,8 @@ impl Mailbox {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
+    use crate::domain::mail::languages::MailWording;
 
     #[test]
     fn a_value_xml_cannot_hold_is_a_problem_wherever_it_is_set() {
@@ -317,16 +337,18 @@ mod tests {
             PinPolicy::exchange_default(DEFAULT_POLICY),
         )]);
         let dial_plans = BTreeMap::new();
+        let mail = MailWording::built_in();
         let refs = References {
             policies: &policies,
             dial_plans: &dial_plans,
+            mail: &mail,
         };
         let mut state: MailboxFixture =
             serde_json::from_str(r#"{"smtp_address": "a@x.com", "extension": "100"}"#).unwrap();
         state.display_name = Some("A\u{1}".into());
         state.properties.play_on_phone_dial_string = Some("555\u{FFFE}".into());
 
-        let keys: Vec<_> = problems(&state.state(), &refs)
+        let keys: Vec<_> = problems(&state.state(&dial_plans), &refs)
             .into_iter()
             .map(|(k, _)| k)
             .collect();

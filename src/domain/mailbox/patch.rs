@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::Mailbox;
+use crate::domain::dial_plan::{effective_language, DialPlan};
 use crate::domain::pin::PinPolicy;
 use crate::vocab::time::Timestamp;
 
@@ -40,6 +41,10 @@ pub struct MailboxPatch {
     /// New dial plan (by name).
     #[serde(default, deserialize_with = "nullable")]
     pub dial_plan: Option<Option<String>>,
+    /// New language of the PIN email, a culture name with wording such as `pt-BR` (`null`:
+    /// back to the dial plan's `default_language`, else `en-US`).
+    #[serde(default, deserialize_with = "nullable")]
+    pub language: Option<Option<String>>,
     /// New current PIN (appended to the history; valid under the policy).
     pub pin: Option<String>,
     /// Mark the PIN expired or not.
@@ -105,6 +110,7 @@ impl MailboxPatch {
         &self,
         mailbox: &Mailbox,
         policies: &BTreeMap<String, PinPolicy>,
+        dial_plans: &BTreeMap<String, DialPlan>,
         now: Timestamp,
     ) -> Mailbox {
         let mut next = mailbox.clone();
@@ -116,6 +122,13 @@ impl MailboxPatch {
         set(&mut state.extension, &self.extension);
         set(&mut state.policy, &self.policy);
         set(&mut state.dial_plan, &self.dial_plan);
+        set(&mut next.language, &self.language);
+        // A new dial plan may bring another default language.
+        state.language = effective_language(
+            next.language.as_deref(),
+            state.dial_plan.as_deref(),
+            dial_plans,
+        );
         set(&mut state.pin_expired, &self.pin_expired);
         set(&mut state.locked_out, &self.locked_out);
         set(&mut state.failed_logons, &self.failed_logons);

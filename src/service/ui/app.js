@@ -267,9 +267,11 @@ function renderEmailDetail() {
   const request = email.request_id != null ? state.requests.get(email.request_id) : null;
   detail.replaceChildren(
     el("div", { class: "pane-head" },
-      el("h2", {}, email.subject),
+      // `lang` lets the browser pick the right fonts and hyphenation for the email's language.
+      el("h2", { lang: email.language }, email.subject),
       el("a", { class: "json", href: API + "/emails/" + email.id }, "JSON")),
-    el("p", { class: "meta" }, "To ", email.to, " · from ", email.from, " · ", timeEl(email.sent_at), " · email #" + email.id),
+    el("p", { class: "meta" }, "To ", email.to, " · from ", email.from, " · in ", el("span", { class: "language" }, email.language),
+      " · ", timeEl(email.sent_at), " · email #" + email.id),
     pinCard(email),
     causeOf(email, request),
     tablist, ...panels);
@@ -300,7 +302,7 @@ async function fillEmailPanel(email, key) {
   const panel = $("epanel-" + key);
   if (!panel) return;
   if (key === "text") {
-    panel.replaceChildren(pre(email.text_body));
+    panel.replaceChildren(pre(email.text_body, { lang: email.language }));
   } else if (key === "html") {
     // No permission at all (sandbox=""): no script, no same origin, no forms, no navigation.
     panel.replaceChildren(el("iframe", {

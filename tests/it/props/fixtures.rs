@@ -21,6 +21,10 @@ const KEYS: &[&str] = &[
     "mail",
     "from",
     "subject",
+    "text",
+    "languages",
+    "language",
+    "default_language",
     "policies",
     "name",
     "min_pin_length",
@@ -72,6 +76,9 @@ const STRINGS: &[&str] = &[
     "kerberos",
     "not an address",
     "a\r\nb",
+    "pt-BR",
+    "sv-SE",
+    "pt BR",
 ];
 
 /// One change to the parsed default `mock.json`, or to its text.

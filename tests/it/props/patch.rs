@@ -22,6 +22,7 @@ const KEYS: &[&str] = &[
     "extension",
     "policy",
     "dial_plan",
+    "language",
     "pin",
     "pin_expired",
     "locked_out",
@@ -54,6 +55,7 @@ const LOGONS: &[&str] = &[
 ];
 const POLICIES: &[&str] = &["Default", "Strict", "Lax", "Nope", "default"];
 const DIAL_PLANS: &[&str] = &["Contoso", "Nope"];
+const LANGUAGES: &[&str] = &["en-US", "pt-BR", "ja-JP", "sv-SE", "pt_BR", ""];
 const EXTENSIONS: &[&str] = &["4001", "4003", "12", "123456789012", "abc"];
 const PINS: &[&str] = &[
     "135790", "975318", "123456", "111111", "4001", "2580", "20481632", "abcdef", "12345",
@@ -74,6 +76,9 @@ fn value_for(name: &str) -> BoxedStrategy<Value> {
             .boxed(),
         "policy" => string(POLICIES).prop_map(Value::from).boxed(),
         "dial_plan" => prop::option::of(string(DIAL_PLANS))
+            .prop_map(Value::from)
+            .boxed(),
+        "language" => prop::option::of(string(LANGUAGES))
             .prop_map(Value::from)
             .boxed(),
         "pin" => prop_oneof![string(PINS), "[0-9]{0,30}"]

@@ -1,0 +1,31 @@
+//! [`DialPlan`]: what a mailbox takes from its dial plan, the telephone access numbers listed in
+//! the PIN email and the language of a mailbox that names none.
+
+use std::collections::BTreeMap;
+
+use crate::domain::mail::wording::DEFAULT_LANGUAGE;
+
+/// A dial plan as the fixtures define it (checked: its language has wording).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DialPlan {
+    /// Telephone access numbers, listed in the PIN email and `GetUMProperties`.
+    pub(crate) access_numbers: Vec<String>,
+    /// The language of its mailboxes that set none.
+    pub(crate) default_language: Option<String>,
+}
+
+/// A mailbox's effective language: its own, else its dial plan's `default_language`, else
+/// [`DEFAULT_LANGUAGE`].
+pub(crate) fn effective_language(
+    own: Option<&str>,
+    dial_plan: Option<&str>,
+    dial_plans: &BTreeMap<String, DialPlan>,
+) -> String {
+    own.or_else(|| {
+        dial_plan
+            .and_then(|name| dial_plans.get(name))
+            .and_then(|plan| plan.default_language.as_deref())
+    })
+    .unwrap_or(DEFAULT_LANGUAGE)
+    .to_string()
+}
