@@ -8,6 +8,7 @@ mod clock;
 mod discovery;
 mod emails;
 mod events;
+mod hostile;
 mod https;
 mod journal;
 mod library;
