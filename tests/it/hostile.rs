@@ -51,3 +51,76 @@ async fn piled_up_namespace_declarations_get_the_invalid_request_fault() {
         .header("X-Exum-Reason")
         .contains("more than 256 namespace declarations in scope"));
 }
+
+/// Waits for `work` on a thread; a hang fails the test instead of the suite (a guard, not a
+/// speed check: a working reader answers at once).
+fn without_hanging<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("reading the fixtures folder hung")
+}
+
+#[test]
+fn hidden_files_and_editor_backups_in_a_fixtures_folder_are_ignored() {
+    let dir = TempDir::with_default_fixtures("stray");
+    for stray in [
+        ".DS_Store",
+        "responses/.DS_Store",
+        "responses/ResetPIN/.server-busy.xml.swp",
+        "responses/ResetPIN/server-busy.xml~",
+        "responses/ResetPIN/#server-busy.xml#",
+        ".git/HEAD",
+        "mock.json~",
+    ] {
+        dir.write(stray, "\0 not a fixture {");
+    }
+
+    let set = exchange_um_mock::FixtureSet::from_dir(&dir.0).unwrap();
+
+    let summary = set
+        .validate()
+        .unwrap_or_else(|problems| panic!("{problems:#?}"));
+    assert!(summary.contains("mailbox"), "{summary}");
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_and_huge_files_in_a_fixtures_folder_are_problems_never_opened() {
+    let dir = TempDir::with_default_fixtures("special");
+    let fifo = dir.0.join("responses/ResetPIN/pipe.xml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink(&fifo, dir.0.join("responses/ResetPIN/link-to-pipe.xml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.0.join("responses/ResetPIN/zero.xml")).unwrap();
+    let _socket =
+        std::os::unix::net::UnixListener::bind(dir.0.join("responses/ResetPIN/sock.xml")).unwrap();
+    // Sparse: 16 MiB + 1 byte claimed, none written.
+    let huge = std::fs::File::create(dir.0.join("responses/ResetPIN/huge.xml")).unwrap();
+    huge.set_len(16 * 1024 * 1024 + 1).unwrap();
+
+    let path = dir.0.clone();
+    let problems = without_hanging(move || {
+        exchange_um_mock::FixtureSet::from_dir(&path)
+            .unwrap()
+            .validate()
+            .unwrap_err()
+    });
+
+    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "responses/ResetPIN/huge.xml: is larger than 16 MiB; it is never read",
+            "responses/ResetPIN/link-to-pipe.xml: is a FIFO, not a regular file; it is never opened",
+            "responses/ResetPIN/pipe.xml: is a FIFO, not a regular file; it is never opened",
+            "responses/ResetPIN/sock.xml: is a socket, not a regular file; it is never opened",
+            "responses/ResetPIN/zero.xml: is a device, not a regular file; it is never opened",
+        ]
+    );
+}
