@@ -124,3 +124,91 @@ fn special_files_and_huge_files_in_a_fixtures_folder_are_problems_never_opened()
         ]
     );
 }
+
+#[test]
+fn overlong_names_and_mail_settings_are_fixture_problems_at_their_paths() {
+    let doc = serde_json::json!({
+        "mail": { "subject": "s".repeat(999), "from": "f".repeat(998),
+                  "text": format!("{{pin}}{}", "é".repeat(32_767)) },
+        "mailboxes": [ {
+            "smtp_address": format!("{}@x.com", "a".repeat(251)),
+            "logons": ["ok", "l".repeat(257)], "display_name": "d".repeat(256),
+            "extension": "100"
+        } ]
+    });
+
+    let problems = exchange_um_mock::FixtureSet::from_mock_json(doc.to_string())
+        .validate()
+        .unwrap_err();
+
+    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "mock.json: mail.subject: must be at most 998 characters (it has 999)",
+            "mock.json: mail.text: must be at most 64 KiB (65536 bytes; it has 65539)",
+            "mock.json: mailboxes[0].smtp_address: must be at most 256 characters (it has 257)",
+            "mock.json: mailboxes[0].logons[1]: must be at most 256 characters (it has 257)",
+        ]
+    );
+}
+
+#[test]
+fn two_um_mailboxes_of_one_dial_plan_sharing_an_extension_is_a_problem_naming_the_first() {
+    let doc = serde_json::json!({
+        "dial_plans": [ { "name": "Contoso" }, { "name": "Fabrikam" } ],
+        "mailboxes": [
+            { "smtp_address": "a@x.com", "extension": "100", "dial_plan": "Contoso" },
+            { "smtp_address": "b@x.com", "extension": "100", "dial_plan": "Fabrikam" },
+            { "smtp_address": "c@x.com", "extension": "100", "um_enabled": false, "dial_plan": "Contoso" },
+            { "smtp_address": "d@x.com", "extension": "100", "dial_plan": "Contoso" }
+        ]
+    });
+
+    let problems = exchange_um_mock::FixtureSet::from_mock_json(doc.to_string())
+        .validate()
+        .unwrap_err();
+
+    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        ["mock.json: mailboxes[3].extension: extension '100' of dial plan 'Contoso' is already used by mailboxes[0] (a@x.com)"]
+    );
+}
+
+#[tokio::test]
+async fn a_patch_with_an_overlong_name_or_a_shared_extension_is_a_400_with_the_path() {
+    let mock = Mock::start().await;
+    let alice = mock.mailbox("alice@contoso.com").await;
+    let carol = mock.mailbox("carol@contoso.com").await;
+    assert_eq!(carol["dial_plan"], alice["dial_plan"], "{carol}");
+    assert_eq!(carol["um_enabled"], true);
+
+    for (body, says) in [
+        (
+            serde_json::json!({ "display_name": "d".repeat(257) }),
+            "display_name: must be at most 256 characters (it has 257)".to_string(),
+        ),
+        (
+            serde_json::json!({ "logons": ["x".repeat(300)] }),
+            "logons[0]: must be at most 256 characters (it has 300)".to_string(),
+        ),
+        (
+            serde_json::json!({ "extension": alice["extension"] }),
+            format!(
+                "extension: extension '{}' of dial plan '{}' is already used by",
+                alice["extension"].as_str().unwrap(),
+                alice["dial_plan"].as_str().unwrap()
+            ),
+        ),
+    ] {
+        let reply = mock
+            .admin("PATCH", "/__admin/mailboxes/carol@contoso.com", Some(body))
+            .await;
+
+        assert_eq!(reply.status, 400, "{}", reply.text());
+        let error = reply.json()["error"].as_str().unwrap().to_string();
+        assert!(error.contains(&says), "{error} lacks {says}");
+    }
+    assert_eq!(mock.mailbox("carol@contoso.com").await, carol);
+}

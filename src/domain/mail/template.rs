@@ -15,15 +15,22 @@ use crate::domain::patterns;
 #[serde(deny_unknown_fields)]
 pub(crate) struct MailFixture {
     /// The sender (one line), e.g. `Microsoft Exchange <MicrosoftExchange@{domain}>`.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(true, false)), length(max = 998))]
     pub(crate) from: Option<String>,
     /// The subject (one line), e.g. `Your Outlook Voice Access PIN has been reset`.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(true, false)), length(max = 998))]
     pub(crate) subject: Option<String>,
     /// The plain-text body; the HTML body is derived from it. Must contain `{pin}`.
-    #[schemars(pattern(patterns::template(false, true)))]
+    // Characters, as JSON Schema counts: never fewer than the bytes the loader counts.
+    #[schemars(pattern(patterns::template(false, true)), length(max = 65536))]
     pub(crate) text: Option<String>,
 }
+
+/// Longest sender or subject template, in characters: a mail header line's limit (RFC 5322).
+pub(crate) const MAX_HEADER_CHARS: usize = 998;
+
+/// Longest text template, in bytes: every email copies it.
+pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 const DEFAULT_FROM: &str = "Microsoft Exchange <MicrosoftExchange@{domain}>";
 const DEFAULT_SUBJECT: &str = "Your Outlook Voice Access PIN has been reset";
@@ -102,6 +109,22 @@ impl MailTemplate {
             if value.contains(['\r', '\n']) {
                 problems.push((key, "must be one line".to_string()));
             }
+            let chars = value.chars().count();
+            if chars > MAX_HEADER_CHARS {
+                problems.push((
+                    key,
+                    format!("must be at most {MAX_HEADER_CHARS} characters (it has {chars})"),
+                ));
+            }
+        }
+        if template.text.len() > MAX_TEXT_BYTES {
+            problems.push((
+                "text",
+                format!(
+                    "must be at most 64 KiB ({MAX_TEXT_BYTES} bytes; it has {})",
+                    template.text.len()
+                ),
+            ));
         }
         if !placeholders(&template.text).any(|p| p == "pin") {
             problems.push((
