@@ -212,3 +212,35 @@ async fn a_patch_with_an_overlong_name_or_a_shared_extension_is_a_400_with_the_p
     }
     assert_eq!(mock.mailbox("carol@contoso.com").await, carol);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_world_writable_tls_state_folder_is_refused_at_start_with_one_paragraph() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("state-0777");
+    let state = dir.0.join("state");
+    std::fs::create_dir(&state).unwrap();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    let output = crate::cli::command()
+        .args(["--listen", "https://127.0.0.1:0", "--tls-state"])
+        .arg(&state)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success(), "{output:?}");
+    assert!(output.stdout.is_empty(), "no ready line");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let says = format!(
+        "refusing the TLS state folder: {} is writable by its group or by everyone (mode 777)",
+        state.display()
+    );
+    assert!(stderr.contains(&says), "{stderr:?} lacks {says:?}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(&state).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
