@@ -122,7 +122,7 @@ fn name_constraints(hosts: &[String], fqdn: &str) -> Result<NameConstraints, Tls
             _ => {}
         }
     }
-    if let Some(Some(SanType::DnsName(name))) = leaf::san(fqdn).ok() {
+    if let Some(SanType::DnsName(name)) = leaf::san(fqdn)? {
         let name = name.to_string();
         // `um01.contoso.com` permits `contoso.com`; `um01.com` never permits `com`.
         if let Some((_, parent)) = name.split_once('.').filter(|(_, p)| p.contains('.')) {
