@@ -25,8 +25,9 @@ pub(crate) const MAX_DEPTH: usize = 64;
 /// Most namespace declarations (`xmlns`, `xmlns:p`) in scope at once. quick-xml resolves each
 /// element and attribute prefix by scanning the declarations in scope, so without a cap a
 /// document declaring thousands and then naming thousands of elements costs their product. A
-/// real envelope declares fewer than ten.
-pub(crate) const MAX_NAMESPACES_IN_SCOPE: usize = 256;
+/// real envelope declares fewer than ten; as many as the nesting may be deep leaves room for
+/// one on every element.
+pub(crate) const MAX_NAMESPACES_IN_SCOPE: usize = MAX_DEPTH;
 
 /// Attributes compared pairwise before their names go into a hash set: most elements have
 /// one or two, and a set would allocate for each.

@@ -49,7 +49,7 @@ async fn piled_up_namespace_declarations_get_the_invalid_request_fault() {
     assert_eq!(reply.text(), invalid_request_xml());
     assert!(reply
         .header("X-Exum-Reason")
-        .contains("more than 256 namespace declarations in scope"));
+        .contains("more than 64 namespace declarations in scope"));
 }
 
 /// Waits for `work` on a thread; a hang fails the test instead of the suite (a guard, not a
