@@ -248,7 +248,9 @@ fn check_attributes<R>(
     start: &BytesStart<'_>,
     in_scope: usize,
 ) -> Result<(), String> {
-    let mut few: Vec<(&[u8], &[u8])> = Vec::new();
+    // On the stack: most elements never need the set (which allocates only when used).
+    let mut few: [(&[u8], &[u8]); FEW_ATTRIBUTES] = [(&[], &[]); FEW_ATTRIBUTES];
+    let mut seen = 0;
     let mut many: HashSet<(&[u8], &[u8])> = HashSet::new();
     for attribute in start.attributes().with_checks(false) {
         let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
@@ -269,10 +271,11 @@ fn check_attributes<R>(
             (&b""[..], qname.into_inner())
         };
         let name = (ns, local);
-        let repeated = if few.len() < FEW_ATTRIBUTES {
-            count_work(few.len());
-            let repeated = few.contains(&name);
-            few.push(name);
+        let repeated = if seen < FEW_ATTRIBUTES {
+            count_work(seen);
+            let repeated = few[..seen].contains(&name);
+            few[seen] = name;
+            seen += 1;
             repeated
         } else {
             if many.is_empty() {
