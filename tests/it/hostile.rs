@@ -52,6 +52,32 @@ async fn piled_up_namespace_declarations_get_the_invalid_request_fault() {
         .contains("more than 64 namespace declarations in scope"));
 }
 
+/// `exchange-um-mock validate DIR`: the exit code and the stdout lines (each problem as
+/// `FILE: PATH: problem`), as a user reads them.
+fn validate(dir: &std::path::Path) -> (Option<i32>, Vec<String>) {
+    let dir = dir.to_path_buf();
+    let output = without_hanging(move || {
+        crate::cli::command()
+            .arg("validate")
+            .arg(&dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    });
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    (
+        output.status.code(),
+        stdout.lines().map(str::to_string).collect(),
+    )
+}
+
+/// `validate` on a folder holding only this `mock.json`.
+fn validate_mock_json(doc: &serde_json::Value) -> (Option<i32>, Vec<String>) {
+    let dir = TempDir::new("hostile-json");
+    dir.write("mock.json", doc.to_string());
+    validate(&dir.0)
+}
+
 /// Waits for `work` on a thread; a hang fails the test instead of the suite (a guard, not a
 /// speed check: a working reader answers at once).
 fn without_hanging<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
@@ -104,15 +130,9 @@ fn special_files_and_huge_files_in_a_fixtures_folder_are_problems_never_opened()
     let huge = std::fs::File::create(dir.0.join("responses/ResetPIN/huge.xml")).unwrap();
     huge.set_len(16 * 1024 * 1024 + 1).unwrap();
 
-    let path = dir.0.clone();
-    let problems = without_hanging(move || {
-        exchange_um_mock::FixtureSet::from_dir(&path)
-            .unwrap()
-            .validate()
-            .unwrap_err()
-    });
+    let (code, problems) = validate(&dir.0);
 
-    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(code, Some(1));
     assert_eq!(
         problems,
         [
@@ -137,11 +157,9 @@ fn overlong_names_and_mail_settings_are_fixture_problems_at_their_paths() {
         } ]
     });
 
-    let problems = exchange_um_mock::FixtureSet::from_mock_json(doc.to_string())
-        .validate()
-        .unwrap_err();
+    let (code, problems) = validate_mock_json(&doc);
 
-    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(code, Some(1));
     assert_eq!(
         problems,
         [
@@ -165,11 +183,9 @@ fn two_um_mailboxes_of_one_dial_plan_sharing_an_extension_is_a_problem_naming_th
         ]
     });
 
-    let problems = exchange_um_mock::FixtureSet::from_mock_json(doc.to_string())
-        .validate()
-        .unwrap_err();
+    let (code, problems) = validate_mock_json(&doc);
 
-    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(code, Some(1));
     assert_eq!(
         problems,
         ["mock.json: mailboxes[3].extension: extension '100' of dial plan 'Contoso' is already used by mailboxes[0] (a@x.com)"]
