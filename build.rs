@@ -33,6 +33,15 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
         let path = entry
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
             .path();
+        // The rule of `FixtureSet::from_dir` (the crate cannot be called from here): hidden
+        // files and editor backups are not the author's.
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with('.')
+            || name.ends_with('~')
+            || (name.starts_with('#') && name.ends_with('#'))
+        {
+            continue;
+        }
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
             collect(root, &path, files);

@@ -160,8 +160,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
         .finish(std::io::stderr());
-    // Colour codes only for a person at a terminal, never into `docker logs`, a CI log or a file.
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // Colour codes only for a person at a terminal: in a CI log file they are noise
+    // (NO_COLOR, https://no-color.org, turns them off there too).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     tracing_subscriber::fmt()
         .with_ansi(colour)
         .with_writer(writer)
@@ -178,8 +180,20 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        if args.tls_ca_out.is_some() && !args.listen.iter().any(|l| l.scheme == Scheme::Https) {
-            return Err("--tls-ca-out needs an https:// listener (--listen https://127.0.0.1:0): without one no CA is generated".to_owned());
+        // A TLS flag without an https:// listener would be ignored: say so rather than let
+        // a user wait for a CA file that never comes.
+        let tls_flags: Vec<&str> = [
+            ("--tls-cert", args.tls_cert.is_some()),
+            ("--tls-key", args.tls_key.is_some()),
+            ("--tls-ca-out", args.tls_ca_out.is_some()),
+            ("--tls-state", args.tls_state.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        if !tls_flags.is_empty() && !args.listen.iter().any(|l| l.scheme == Scheme::Https) {
+            let verb = if tls_flags.len() == 1 { "applies" } else { "apply" };
+            return Err(format!("{} only {verb} to https:// listeners, and there is none: add one (--listen https://127.0.0.1:0) or drop the TLS flags", tls_flags.join(", ")));
         }
         let mut listeners = Vec::with_capacity(args.listen.len());
         for listen in &args.listen {

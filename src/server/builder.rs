@@ -232,9 +232,11 @@ impl UmMockServerBuilder {
             None => {
                 let mut hosts = self.tls_hosts;
                 hosts.extend(ready.iter().map(|(_, address, _)| address.ip().to_string()));
-                hosts.push(shared.with(|world| world.fqdn().to_owned()));
+                let fqdn = shared.with(|world| world.fqdn().to_owned());
+                hosts.push(fqdn.clone());
                 CertSource::Generated {
                     hosts,
+                    fqdn,
                     state_dir: self.tls_state,
                 }
             }

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::error::Error;
+use crate::fixtures::is_stray;
 use crate::state::{ReloadError, Shared};
 
 /// How long the folder must be quiet before it is reloaded: an editor's save (write, rename,
@@ -143,11 +144,24 @@ impl Watch {
             event.kind,
             EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
         );
+        // A vim swap file or a `.git/` object changes nothing the reload reads (it skips
+        // them): without this, an open editor would reload the folder every few seconds.
+        let stray = |path: &Path| {
+            std::iter::once(&self.dir)
+                .chain(&self.resolved)
+                .find_map(|dir| path.strip_prefix(dir).ok())
+                .is_some_and(|inside| {
+                    inside
+                        .components()
+                        .any(|part| is_stray(&part.as_os_str().to_string_lossy()))
+                })
+        };
         !read
             && event.paths.iter().any(|path| {
-                path.starts_with(&self.dir)
-                    || self.resolved.iter().any(|dir| path.starts_with(dir))
-                    || (gone && self.parent.as_deref() == Some(path))
+                !stray(path)
+                    && (path.starts_with(&self.dir)
+                        || self.resolved.iter().any(|dir| path.starts_with(dir))
+                        || (gone && self.parent.as_deref() == Some(path)))
             })
     }
 

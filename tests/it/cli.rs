@@ -349,3 +349,87 @@ fn validate_refuses_a_display_name_with_a_line_break_at_its_path() {
         ["mock.json: mailboxes[0].display_name: must be one line (a line break would inject MIME headers)"]
     );
 }
+
+#[test]
+fn tls_flags_without_an_https_listener_are_a_start_up_error_naming_them() {
+    let dir = TempDir::new("tls-flags");
+    dir.write("cert.pem", "x");
+    dir.write("key.pem", "x");
+    let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+    let state = dir.0.join("state");
+    let ca_out = dir.0.join("ca.pem");
+
+    for (flags, named) in [
+        (
+            vec![
+                "--tls-cert".as_ref(),
+                cert.as_os_str(),
+                "--tls-key".as_ref(),
+                key.as_os_str(),
+            ],
+            "--tls-cert, --tls-key only apply to https:// listeners",
+        ),
+        (
+            vec!["--tls-state".as_ref(), state.as_os_str()],
+            "--tls-state only applies to https:// listeners",
+        ),
+        (
+            vec!["--tls-ca-out".as_ref(), ca_out.as_os_str()],
+            "--tls-ca-out only applies to https:// listeners",
+        ),
+    ] {
+        let output = run(command()
+            .args(["serve", "--listen", "http://127.0.0.1:0"])
+            .args(&flags));
+
+        assert!(!output.status.success(), "{output:?}");
+        assert!(output.stdout.is_empty(), "no ready line");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(named), "{stderr:?} lacks {named:?}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "one paragraph: {stderr:?}"
+        );
+    }
+    assert!(!state.exists() && !ca_out.exists(), "nothing written");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_tls_cert_that_is_dev_zero_behind_a_symlink_is_refused_unread() {
+    let dir = TempDir::new("tls-dev-zero");
+    let link = dir.0.join("cert.pem");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    dir.write("key.pem", "x");
+
+    let output = run(command()
+        .args(["serve", "--listen", "https://127.0.0.1:0", "--tls-cert"])
+        .arg(&link)
+        .arg("--tls-key")
+        .arg(dir.0.join("key.pem")));
+
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let says = format!(
+        "{} is a device, not a regular file; it is never opened",
+        link.display()
+    );
+    assert!(stderr.contains(&says), "{stderr:?} lacks {says:?}");
+}
+
+#[test]
+fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let mut command = command();
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info");
+    let serving = Serving::start(command);
+
+    serving.sigterm();
+    let (status, _, stderr) = serving.exit();
+
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("INFO"), "lines were logged: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "colour codes in {stderr:?}");
+}

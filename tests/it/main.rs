@@ -9,6 +9,7 @@ mod connections;
 mod discovery;
 mod emails;
 mod events;
+mod hostile;
 mod https;
 mod journal;
 mod languages;

@@ -104,6 +104,18 @@ fn expressible() -> Vec<(&'static str, Value)> {
         ("/dial_plans/0/name", json!("")),
         ("/dial_plans/0/access_numbers", json!("+1 425 555 0100")),
         ("/mailboxes/0/smtp_address", json!("not an address")),
+        (
+            "/mailboxes/0/smtp_address",
+            json!(format!("{}@x.com", "a".repeat(251))),
+        ),
+        ("/mailboxes/0/logons/0", json!("l".repeat(257))),
+        ("/mailboxes/0/display_name", json!("d".repeat(257))),
+        ("/mail/subject", json!("s".repeat(999))),
+        ("/mail/from", json!("f".repeat(999))),
+        (
+            "/mail/text",
+            json!(format!("{{pin}}{}", "t".repeat(65_536))),
+        ),
         ("/mailboxes/0/logons/0", json!(" ")),
         ("/mailboxes/0/logons/0", json!("a\r\nb")),
         (
@@ -229,6 +241,13 @@ fn mistakes_only_the_loader_can_see_pass_the_schema_and_fail_validate() {
         .as_array_mut()
         .unwrap()
         .push(json!({ "name": "Strict" }));
+    let mut shared_extension = base();
+    shared_extension["mailboxes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "smtp_address": "b@x.com", "extension": "100", "dial_plan": "Contoso"
+        }));
     let cases = [
         // References between sections and to files.
         with(base(), "/mailboxes/0/policy", json!("Nope")),
@@ -256,6 +275,7 @@ fn mistakes_only_the_loader_can_see_pass_the_schema_and_fail_validate() {
         ),
         duplicate_mailbox,
         duplicate_policy,
+        shared_extension,
     ];
 
     for doc in cases {

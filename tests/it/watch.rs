@@ -305,3 +305,44 @@ fn watch_without_a_fixtures_folder_is_refused_and_documented_in_help() {
     assert!(help.contains("--watch"), "{help}");
     assert!(help.contains("Reload --fixtures DIR"), "{help}");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_saved_into_a_watched_folder_is_a_logged_problem_and_sigterm_still_exits() {
+    let dir = TempDir::with_default_fixtures("watch-fifo");
+    let mut server = Watching::start(&dir.0);
+    let fifo = dir.0.join("responses/ResetPIN/pipe.xml");
+
+    // A FIFO nobody writes to: opening it would block the reload for good.
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let logged = server.wait_for_log("not reloaded:");
+    assert!(
+        logged.contains("responses/ResetPIN/pipe.xml: is a FIFO"),
+        "{logged}"
+    );
+    assert_eq!(server.display_name().await, "Alice Wood");
+
+    let pid = server.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // A hang guard, not a speed check.
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "SIGTERM did not stop the server"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+}

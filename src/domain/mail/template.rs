@@ -20,13 +20,14 @@ use crate::domain::patterns;
 #[serde(deny_unknown_fields)]
 pub(crate) struct MailFixture {
     /// The sender (one line), e.g. `Microsoft Exchange <MicrosoftExchange@{domain}>`.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(true, false)), length(max = 998))]
     pub(crate) from: Option<String>,
     /// The subject (one line), e.g. `Your Outlook Voice Access PIN has been reset`.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(true, false)), length(max = 998))]
     pub(crate) subject: Option<String>,
     /// The plain-text body; the HTML body is derived from it. Must contain `{pin}`.
-    #[schemars(pattern(patterns::template(false, true)))]
+    // Characters, as JSON Schema counts: never fewer than the bytes the loader counts.
+    #[schemars(pattern(patterns::template(false, true)), length(max = 65536))]
     pub(crate) text: Option<String>,
     /// Wording per language (a culture name such as `pt-BR`), overriding the keys above and
     /// the double's own wording for that language. A language the double has no wording for
@@ -36,6 +37,12 @@ pub(crate) struct MailFixture {
     #[schemars(extend("propertyNames" = { "pattern": patterns::LANGUAGE }))]
     pub(crate) languages: BTreeMap<String, LanguageFixture>,
 }
+
+/// Longest sender or subject template, in characters: a mail header line's limit (RFC 5322).
+pub(crate) const MAX_HEADER_CHARS: usize = 998;
+
+/// Longest text template, in bytes: every email copies it.
+pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// Placeholders a template may use.
 pub(crate) const PLACEHOLDERS: [&str; 6] = [
@@ -78,7 +85,8 @@ pub(crate) struct MailTemplate {
 }
 
 /// Every problem with one template string, as (key, problem): unknown placeholders, a line
-/// break in the sender or subject, a text without `{pin}`.
+/// break in the sender or subject, a sender or subject over a header line's length, a text
+/// over 64 KiB or without `{pin}`.
 pub(crate) fn problems(key: &str, value: &str) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for name in placeholders(value) {
@@ -95,6 +103,22 @@ pub(crate) fn problems(key: &str, value: &str) -> Vec<(String, String)> {
     let is_text = key == "text" || key.ends_with(".text");
     if !is_text && value.contains(['\r', '\n']) {
         problems.push((key.to_string(), "must be one line".to_string()));
+    }
+    let chars = value.chars().count();
+    if !is_text && chars > MAX_HEADER_CHARS {
+        problems.push((
+            key.to_string(),
+            format!("must be at most {MAX_HEADER_CHARS} characters (it has {chars})"),
+        ));
+    }
+    if is_text && value.len() > MAX_TEXT_BYTES {
+        problems.push((
+            key.to_string(),
+            format!(
+                "must be at most 64 KiB ({MAX_TEXT_BYTES} bytes; it has {})",
+                value.len()
+            ),
+        ));
     }
     if is_text && !placeholders(value).any(|p| p == "pin") {
         problems.push((

@@ -10,6 +10,10 @@ use crate::domain::mail::languages::MailWording;
 use crate::domain::pin::PinPolicy;
 use crate::vocab::xml::is_xml_char;
 
+/// Longest SMTP address, display name or logon, in characters: far above any real one, and a
+/// bound on what every email and journal entry for the mailbox copies.
+pub(crate) const MAX_NAME_CHARS: usize = 256;
+
 /// The policies, dial plans and mail wording mailbox checks refer to.
 pub(crate) struct References<'a> {
     pub(crate) policies: &'a BTreeMap<String, PinPolicy>,
@@ -23,6 +27,27 @@ pub(crate) struct References<'a> {
 pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut push = |key: &str, problem: String| out.push((key.to_string(), problem));
+    let names = [
+        ("smtp_address".to_string(), &state.smtp_address),
+        ("display_name".to_string(), &state.display_name),
+    ]
+    .into_iter()
+    .chain(
+        state
+            .logons
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("logons[{i}]"), l)),
+    );
+    for (key, name) in names {
+        let chars = name.chars().count();
+        if chars > MAX_NAME_CHARS {
+            push(
+                &key,
+                format!("must be at most {MAX_NAME_CHARS} characters (it has {chars})"),
+            );
+        }
+    }
     let address = &state.smtp_address;
     let valid_address = match address.split_once('@') {
         Some((local, domain)) => {
@@ -130,14 +155,37 @@ pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(Stri
     out
 }
 
-/// Problems of names (addresses and logons) that more than one mailbox answers to, each
-/// reported at the later mailbox: (index of the mailbox, key, problem).
+/// Problems of names that more than one mailbox answers to: addresses and logons, and
+/// extensions of UM-enabled mailboxes within one dial plan (Exchange refuses a second one: a
+/// caller dialling it could not be told which mailbox is meant). Each is reported at the later
+/// mailbox, naming the earlier: (index of the mailbox, key, problem).
 pub(crate) fn duplicate_names<'a>(
     states: impl Iterator<Item = (usize, &'a MailboxState)>,
 ) -> Vec<(usize, String, String)> {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    // (dial plan, extension) -> the mailbox that has it, as `mailboxes[i] (address)`.
+    let mut extensions: BTreeMap<(&str, &str), String> = BTreeMap::new();
     let mut out = Vec::new();
     for (i, state) in states {
+        if let (true, Some(plan), Some(extension)) =
+            (state.um_enabled, &state.dial_plan, &state.extension)
+        {
+            match extensions.get(&(plan.as_str(), extension.as_str())) {
+                Some(first) => out.push((
+                    i,
+                    "extension".to_string(),
+                    format!(
+                        "extension '{extension}' of dial plan '{plan}' is already used by {first}"
+                    ),
+                )),
+                None => {
+                    extensions.insert(
+                        (plan, extension),
+                        format!("mailboxes[{i}] ({})", state.smtp_address),
+                    );
+                }
+            }
+        }
         let names = std::iter::once(("smtp_address".to_string(), &state.smtp_address)).chain(
             state
                 .logons

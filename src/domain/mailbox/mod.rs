@@ -127,14 +127,14 @@ pub struct MailboxState {
 ))]
 pub(crate) struct MailboxFixture {
     /// Primary SMTP address; the mailbox's key (unique, case-insensitive).
-    #[schemars(pattern(patterns::SMTP_ADDRESS))]
+    #[schemars(pattern(patterns::SMTP_ADDRESS), length(max = 256))]
     pub(crate) smtp_address: String,
     /// Other names it signs in with (`CONTOSO\alice`, `alice`, a UPN…), unique across mailboxes.
     #[serde(default)]
-    #[schemars(inner(pattern(patterns::one_line_not_blank())))]
+    #[schemars(inner(pattern(patterns::one_line_not_blank()), length(max = 256)))]
     pub(crate) logons: Vec<String>,
     /// Display name, one line (default: the local part of the address).
-    #[schemars(pattern(patterns::one_line()))]
+    #[schemars(pattern(patterns::one_line()), length(max = 256))]
     pub(crate) display_name: Option<String>,
     /// The password Basic and NTLM check; `null` accepts any password.
     pub(crate) password: Option<String>,

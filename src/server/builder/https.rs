@@ -78,6 +78,10 @@ impl UmMockServerBuilder {
 
     /// Keep the generated CA (`ca.pem`, `ca.key`) in `dir` and reuse it on later starts, so a
     /// client trusts it once (`--tls-state`). Ignored with a given certificate.
+    ///
+    /// `dir` is created with mode 0700 when missing. Because clients trust that CA, starting
+    /// fails when `dir` is writable by its group or by others, or when a CA file in it is a
+    /// symlink or belongs to another user.
     pub fn tls_state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.tls_state = Some(dir.into());
         self

@@ -1,16 +1,14 @@
 //! The certificate authority that signs generated leaf certificates: made fresh at each
 //! start, or kept in a state folder (`--tls-state DIR`) so that a client trusts it once.
 
-use std::fs;
-use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType, GeneralSubtree,
+    IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints, SanType,
 };
 use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
@@ -19,7 +17,7 @@ use rustls::sign::CertifiedKey;
 use rustls::RootCertStore;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use super::{pem, TlsError};
+use super::{leaf, pem, state, TlsError};
 
 /// The CA certificate's file in a state folder.
 const CERT_FILE: &str = "ca.pem";
@@ -28,8 +26,20 @@ const KEY_FILE: &str = "ca.key";
 
 /// The CA's common name, what a user sees in a trust store.
 const NAME: &str = "exchange-um-mock CA";
-/// Long enough that a kept CA outlives any test setup; it can be trusted once.
-const LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
+/// Long enough that a kept CA outlives a project's test setup, short enough that a forgotten
+/// one in a trust store expires.
+const LIFETIME: Duration = Duration::from_secs(2 * 365 * 24 * 60 * 60);
+
+/// Address ranges a generated CA may vouch for whatever the hosts: loopback and the private
+/// ranges (RFC 1918, IPv6 unique local), where test servers live.
+const TEST_RANGES: [(&str, u8); 6] = [
+    ("127.0.0.0", 8),
+    ("::1", 128),
+    ("10.0.0.0", 8),
+    ("172.16.0.0", 12),
+    ("192.168.0.0", 16),
+    ("fc00::", 7),
+];
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A CA that signs leaf certificates.
@@ -79,11 +89,59 @@ fn params() -> CertificateParams {
     params
 }
 
+/// What a generated CA may vouch for: users import it into trust stores, so it must not be
+/// able to vouch for a bank. `localhost` and `.localhost`, `fqdn` and its parent domain (when
+/// that is not a top-level domain), each of `hosts`, loopback and the private ranges. The
+/// extension is critical, so a client that cannot check it refuses the CA rather than
+/// trusting it for everything.
+fn name_constraints(hosts: &[String], fqdn: &str) -> Result<NameConstraints, TlsError> {
+    let mut permitted = vec![
+        GeneralSubtree::DnsName("localhost".into()),
+        GeneralSubtree::DnsName(".localhost".into()),
+    ];
+    let mut add = |subtree: GeneralSubtree| {
+        if !permitted.contains(&subtree) {
+            permitted.push(subtree);
+        }
+    };
+    for (address, prefix) in TEST_RANGES {
+        let address: IpAddr = address.parse().expect("the test ranges are IP addresses");
+        add(GeneralSubtree::IpAddress(CidrSubnet::from_addr_prefix(
+            address, prefix,
+        )));
+    }
+    for host in hosts.iter().map(String::as_str).chain([fqdn]) {
+        match leaf::san(host)? {
+            Some(SanType::DnsName(name)) => add(GeneralSubtree::DnsName(name.to_string())),
+            Some(SanType::IpAddress(ip)) => {
+                let whole = if ip.is_ipv4() { 32 } else { 128 };
+                add(GeneralSubtree::IpAddress(CidrSubnet::from_addr_prefix(
+                    ip, whole,
+                )));
+            }
+            _ => {}
+        }
+    }
+    if let Some(SanType::DnsName(name)) = leaf::san(fqdn)? {
+        let name = name.to_string();
+        // `um01.contoso.com` permits `contoso.com`; `um01.com` never permits `com`.
+        if let Some((_, parent)) = name.split_once('.').filter(|(_, p)| p.contains('.')) {
+            add(GeneralSubtree::DnsName(parent.to_owned()));
+        }
+    }
+    Ok(NameConstraints {
+        permitted_subtrees: permitted,
+        excluded_subtrees: Vec::new(),
+    })
+}
+
 impl Ca {
-    /// A new CA with a new ECDSA P-256 key.
-    pub(super) fn generate() -> Result<Ca, TlsError> {
+    /// A new CA with a new ECDSA P-256 key, constrained to the names of
+    /// [`name_constraints`].
+    pub(super) fn generate(hosts: &[String], fqdn: &str) -> Result<Ca, TlsError> {
         let key = KeyPair::generate().map_err(generating("CA key"))?;
         let mut params = params();
+        params.name_constraints = Some(name_constraints(hosts, fqdn)?);
         valid_from_yesterday(&mut params, LIFETIME);
         let cert = params
             .self_signed(&key)
@@ -102,14 +160,24 @@ impl Ca {
     /// regenerating silently would break every client that trusts the kept CA. Two processes
     /// creating the same folder at once may each write a CA; each file is whole (renamed into
     /// place), and a mixed pair is reported at the next start as a key mismatch.
-    pub(super) fn kept_in(dir: &Path, provider: &CryptoProvider) -> Result<Ca, TlsError> {
+    ///
+    /// The folder and the files are checked first, as ssh checks `~/.ssh` (see
+    /// `state.rs`): nobody but the user may be able to plant a CA there or aim a symlink
+    /// at a file for the key to be written over.
+    pub(super) fn kept_in(
+        dir: &Path,
+        hosts: &[String],
+        fqdn: &str,
+        provider: &CryptoProvider,
+    ) -> Result<Ca, TlsError> {
+        state::prepare_dir(dir)?;
         let cert_path = dir.join(CERT_FILE);
         let key_path = dir.join(KEY_FILE);
-        match (exists(&cert_path)?, exists(&key_path)?) {
+        match (state::entry(&cert_path)?, state::entry(&key_path)?) {
             (true, true) => Ca::load(cert_path, &key_path, provider),
             (false, false) => {
-                let ca = Ca::generate()?;
-                ca.save(dir, &cert_path, &key_path)?;
+                let ca = Ca::generate(hosts, fqdn)?;
+                ca.save(&cert_path, &key_path)?;
                 Ok(ca)
             }
             (true, false) => Err(TlsError::IncompleteState {
@@ -152,21 +220,25 @@ impl Ca {
     /// Writes the key, then the certificate, each through a temporary file renamed into
     /// place, so a crash leaves no half-written file (at worst the key alone, which the next
     /// start reports).
-    fn save(&self, dir: &Path, cert_path: &Path, key_path: &Path) -> Result<(), TlsError> {
-        fs::create_dir_all(dir).map_err(|source| TlsError::Write {
-            path: dir.to_owned(),
-            source,
-        })?;
-        write_atomically(key_path, self.issuer.key().serialize_pem().as_bytes(), true)?;
-        write_atomically(cert_path, self.pem.as_bytes(), false)
+    fn save(&self, cert_path: &Path, key_path: &Path) -> Result<(), TlsError> {
+        state::write_new(
+            key_path,
+            self.issuer.key().serialize_pem().as_bytes(),
+            0o600,
+        )?;
+        state::write_new(cert_path, self.pem.as_bytes(), 0o644)
     }
 
-    /// Checks that `leaf`, just signed by a CA loaded from `path`, verifies against that CA's
-    /// certificate, as a client will check it.
+    /// Checks that `leaf`, just signed by a CA loaded from `path` for `hosts`, verifies
+    /// against that CA's certificate as a client will check it. When it does not, a leaf for
+    /// the loopback names alone tells a CA that cannot be used at all (made by another tool,
+    /// expired) from one whose name constraints, set for the hosts of the start that made it,
+    /// leave out one of today's `hosts`.
     pub(super) fn check_issued(
         &self,
         path: &Path,
         leaf: &CertificateDer<'static>,
+        hosts: &[String],
         provider: &Arc<CryptoProvider>,
     ) -> Result<(), TlsError> {
         let unusable = |source| TlsError::UnusableCa {
@@ -181,59 +253,24 @@ impl Ca {
                 .expect("the root store holds the one CA just added, and no CRLs are given");
         // Every generated leaf names 127.0.0.1.
         let name = ServerName::from(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        verifier
-            .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
-            .map(|_| ())
-            .map_err(unusable)
+        let verify = |leaf: &CertificateDer<'static>| {
+            verifier
+                .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+                .map(|_| ())
+        };
+        let Err(source) = verify(leaf) else {
+            return Ok(());
+        };
+        verify(&leaf::issue(self, &[])?.der).map_err(unusable)?;
+        for host in hosts {
+            if let Err(source) = verify(&leaf::issue(self, std::slice::from_ref(host))?.der) {
+                return Err(TlsError::HostNotPermitted {
+                    path: path.to_owned(),
+                    host: host.clone(),
+                    source,
+                });
+            }
+        }
+        Err(unusable(source))
     }
-}
-
-/// Whether `path` exists; an error (a folder that cannot be searched) names it.
-fn exists(path: &Path) -> Result<bool, TlsError> {
-    path.try_exists().map_err(|source| TlsError::Read {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Writes `contents` to `path` through `path.tmp-PID`; a `private` file is readable by its
-/// owner only (on unix).
-fn write_atomically(path: &Path, contents: &[u8], private: bool) -> Result<(), TlsError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let written = create(&tmp, private)
-        .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()))
-        .map_err(|source| TlsError::Write {
-            path: tmp.clone(),
-            source,
-        });
-    if let Err(err) = written {
-        // Best effort: the error about the write is the one worth reporting.
-        let _ = fs::remove_file(&tmp);
-        return Err(err);
-    }
-    fs::rename(&tmp, path).map_err(|source| TlsError::Write {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-#[cfg(unix)]
-fn create(path: &Path, private: bool) -> io::Result<fs::File> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    if !private {
-        return options.open(path);
-    }
-    let file = options.mode(0o600).open(path)?;
-    // `mode` applies only when the file is created; a stale temporary file keeps its own.
-    file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    Ok(file)
-}
-
-#[cfg(not(unix))]
-fn create(path: &Path, _private: bool) -> io::Result<fs::File> {
-    fs::File::create(path)
 }

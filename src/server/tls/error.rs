@@ -16,6 +16,15 @@ pub(crate) enum TlsError {
         #[source]
         source: io::Error,
     },
+    /// A certificate, key or state file that is not a regular file, or is too large to be a
+    /// certificate: never opened or read whole.
+    #[error("{path} {reason}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What it is ("is a device, not a regular file; it is never opened").
+        reason: String,
+    },
     /// A file is not well-formed PEM (a section without its end line, bad base64…).
     #[error("{path} is not valid PEM: {source}")]
     Pem {
@@ -88,6 +97,31 @@ pub(crate) enum TlsError {
         /// The CA certificate file.
         path: PathBuf,
         /// Why a freshly signed leaf does not verify against it.
+        #[source]
+        source: rustls::Error,
+    },
+    /// A state folder that others could change, or a file in it that is a symlink or is not
+    /// the user's: a CA kept there is trusted by clients, so it is never used or written.
+    #[error(
+        "refusing the TLS state folder: {path} {reason}. Clients trust the CA kept there, so only its owner may be able to change it (as ssh checks ~/.ssh): fix the folder (chmod go-w, remove what another user or a symlink put there) or give --tls-state a folder of your own"
+    )]
+    UnsafeState {
+        /// The folder or file.
+        path: PathBuf,
+        /// What is wrong with it ("is writable by its group or by everyone").
+        reason: String,
+    },
+    /// A kept CA whose name constraints do not permit a host the leaf must name (they were
+    /// set when the CA was made, for the hosts of that start).
+    #[error(
+        "the CA kept in {path} may not vouch for {host}: its name constraints were set for the hosts of the start that made it; remove {path} and its key to have a new CA made ({source})"
+    )]
+    HostNotPermitted {
+        /// The CA certificate file.
+        path: PathBuf,
+        /// The host the leaf names.
+        host: String,
+        /// Why the leaf does not verify for that host.
         #[source]
         source: rustls::Error,
     },

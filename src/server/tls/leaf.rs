@@ -71,7 +71,7 @@ fn subject_alt_names(hosts: &[String]) -> Result<Vec<SanType>, TlsError> {
 /// allowed, as in a URL), a DNS SAN for a name (lower-cased, as DNS is case-blind, so
 /// duplicates collapse). `None` for an empty host and for `0.0.0.0` / `::`: they are where
 /// a server listens, never a name a client connects to.
-fn san(host: &str) -> Result<Option<SanType>, TlsError> {
+pub(super) fn san(host: &str) -> Result<Option<SanType>, TlsError> {
     let trimmed = host.trim();
     let bare = trimmed
         .strip_prefix('[')

@@ -11,6 +11,7 @@ mod ca;
 mod error;
 mod leaf;
 mod pem;
+mod state;
 #[cfg(test)]
 mod tests;
 
@@ -46,6 +47,9 @@ pub(crate) enum CertSource {
         /// Names and addresses the leaf certificate names besides `localhost`, `127.0.0.1`
         /// and `::1`: each listen host and `server.fqdn`. `0.0.0.0` and `::` are skipped.
         hosts: Vec<String>,
+        /// The fixtures' `server.fqdn` (also in `hosts`): the CA may vouch for its parent
+        /// domain too.
+        fqdn: String,
         /// Where the CA is kept across starts (`--tls-state`): `ca.pem` and `ca.key` (PKCS#8,
         /// mode 0600 on unix), written on first use. `None` for a new CA each start.
         state_dir: Option<PathBuf>,
@@ -115,14 +119,18 @@ pub(crate) fn prepare(source: &CertSource) -> Result<Tls, TlsError> {
                 ca_pem: None,
             })
         }
-        CertSource::Generated { hosts, state_dir } => {
+        CertSource::Generated {
+            hosts,
+            fqdn,
+            state_dir,
+        } => {
             let ca = match state_dir {
-                Some(dir) => Ca::kept_in(dir, &provider)?,
-                None => Ca::generate()?,
+                Some(dir) => Ca::kept_in(dir, hosts, fqdn, &provider)?,
+                None => Ca::generate(hosts, fqdn)?,
             };
             let leaf = leaf::issue(&ca, hosts)?;
             if let Some(path) = &ca.kept_at {
-                ca.check_issued(path, &leaf.der, &provider)?;
+                ca.check_issued(path, &leaf.der, hosts, &provider)?;
             }
             // The chain is the leaf alone: a client has the CA in its trust store, and
             // sending a trust anchor along is of no use to it.

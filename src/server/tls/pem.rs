@@ -4,19 +4,26 @@
 //! The file is read whole first, so that "cannot read" (with the I/O error) and "holds no
 //! certificate" stay two different, clear errors.
 
-use std::fs;
 use std::path::Path;
 
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::TlsError;
+use crate::vocab::file::{self, FileError};
 
-/// The bytes of `path`.
+/// The bytes of `path`: a regular file (a symlink to one is fine) of at most 16 MiB, so a
+/// FIFO or `/dev/zero` named as a certificate never blocks or fills memory.
 pub(super) fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    fs::read(path).map_err(|source| TlsError::Read {
-        path: path.to_owned(),
-        source,
+    file::read_bounded(path).map_err(|error| match error {
+        FileError::Io(source) => TlsError::Read {
+            path: path.to_owned(),
+            source,
+        },
+        refused => TlsError::Unreadable {
+            path: path.to_owned(),
+            reason: refused.to_string(),
+        },
     })
 }
 

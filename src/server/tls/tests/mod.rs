@@ -22,6 +22,7 @@ use tokio_rustls::TlsConnector;
 
 use super::*;
 
+mod constraints;
 mod pem_files;
 mod state;
 
@@ -36,6 +37,12 @@ impl TempDir {
         // A folder left by an earlier process with the same pid would mislead the test.
         let _ = fs::remove_dir_all(&path);
         fs::create_dir_all(&path).unwrap();
+        // Whatever the umask: a group-writable state folder is refused.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).unwrap();
+        }
         TempDir(path)
     }
 
@@ -53,6 +60,7 @@ impl Drop for TempDir {
 fn generated(hosts: &[&str], state_dir: Option<&Path>) -> CertSource {
     CertSource::Generated {
         hosts: hosts.iter().map(|h| h.to_string()).collect(),
+        fqdn: "um01.contoso.com".into(),
         state_dir: state_dir.map(Path::to_owned),
     }
 }
