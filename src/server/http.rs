@@ -27,8 +27,9 @@ use tokio_rustls::TlsAcceptor;
 use super::activity::{Activity, Watched, HEADER_LIMIT};
 use super::tls;
 use crate::auth::ConnectionAuth;
-use crate::service::router::{self, Stop};
+use crate::service::router;
 use crate::state::Shared;
+use crate::vocab::stop::Stop;
 use crate::vocab::wire::NetworkFault;
 use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest, WireResponse};
 

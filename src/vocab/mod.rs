@@ -1,10 +1,11 @@
 //! Leaves: the words every layer uses, depending on nothing else in the crate. Operation
 //! names, the one hardened XML reader, timestamps and the double's clock, the bounded ring
-//! behind every store, and HTTP requests and answers in the double's own terms.
+//! behind every store, the server's stop signal, and HTTP requests and answers in the double's own terms.
 
 pub(crate) mod clock;
 mod operation;
 pub(crate) mod ring;
+pub(crate) mod stop;
 pub(crate) mod time;
 pub(crate) mod wire;
 pub(crate) mod xml;

@@ -15,13 +15,13 @@ use crate::domain::patterns;
 #[serde(deny_unknown_fields)]
 pub(crate) struct MailFixture {
     /// The sender (one line), e.g. `Microsoft Exchange <MicrosoftExchange@{domain}>`.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
     pub(crate) from: Option<String>,
     /// The subject (one line), e.g. `Your Outlook Voice Access PIN has been reset`.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
     pub(crate) subject: Option<String>,
     /// The plain-text body; the HTML body is derived from it. Must contain `{pin}`.
-    #[schemars(pattern(patterns::template(false, true)))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, false, true)))]
     pub(crate) text: Option<String>,
 }
 

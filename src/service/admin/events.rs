@@ -12,9 +12,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 use super::Params;
-use crate::service::router::Stop;
 use crate::state::events::Event;
 use crate::state::Shared;
+use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Reply, Streamed, WireRequest, WireResponse};
 
 /// How long a stream may be silent before a comment line is sent: proxies and browsers close

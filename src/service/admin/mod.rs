@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 
 use routes::allowed_methods;
 
-use crate::service::router::Stop;
 use crate::state::{ReloadError, Shared};
+use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Reply, WireRequest, WireResponse};
 
 pub(crate) const PREFIX: &str = "/__admin";
