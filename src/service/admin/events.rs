@@ -11,11 +11,10 @@ use bytes::Bytes;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
-use super::Params;
+use super::routes::Call;
 use crate::state::events::Event;
-use crate::state::Shared;
 use crate::vocab::stop::Stop;
-use crate::vocab::wire::{Reply, Streamed, WireRequest, WireResponse};
+use crate::vocab::wire::{Reply, Streamed, WireResponse};
 
 /// How long a stream may be silent before a comment line is sent: proxies and browsers close
 /// connections that look dead.
@@ -26,12 +25,9 @@ const BUFFERED: usize = 16;
 /// The event types a client can ask for with `?types=`.
 const TYPES: [&str; 5] = ["email", "request", "mailbox", "scenario", "reset"];
 
-pub(super) fn stream(
-    shared: &Shared,
-    request: &WireRequest,
-    stop: Stop,
-) -> Result<Reply, WireResponse> {
-    let params = Params::parse(request, &["types", "token"])?;
+pub(super) fn stream(call: &Call<'_>) -> Result<Reply, WireResponse> {
+    let (shared, request, params, stop) =
+        (call.shared, call.request, &call.query, call.stop.clone());
     let types = match params.text("types") {
         None => TYPES.to_vec(),
         Some(list) => {
@@ -139,11 +135,14 @@ async fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Options;
+    use crate::service::admin::Params;
+    use crate::state::{Options, Shared};
+    use crate::vocab::wire::WireRequest;
 
     fn open(shared: &Shared, stop: Stop) -> mpsc::Receiver<Bytes> {
         let request = WireRequest::new("GET", "/__admin/events", None, Vec::new(), Bytes::new());
-        match stream(shared, &request, stop) {
+        let call = Call::new(shared, &request, Vec::new(), Params::all(&request), stop);
+        match stream(&call) {
             Ok(Reply::Stream(streamed)) => streamed.chunks,
             other => panic!("not a stream: {other:?}"),
         }

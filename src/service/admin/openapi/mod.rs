@@ -1,8 +1,12 @@
-//! `GET /__admin/openapi.json`: an OpenAPI 3.1 description of the admin API (SPEC §14). Its
-//! paths are the router's own table ([`ROUTES`]) and the web inbox's assets, each method
-//! described here; a route without a description is left out, which the parity tests catch.
+//! `GET /__admin/openapi.json`: an OpenAPI 3.1 description of the admin API, written from the
+//! router's own table ([`ROUTES`]: every row is a described operation) and the web inbox's
+//! assets and redirects.
 
 mod paths;
+
+pub(super) use paths::{
+    answer, bad, body, missing, no_content, op, schema, shared, text, Operation,
+};
 mod shapes;
 #[cfg(test)]
 mod tests;
@@ -25,16 +29,16 @@ pub(super) fn document_text() -> &'static str {
 /// The whole document.
 pub(super) fn document() -> Value {
     let mut paths = Map::new();
-    for (pattern, methods) in ROUTES {
-        let mut item = Map::new();
-        for method in methods.split(", ") {
-            if let Some(operation) = paths::admin(pattern, method) {
-                item.insert(method.to_ascii_lowercase(), operation);
-            }
-        }
-        if !item.is_empty() {
-            paths::add_parameters(pattern, &mut item);
-            paths.insert(format!("{PREFIX}{pattern}"), Value::Object(item));
+    for route in ROUTES {
+        let path = format!("{PREFIX}{}", route.pattern);
+        let item = paths
+            .entry(path)
+            .or_insert_with(|| Value::Object(Map::new()));
+        item[route.method.to_ascii_lowercase()] = paths::operation(route);
+    }
+    for (path, item) in paths.iter_mut() {
+        if let (Some(pattern), Value::Object(item)) = (path.strip_prefix(PREFIX), item) {
+            paths::add_parameters(pattern, item);
         }
     }
     for (path, item) in paths::web_inbox() {
