@@ -38,6 +38,7 @@ fn reset_pin_request(user: &str) -> UmRequest {
             user: user.into(),
             password: "pw".into(),
         }),
+        channel: Channel::default(),
         call: Ok((Operation::ResetPin, call)),
     }
 }
