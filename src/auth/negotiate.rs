@@ -1,7 +1,7 @@
 //! HTTP Negotiate: SPNEGO (or a bare NTLM message, as some clients send) carrying the NTLM
-//! handshake of `ntlm`; a successful one ends with SPNEGO's accept-completed on the answer.
+//! handshake of `ntlm` (which also sends SPNEGO's accept-completed on a successful answer).
 
-use super::ntlmssp::{self, Authenticate, Challenge, Scheme};
+use super::ntlmssp::{Authenticate, Challenge, Scheme};
 use super::{ntlm, AuthScheme, Channel, Credentials, Leg, Refusal};
 
 /// The fixture and journal word.
@@ -27,9 +27,4 @@ pub(super) fn check(
     channel: &Channel,
 ) -> Result<(), String> {
     ntlm::check(message, challenge, password, channel)
-}
-
-/// The `WWW-Authenticate` value that tells a SPNEGO client the handshake is complete.
-pub(super) fn completed(reply: &[u8]) -> String {
-    format!("{WORD} {}", ntlmssp::encode_base64(reply))
 }

@@ -98,7 +98,9 @@ pub(super) fn handshake(
                 scheme,
                 message: Box::new(message),
                 challenge,
-                final_reply: final_reply.map(|reply| super::negotiate::completed(&reply)),
+                // Only SPNEGO has a final reply, so it goes out under this scheme's word: `Negotiate`.
+                final_reply: final_reply
+                    .map(|reply| format!("{} {}", scheme.word(), ntlmssp::encode_base64(&reply))),
                 connection: connection.clone(),
                 channel: leg.channel.clone(),
             })

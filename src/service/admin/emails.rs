@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::routes::{Answer, Call};
+use super::route::{Answer, Call};
 use super::{id, Params};
 use crate::domain::mail::EmailFilter;
 use crate::state::Shared;
@@ -59,7 +59,7 @@ pub(super) fn raw(shared: &Shared, segment: &str) -> Result<WireResponse, WireRe
 }
 
 /// The email's HTML body as a page of its own, for the web inbox's sandboxed `<iframe>`. The
-/// HTML is written by whoever wrote the template (captured data, habit 12): its own CSP lets
+/// HTML is written by whoever wrote the template (captured data, shown as text only elsewhere): its own CSP lets
 /// it have inline styles and nothing else (no script, no request anywhere).
 pub(super) fn html(shared: &Shared, segment: &str) -> Result<WireResponse, WireResponse> {
     let id = id(segment, "an email")?;

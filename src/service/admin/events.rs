@@ -1,4 +1,4 @@
-//! `GET /__admin/events`: every change as Server-Sent Events (SPEC §12).
+//! `GET /__admin/events`: every change as Server-Sent Events.
 //!
 //! Each stream is a task of its own that copies events from the state's event log into the
 //! response body's channel: the events missed since `Last-Event-ID` first, then live ones, with
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
-use super::routes::Call;
+use super::route::Call;
 use crate::state::events::Event;
 use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Reply, Streamed, WireResponse};

@@ -8,12 +8,14 @@ mod mailboxes;
 mod openapi;
 mod phone;
 mod requests;
+mod route;
 mod routes;
 mod scenarios;
 
 use serde::de::DeserializeOwned;
 
-use routes::{Call, Handler, Place, Query};
+use route::{Call, Handler, Place, Query};
+use routes::ROUTES;
 
 use crate::state::{ReloadError, Shared};
 use crate::vocab::stop::Stop;
@@ -53,13 +55,13 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
 
 /// Answers from the route table: `segments` is the path below the prefix, decoded.
 async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], stop: Stop) -> Reply {
-    let Some((pattern, args)) = routes::find(segments) else {
+    let Some((pattern, args)) = route::find(ROUTES, segments) else {
         return WireResponse::json_error(404, format!("no admin resource at {}", request.path))
             .into();
     };
     let method = request.method.as_str();
-    let Some(route) = routes::rows(pattern).find(|r| r.method == method) else {
-        let allowed = routes::allowed(pattern);
+    let Some(route) = route::rows(ROUTES, pattern).find(|r| r.method == method) else {
+        let allowed = route::allowed(ROUTES, pattern);
         return WireResponse::json_error(
             405,
             format!(

@@ -1,12 +1,9 @@
 //! `GET /__admin/openapi.json`: an OpenAPI 3.1 description of the admin API, written from the
-//! router's own table ([`ROUTES`]: every row is a described operation) and the web inbox's
+//! router's own table (every row of `admin::routes` is a described operation) and the web inbox's
 //! assets and redirects.
 
 mod paths;
 
-pub(super) use paths::{
-    answer, bad, body, missing, no_content, op, schema, shared, text, Operation,
-};
 mod shapes;
 #[cfg(test)]
 mod tests;
@@ -15,21 +12,22 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
-use super::routes::ROUTES;
+use super::route::Route;
 use super::PREFIX;
 
-/// The document as served: made once, it depends on nothing at run time.
-pub(super) fn document_text() -> &'static str {
+/// The document of the admin table `routes` as served: made once, it depends on nothing at run
+/// time (there is one table).
+pub(super) fn document_text(routes: &'static [Route]) -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
-        serde_json::to_string_pretty(&document()).expect("the document is plain JSON")
+        serde_json::to_string_pretty(&document(routes)).expect("the document is plain JSON")
     })
 }
 
-/// The whole document.
-pub(super) fn document() -> Value {
+/// The whole document, of the table `routes` under the admin prefix.
+pub(super) fn document(routes: &[Route]) -> Value {
     let mut paths = Map::new();
-    for route in ROUTES {
+    for route in routes {
         let path = format!("{PREFIX}{}", route.pattern);
         let item = paths
             .entry(path)

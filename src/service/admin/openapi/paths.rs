@@ -1,73 +1,10 @@
 //! The pieces of the document: a route's operation (from its row in the table), the path
-//! parameters, the web inbox's paths, the answers several routes share, and the helpers the
-//! table's descriptions are written with.
+//! parameters, the web inbox's paths, the answers several routes share.
 
 use serde_json::{json, Map, Value};
 
-use crate::service::admin::routes::{Kind, Param, Place, Route};
+use crate::service::admin::route::{answer, shared, text, Kind, Operation, Param, Place, Route};
 use crate::service::ui;
-
-pub(in crate::service::admin) fn schema(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
-pub(in crate::service::admin) fn answer(description: &str, name: &str) -> Value {
-    json!({ "description": description, "content": { "application/json": { "schema": schema(name) } } })
-}
-
-pub(in crate::service::admin) fn shared(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/responses/{name}") })
-}
-
-pub(in crate::service::admin) fn no_content(description: &str) -> Value {
-    json!({ "description": description })
-}
-
-pub(in crate::service::admin) fn text(description: &str, media: &str) -> Value {
-    json!({ "description": description, "content": { media: { "schema": { "type": "string" } } } })
-}
-
-/// `#/components/responses/BadRequest`.
-pub(in crate::service::admin) fn bad() -> Value {
-    shared("BadRequest")
-}
-
-/// `#/components/responses/NotFound`.
-pub(in crate::service::admin) fn missing() -> Value {
-    shared("NotFound")
-}
-
-pub(in crate::service::admin) fn body(description: &str, schema: Value) -> Value {
-    json!({ "required": true, "description": description, "content": { "application/json": { "schema": schema } } })
-}
-
-/// What a route's row says about it beyond the table's own columns: a summary, the request
-/// body, the answers by status.
-pub(in crate::service::admin) struct Operation {
-    summary: &'static str,
-    body: Option<Value>,
-    answers: Vec<(&'static str, Value)>,
-}
-
-pub(in crate::service::admin) fn op(summary: &'static str) -> Operation {
-    Operation {
-        summary,
-        body: None,
-        answers: Vec::new(),
-    }
-}
-
-impl Operation {
-    pub(in crate::service::admin) fn body(mut self, body: Value) -> Self {
-        self.body = Some(body);
-        self
-    }
-
-    pub(in crate::service::admin) fn answer(mut self, status: &'static str, answer: Value) -> Self {
-        self.answers.push((status, answer));
-        self
-    }
-}
 
 fn param(param: &Param) -> Value {
     let schema = match param.kind {
