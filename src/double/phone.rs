@@ -1,4 +1,4 @@
-//! The library's side of phone logon, the PIN change and the clock (SPEC §13): the same world
+//! The library's side of phone logon, the PIN change and the clock: the same world
 //! methods as `/__admin/mailboxes/{address}/logon`, `/pin` and `/__admin/clock`.
 
 use std::time::{Duration, SystemTime};

@@ -170,7 +170,7 @@ async fn drive<IO>(
 {
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
-    // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
+    // This connection's NTLM handshake and the user it proved (it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
     let activity = Activity::new();
