@@ -189,8 +189,7 @@ impl Operation {
 }
 
 /// The first pattern of `table` that matches `segments` (a path below the prefix, split and
-/// decoded), and
-/// the values of its `{name}` segments; `None` for an unknown path.
+/// decoded), and the values of its `{name}` segments; `None` for an unknown path.
 pub(super) fn find<'s>(
     table: &'static [Route],
     segments: &[&'s str],

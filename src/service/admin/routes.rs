@@ -1,9 +1,9 @@
 //! The admin API's route table: one row ([`Route`]) per path and method, holding everything
 //! about it — the pattern, the method, the query parameters, the handler and its OpenAPI
-//! description. The
-//! dispatcher (`admin::handle`) answers from it (404, 405 with `Allow`, unknown parameters) and
-//! `openapi` writes the document from it, so a route is stated once. Patterns are relative to
-//! the admin prefix, so another prefix (a session's) can serve the same table.
+//! description. The dispatcher (`admin::handle`) answers from it (404, 405 with `Allow`,
+//! unknown parameters) and `openapi` writes the document from it, so a route is stated once.
+//! Patterns are relative to the admin prefix, so another prefix (a session's) can serve the
+//! same table.
 //!
 //! To add a route: one row here, a handler in the resource's module.
 

@@ -30,7 +30,6 @@ fn described() -> BTreeSet<(String, String)> {
 /// assets and its redirects.
 fn web_inbox() -> BTreeSet<(String, String)> {
     let mut out: BTreeSet<(String, String)> = ui::asset_paths()
-        .into_iter()
         .map(|(path, _)| (path, "GET".to_string()))
         .collect();
     out.insert(("/__admin/ui".into(), "GET".into()));
