@@ -1,72 +1,64 @@
-//! What an `Authorization` header proved ([`Credentials`]), how it is checked against a
-//! mailbox's password, and the 401 of a caller who could not be identified ([`Refusal`]).
+//! What an `Authorization` header proved ([`Credentials`]): who it names, how to find their
+//! mailbox, and a [`Proof`] the scheme checks against the mailbox's password; and the 401 of a
+//! caller who could not be identified ([`Refusal`]).
 
-use super::ntlmssp::{Authenticate, Challenge};
-use super::{basic, negotiate, ntlm, AuthScheme, Authenticated, Channel, ConnectionAuth};
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use super::{AuthScheme, Authenticated, Channel};
 use crate::vocab::wire::WireResponse;
 
 /// Who the caller says they are, as read from the request.
 #[derive(Debug, Clone)]
-pub(crate) enum Credentials {
-    /// `Authorization: Basic`; the password is checked if the mailbox sets one.
-    Basic { user: String, password: String },
-    /// An NTLM AUTHENTICATE answering this connection's pending challenge, under `NTLM` or
-    /// `Negotiate`.
-    Ntlm {
-        scheme: AuthScheme,
-        message: Box<Authenticate>,
-        /// The challenge the message answers.
-        challenge: Challenge,
-        /// The `WWW-Authenticate` value to add to the answer (SPNEGO's accept-completed).
-        final_reply: Option<String>,
-        /// Marked authenticated when the message checks out.
-        connection: ConnectionAuth,
-        /// The channel the message came on, for the scheme's check.
-        channel: Channel,
-    },
-    /// No `Authorization` header on a connection NTLM already authenticated.
-    Connection(Authenticated),
+pub(crate) struct Credentials {
+    pub(crate) scheme: AuthScheme,
+    /// The user name as given (`CONTOSO\alice`): the journal's identity.
+    pub(crate) user: String,
+    pub(crate) lookup: Lookup,
+    pub(crate) proof: Arc<dyn Proof>,
+    /// A `WWW-Authenticate` value to add to the answer (SPNEGO's accept-completed).
+    pub(crate) final_reply: Option<String>,
+}
+
+/// How the caller's mailbox is found.
+#[derive(Debug, Clone)]
+pub(crate) enum Lookup {
+    /// The first of these names that a mailbox answers to (a logon or its address).
+    Names(Vec<String>),
+    /// The mailbox, by address, that the connection's handshake already proved.
+    Address(String),
+}
+
+/// What the credentials prove, checked under the lock once the mailbox is found.
+pub(crate) trait Proof: Debug + Send + Sync {
+    /// `Ok` if this proves knowledge of `password`, the password of the mailbox `address`,
+    /// on `channel` (the connection's facts, for a scheme that binds to them); otherwise why
+    /// not. Called only for a mailbox that sets a password.
+    fn check(&self, password: &str, address: &str, channel: &Channel) -> Result<(), String>;
+
+    /// The caller was identified as `who` (a handshake remembers it on its connection).
+    fn identified(&self, _who: Authenticated) {}
+}
+
+/// Nothing left to prove: the connection's handshake was checked when it authenticated.
+#[derive(Debug)]
+struct Proved;
+
+impl Proof for Proved {
+    fn check(&self, _password: &str, _address: &str, _channel: &Channel) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 impl Credentials {
-    /// The scheme they came under: the journal's `auth_scheme`.
-    pub(crate) fn scheme(&self) -> AuthScheme {
-        match self {
-            Credentials::Basic { .. } => AuthScheme::Basic,
-            Credentials::Ntlm { scheme, .. } => *scheme,
-            Credentials::Connection(who) => who.scheme,
-        }
-    }
-
-    /// The scheme's check against the password of the mailbox `address` (`None`: the mailbox
-    /// sets none, and any password is accepted); the reason when it fails.
-    pub(crate) fn check(&self, password: Option<&str>, address: &str) -> Result<(), String> {
-        let Some(password) = password else {
-            return Ok(());
-        };
-        match self {
-            Credentials::Basic {
-                password: given, ..
-            } => {
-                basic::check(password, given).map_err(|reason| format!("{reason} for '{address}'"))
-            }
-            Credentials::Ntlm {
-                scheme,
-                message,
-                challenge,
-                channel,
-                ..
-            } => {
-                let checked = match scheme {
-                    AuthScheme::Negotiate => {
-                        negotiate::check(message, challenge, password, channel)
-                    }
-                    _ => ntlm::check(message, challenge, password, channel),
-                };
-                checked.map_err(|reason| format!("{reason} ('{address}')"))
-            }
-            // The handshake was checked when the connection authenticated.
-            Credentials::Connection(_) => Ok(()),
+    /// No `Authorization` header on a connection a handshake already authenticated as `who`.
+    pub(crate) fn connection(who: Authenticated) -> Self {
+        Credentials {
+            scheme: who.scheme,
+            user: who.user,
+            lookup: Lookup::Address(who.address),
+            proof: Arc::new(Proved),
+            final_reply: None,
         }
     }
 }

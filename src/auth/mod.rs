@@ -6,8 +6,8 @@
 //! the service: finding the mailbox a user names is the state's (`World::identify`), reading the
 //! settings from the fixtures the service's (`service::auth`).
 //!
-//! A new scheme is a module here (its `NAME`, `WORD`, `challenge`, `read`, `check`) and a variant
-//! in [`AuthScheme::ALL`], whose methods are the only place that lists the modules.
+//! A new scheme is a module here, whose `SCHEME` ([`SchemeDef`]: its words, its challenge, how
+//! it reads a token into [`Credentials`] with a [`Proof`] to check) joins [`AuthScheme::ALL`].
 
 mod basic;
 mod connection;
@@ -17,7 +17,7 @@ mod ntlm;
 pub(crate) mod ntlmssp;
 
 pub(crate) use connection::{Authenticated, ConnectionAuth};
-pub(crate) use credentials::{unauthorized, Credentials, Refusal};
+pub(crate) use credentials::{unauthorized, Credentials, Lookup, Proof, Refusal};
 
 use ntlmssp::ChallengeProfile;
 
@@ -63,63 +63,76 @@ impl Leg<'_> {
     }
 }
 
-/// An HTTP authentication scheme the double can offer (`server.auth` in the fixtures).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AuthScheme {
-    /// SPNEGO carrying NTLM (or raw NTLM under `Negotiate`).
-    Negotiate,
-    /// Bare NTLM.
-    Ntlm,
-    /// HTTP Basic.
-    Basic,
+/// What a scheme's module tells the rest of the double: its words, its challenge, and how it
+/// reads an `Authorization` token.
+pub(crate) struct SchemeDef {
+    /// The fixture and journal word: `negotiate`, `ntlm`, `basic`.
+    name: &'static str,
+    /// The word that starts its `Authorization` and `WWW-Authenticate` values.
+    word: &'static str,
+    /// The `WWW-Authenticate` line of a 401 that offers the scheme on a channel.
+    challenge: fn(&Channel) -> String,
+    /// The credentials in a token (the text after the word), or why there are none.
+    read: fn(&str, &Leg<'_>) -> Result<Credentials, Refusal>,
+}
+
+/// An HTTP authentication scheme the double can offer (`server.auth` in the fixtures): a
+/// handle on its module's [`SchemeDef`], equal by name.
+#[derive(Clone, Copy)]
+pub(crate) struct AuthScheme(&'static SchemeDef);
+
+impl PartialEq for AuthScheme {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for AuthScheme {}
+
+impl std::fmt::Debug for AuthScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
 impl AuthScheme {
-    /// Every scheme the double knows, in the order messages list them. Every list of names
-    /// (the fixture check, the schema, the refusals) is made from this one.
+    /// SPNEGO carrying NTLM (or raw NTLM under `Negotiate`).
+    pub(crate) const NEGOTIATE: AuthScheme = AuthScheme(&negotiate::SCHEME);
+    /// Bare NTLM.
+    pub(crate) const NTLM: AuthScheme = AuthScheme(&ntlm::SCHEME);
+    /// HTTP Basic.
+    pub(crate) const BASIC: AuthScheme = AuthScheme(&basic::SCHEME);
+
+    /// Every scheme the double knows, in the order messages list them: the one list a new
+    /// scheme joins. Every list of names (the fixture check, the schema, the refusals) is made
+    /// from it.
     pub(crate) const ALL: [AuthScheme; 3] =
-        [AuthScheme::Negotiate, AuthScheme::Ntlm, AuthScheme::Basic];
+        [AuthScheme::NEGOTIATE, AuthScheme::NTLM, AuthScheme::BASIC];
 
     /// What an Exchange with Windows and Basic authentication offers, in its order: the
     /// default of `server.auth`.
     pub(crate) const EXCHANGE_DEFAULT: [AuthScheme; 3] =
-        [AuthScheme::Negotiate, AuthScheme::Ntlm, AuthScheme::Basic];
+        [AuthScheme::NEGOTIATE, AuthScheme::NTLM, AuthScheme::BASIC];
 
     /// The fixture and journal word: `negotiate`, `ntlm`, `basic`.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            AuthScheme::Negotiate => negotiate::NAME,
-            AuthScheme::Ntlm => ntlm::NAME,
-            AuthScheme::Basic => basic::NAME,
-        }
+        self.0.name
     }
 
     /// The word that starts its `Authorization` and `WWW-Authenticate` values: `Negotiate`,
     /// `NTLM`, `Basic`.
     pub(crate) fn word(self) -> &'static str {
-        match self {
-            AuthScheme::Negotiate => negotiate::WORD,
-            AuthScheme::Ntlm => ntlm::WORD,
-            AuthScheme::Basic => basic::WORD,
-        }
+        self.0.word
     }
 
     /// The `WWW-Authenticate` line of a 401 that offers this scheme on `channel`.
     pub(crate) fn challenge(self, channel: &Channel) -> String {
-        match self {
-            AuthScheme::Negotiate => negotiate::challenge(channel),
-            AuthScheme::Ntlm => ntlm::challenge(channel),
-            AuthScheme::Basic => basic::challenge(channel),
-        }
+        (self.0.challenge)(channel)
     }
 
     /// The credentials in `token` (the text after the scheme's word), or why there are none.
     pub(crate) fn read(self, token: &str, leg: &Leg<'_>) -> Result<Credentials, Refusal> {
-        match self {
-            AuthScheme::Negotiate => negotiate::read(token, leg),
-            AuthScheme::Ntlm => ntlm::read(token, leg),
-            AuthScheme::Basic => basic::read(token, leg),
-        }
+        (self.0.read)(token, leg)
     }
 
     /// The scheme of a fixture word (exact, lowercase) or of an `Authorization` header

@@ -2,36 +2,54 @@
 //! (NEGOTIATE, CHALLENGE, AUTHENTICATE) whose AUTHENTICATE is checked against the mailbox's
 //! password. The handshake is shared with `negotiate`, which carries the same messages.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::ntlmssp::{self, Authenticate, Challenge, ChallengeParams, Scheme, Step};
-use super::{unauthorized, AuthScheme, Channel, Credentials, Leg, Refusal};
+use super::{
+    unauthorized, AuthScheme, Authenticated, Channel, ConnectionAuth, Credentials, Leg, Lookup,
+    Proof, Refusal, SchemeDef,
+};
 
-/// The fixture and journal word.
-pub(super) const NAME: &str = "ntlm";
-/// The header word.
-pub(super) const WORD: &str = "NTLM";
+pub(super) const SCHEME: SchemeDef = SchemeDef {
+    name: "ntlm",
+    word: "NTLM",
+    challenge,
+    read,
+};
 
 /// The `WWW-Authenticate` line that starts a handshake.
-pub(super) fn challenge(_channel: &Channel) -> String {
-    WORD.to_string()
+fn challenge(_channel: &Channel) -> String {
+    "NTLM".to_string()
 }
 
-pub(super) fn read(token: &str, leg: &Leg<'_>) -> Result<Credentials, Refusal> {
-    handshake(Scheme::Ntlm, AuthScheme::Ntlm, token, leg)
+fn read(token: &str, leg: &Leg<'_>) -> Result<Credentials, Refusal> {
+    handshake(Scheme::Ntlm, AuthScheme::NTLM, token, leg)
 }
 
-/// The AUTHENTICATE's answer against `password` and the challenge it answers. `channel` is
-/// where a check of the channel (Extended Protection) belongs.
-pub(super) fn check(
-    message: &Authenticate,
-    challenge: &Challenge,
-    password: &str,
-    _channel: &Channel,
-) -> Result<(), String> {
-    ntlmssp::verify(message, challenge, password)
-        .map(|_kind| ())
-        .map_err(|error| error.to_string())
+/// An AUTHENTICATE answering the connection's pending challenge, under `NTLM` or `Negotiate`.
+#[derive(Debug)]
+struct Answer {
+    message: Authenticate,
+    /// The challenge the message answers.
+    challenge: Challenge,
+    /// Marked authenticated when the message checks out.
+    connection: ConnectionAuth,
+}
+
+impl Proof for Answer {
+    /// The response to the challenge, computed from `password`. A check of `_channel`
+    /// (Extended Protection: the binding to the TLS certificate, the service binding to the
+    /// host) belongs here, beside it.
+    fn check(&self, password: &str, address: &str, _channel: &Channel) -> Result<(), String> {
+        ntlmssp::verify(&self.message, &self.challenge, password)
+            .map(|_kind| ())
+            .map_err(|error| format!("{error} ('{address}')"))
+    }
+
+    fn identified(&self, who: Authenticated) {
+        self.connection.authenticate(who);
+    }
 }
 
 /// One leg of an NTLM handshake under `scheme` (`wire` is how the codec reads the token), run
@@ -94,15 +112,21 @@ pub(super) fn handshake(
                     "no NTLM challenge is pending on this connection".into(),
                 ));
             };
-            Ok(Credentials::Ntlm {
+            let user = message.identity();
+            Ok(Credentials {
                 scheme,
-                message: Box::new(message),
-                challenge,
+                // `DOMAIN\user` against the logons first, then the bare user (or UPN) against
+                // the address and the logons.
+                lookup: Lookup::Names(vec![user.clone(), message.user.clone()]),
+                user,
                 // Only SPNEGO has a final reply, so it goes out under this scheme's word: `Negotiate`.
                 final_reply: final_reply
                     .map(|reply| format!("{} {}", scheme.word(), ntlmssp::encode_base64(&reply))),
-                connection: connection.clone(),
-                channel: leg.channel.clone(),
+                proof: Arc::new(Answer {
+                    message,
+                    challenge,
+                    connection: connection.clone(),
+                }),
             })
         }
     }

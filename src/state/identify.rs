@@ -1,9 +1,9 @@
 //! Who the caller is, decided under the lock: the one place that finds the mailbox a user
-//! names. The password check is the scheme's (`Credentials::check`); a refusal is a journaled
+//! names. The password check is the scheme's (`Proof::check`); a refusal is a journaled
 //! 401.
 
 use super::World;
-use crate::auth::{unauthorized, AuthScheme, Authenticated, Channel, Credentials, Refusal};
+use crate::auth::{unauthorized, AuthScheme, Authenticated, Channel, Credentials, Lookup, Refusal};
 use crate::domain::journal::Entry;
 use crate::vocab::wire::Plan;
 
@@ -40,53 +40,40 @@ impl World {
         credentials: &Credentials,
         channel: &Channel,
     ) -> Result<(usize, String, AuthScheme), Refusal> {
-        let scheme = credentials.scheme();
-        let refuse = |user: &str, reason: String| Refusal {
-            user: Some(user.to_string()),
-            scheme: Some(scheme),
+        let Credentials {
+            scheme,
+            user,
+            lookup,
+            proof,
+            ..
+        } = credentials;
+        let refuse = |reason: String| Refusal {
+            user: Some(user.clone()),
+            scheme: Some(*scheme),
             reason,
             response: unauthorized(&self.fixtures.auth, channel),
         };
-        let find = |user: &str| self.mailboxes.iter().position(|m| m.answers_to(user));
-        let (index, user) = match credentials {
-            Credentials::Basic { user, .. } => match find(user) {
-                Some(index) => (index, user.clone()),
-                None => return Err(refuse(user, format!("no mailbox has logon '{user}'"))),
-            },
-            Credentials::Connection(who) => match self.mailbox_index(&who.address) {
-                // The handshake was checked when the connection authenticated.
-                Some(index) => return Ok((index, who.user.clone(), scheme)),
-                None => {
-                    return Err(refuse(
-                        &who.user,
-                        format!(
-                            "the connection authenticated as '{}', but mailbox '{}' is gone",
-                            who.user, who.address
-                        ),
-                    ))
-                }
-            },
-            Credentials::Ntlm { message, .. } => {
-                let user = message.identity();
-                // `DOMAIN\user` against the logons first, then the bare user (or UPN) against
-                // the address and the logons.
-                match find(&user).or_else(|| find(&message.user)) {
-                    Some(index) => (index, user),
-                    None => return Err(refuse(&user, format!("no mailbox has logon '{user}'"))),
-                }
-            }
+        let index = match lookup {
+            Lookup::Names(names) => names
+                .iter()
+                .find_map(|name| self.mailboxes.iter().position(|m| m.answers_to(name)))
+                .ok_or_else(|| refuse(format!("no mailbox has logon '{user}'")))?,
+            Lookup::Address(address) => self.mailbox_index(address).ok_or_else(|| {
+                refuse(format!(
+                    "the connection authenticated as '{user}', but mailbox '{address}' is gone"
+                ))
+            })?,
         };
         let mailbox = &self.mailboxes[index];
-        credentials
-            .check(mailbox.password.as_deref(), &mailbox.state.smtp_address)
-            .map_err(|reason| refuse(&user, reason))?;
-        if let Credentials::Ntlm { connection, .. } = credentials {
-            connection.authenticate(Authenticated {
-                scheme,
-                user: user.clone(),
-                address: mailbox.state.smtp_address.clone(),
-            });
+        let address = &mailbox.state.smtp_address;
+        if let Some(password) = &mailbox.password {
+            proof.check(password, address, channel).map_err(refuse)?;
         }
-        Ok((index, user, scheme))
+        proof.identified(Authenticated {
+            scheme: *scheme,
+            user: user.clone(),
+            address: address.clone(),
+        });
+        Ok((index, user.clone(), *scheme))
     }
 }

@@ -36,7 +36,7 @@ pub(crate) fn credentials(
     };
     let Some(header) = request.header("authorization") else {
         if let Some(who) = connection.and_then(ConnectionAuth::authenticated) {
-            return Ok(Credentials::Connection(who));
+            return Ok(Credentials::connection(who));
         }
         return Err(leg.refuse(None, "no Authorization header".into()));
     };
@@ -77,8 +77,8 @@ pub(crate) fn credentials(
 /// answer, if `credentials` is one.
 pub(crate) fn negotiate_header(credentials: &Result<Credentials, Refusal>) -> Option<String> {
     match credentials {
-        Ok(Credentials::Ntlm { final_reply, .. }) => final_reply.clone(),
-        _ => None,
+        Ok(credentials) => credentials.final_reply.clone(),
+        Err(_) => None,
     }
 }
 
