@@ -138,42 +138,91 @@ fn code_only(text: &str) -> String {
     out
 }
 
-/// `code` (from [`code_only`]) with every item marked `#[cfg(test)]` blanked, and the names of
-/// the `mod name;` declarations that were not.
+/// Whether a `cfg` predicate holds only in tests: `test`, or `all(…)` with `test` among its
+/// arguments.
+fn test_only(predicate: &str) -> bool {
+    let predicate: String = predicate.chars().filter(|c| !c.is_whitespace()).collect();
+    if predicate == "test" {
+        return true;
+    }
+    let Some(inner) = predicate
+        .strip_prefix("all(")
+        .and_then(|p| p.strip_suffix(')'))
+    else {
+        return false;
+    };
+    // The top-level arguments of `all(…)`.
+    let mut depth = 0;
+    let mut start = 0;
+    let mut arguments = Vec::new();
+    for (at, c) in inner.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                arguments.push(&inner[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    arguments.push(&inner[start..]);
+    arguments.contains(&"test")
+}
+
+/// `code` (from [`code_only`]) with every item marked test-only (`#[cfg(test)]`,
+/// `#[cfg(all(test, …))]`) blanked, and the names of the `mod name;` declarations that were not.
 fn without_tests(code: &str) -> (String, Vec<String>) {
     let chars: Vec<char> = code.chars().collect();
-    let marker: Vec<char> = "#[cfg(test)]".chars().collect();
+    let opening: Vec<char> = "#[cfg(".chars().collect();
     let mut out: Vec<char> = chars.clone();
     let mut i = 0;
     while i < chars.len() {
-        if chars[i..].starts_with(&marker) {
-            // The item ends at its first `;` outside braces, or at the brace that closes its
-            // first `{`.
-            let mut j = i + marker.len();
-            let mut depth = 0;
-            while j < chars.len() {
-                match chars[j] {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    ';' if depth == 0 => break,
-                    _ => {}
-                }
-                j += 1;
-            }
-            for c in out.iter_mut().take((j + 1).min(chars.len())).skip(i) {
-                if *c != '\n' {
-                    *c = ' ';
-                }
-            }
-            i = j + 1;
-        } else {
+        if !chars[i..].starts_with(&opening) {
             i += 1;
+            continue;
         }
+        // The predicate runs to the parenthesis that closes `cfg(`.
+        let mut j = i + opening.len();
+        let mut depth = 1;
+        while j < chars.len() && depth > 0 {
+            match chars[j] {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            j += 1;
+        }
+        let predicate: String = chars[i + opening.len()..j.saturating_sub(1)]
+            .iter()
+            .collect();
+        if !test_only(&predicate) {
+            i = j;
+            continue;
+        }
+        // The item ends at its first `;` outside braces, or at the brace that closes its
+        // first `{`.
+        let mut depth = 0;
+        while j < chars.len() {
+            match chars[j] {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                ';' if depth == 0 => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        for c in out.iter_mut().take((j + 1).min(chars.len())).skip(i) {
+            if *c != '\n' {
+                *c = ' ';
+            }
+        }
+        i = j + 1;
     }
     let out: String = out.into_iter().collect();
     let mods = out
@@ -529,15 +578,23 @@ fn a_lower_layer_naming_a_higher_one_is_flagged_but_not_in_comments_strings_or_t
          // crate::server::UmMockServer in a comment\n\
          const S: &str = \"crate::service::x\";\n\
          use crate::{error::Error, state::Shared};\n\
-         #[cfg(test)]\nmod tests {\n    use crate::server::UmMockServer;\n}\n",
+         #[cfg(test)]\nmod tests {\n    use crate::server::UmMockServer;\n}\n\
+         #[cfg(all(test, not(feature = \"tls\")))]\nmod without {\n    use crate::server::UmMockServer;\n}\n\
+         #[cfg(any(test, feature = \"x\"))]\nuse crate::server::Y;\n",
     );
 
     let findings = layer_findings(&[planted]);
 
-    assert_eq!(findings.len(), 1, "{findings:?}");
+    // The `any(test, …)` import is compiled outside tests too.
+    assert_eq!(findings.len(), 2, "{findings:?}");
     assert!(
         findings[0]
             .starts_with("src/domain/mail.rs:4: the domain layer names the later layer state"),
+        "{findings:?}"
+    );
+    assert!(
+        findings[1]
+            .starts_with("src/domain/mail.rs:14: the domain layer names the later layer server"),
         "{findings:?}"
     );
 }

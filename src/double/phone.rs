@@ -1,5 +1,5 @@
-//! The library's side of phone logon, the PIN change and the clock: the same world
-//! methods as `/__admin/mailboxes/{address}/logon`, `/pin` and `/__admin/clock`.
+//! The library's side of phone logon, the PIN change and the clock: the same world methods as
+//! `/__admin/mailboxes/{address}/logon`, `/pin` and `/__admin/clock`.
 
 use std::time::{Duration, SystemTime};
 
