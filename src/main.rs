@@ -155,7 +155,7 @@ fn validate(dir: Option<PathBuf>) -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     // Lines go through a bounded queue to a writer thread, and are dropped when it is full:
-    // a harness that pipes stderr and never reads it must not stall serving (SPEC §8). The
+    // a harness that pipes stderr and never reads it must not stall serving: logging never blocks a request. The
     // guard flushes what is queued when `serve` returns.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)

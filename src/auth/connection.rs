@@ -1,10 +1,11 @@
-//! What one TCP connection remembers of Windows authentication (habit 11: it belongs to the
+//! What one TCP connection remembers of Windows authentication (it belongs to the
 //! connection task, not to a global map): at most one pending CHALLENGE and the user the
 //! connection authenticated as. Dropped with the connection, so it needs no other bound.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::ntlm::{Challenge, Scheme};
+use super::ntlmssp::{Challenge, Scheme};
+use super::AuthScheme;
 
 /// A cheap handle on one connection's authentication state, made in the accept loop for each
 /// connection and handed to every request served on it.
@@ -28,7 +29,7 @@ struct State {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Authenticated {
     /// The scheme the handshake ran under.
-    pub(crate) scheme: Scheme,
+    pub(crate) scheme: AuthScheme,
     /// The name as the client gave it (`CONTOSO\alice`).
     pub(crate) user: String,
     /// The mailbox it resolved to.

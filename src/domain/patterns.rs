@@ -4,8 +4,6 @@
 //! PIN rules, duplicates) is left to them. Patterns are ECMA-262, as JSON Schema requires, and
 //! use only what ECMA, Python's `re` and Rust's `regex` read alike.
 
-use crate::domain::mail::template::PLACEHOLDERS;
-
 /// Characters XML cannot hold (`vocab::xml::is_xml_char`), as the inside of a `[...]` class.
 const NOT_XML: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF";
 
@@ -57,10 +55,11 @@ pub(crate) const SCRIPTED_HEADER_NAME: &str = "^(?![Cc][Oo][Nn][Tt][Ee][Nn][Tt]-
 /// allowed) and DEL; bytes from 0x80 up, so non-ASCII text goes out as its UTF-8.
 pub(crate) const HEADER_VALUE: &str = r"^[^\x00-\x08\x0A-\x1F\x7F]*$";
 
-/// A template whose `{placeholders}` are all known (`mail::template`); with `one_line`, no line
-/// break either (the sender and subject); with `needs_pin`, one of them is `{pin}` (the text).
-pub(crate) fn template(one_line: bool, needs_pin: bool) -> String {
-    let known = PLACEHOLDERS.join("|");
+/// A template whose `{placeholders}` are all among `placeholders` (the template module passes
+/// its own list, so this file depends on nothing); with `one_line`, no line break either (the
+/// sender and subject); with `needs_pin`, one of them is `{pin}` (the text).
+pub(crate) fn template(placeholders: &[&str], one_line: bool, needs_pin: bool) -> String {
+    let known = placeholders.join("|");
     let plain = if one_line { r"[^{\r\n]" } else { "[^{]" };
     let pin = if needs_pin { r"(?=[\s\S]*\{pin\})" } else { "" };
     format!(r"^{pin}(?:{plain}|\{{(?![a-z_]+\}})|\{{(?:{known})\}})*$")

@@ -43,7 +43,7 @@ macro_rules! shared_settings {
             /// assert!(server.add_scenario(Scenario::new("alice@contoso.com", "ResetPIN").outcome(Outcome::fixture("ResetPIN/teapot"))).is_ok());
             /// # }
             /// ```
-            pub fn fixtures(mut self, set: crate::FixtureSet) -> Self {
+            pub fn fixtures(mut self, set: crate::fixtures::FixtureSet) -> Self {
                 self.options.fixtures = Some(crate::state::FixtureSource::Set(set));
                 self
             }

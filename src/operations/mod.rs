@@ -124,7 +124,7 @@ pub(crate) fn execute(
 
 /// Whether a canned success for `operation` has the side effects of a live one. ResetPIN's
 /// effects (new PIN, history, email) are what a client test checks after any success, so a
-/// replayed success performs them (SPEC §6); the other operations' canned answers stand alone.
+/// replayed success performs them; the other operations' canned answers stand alone.
 /// Either way the operation's own checks come first: a caller who is not UM-enabled gets the
 /// canned bytes and no effects.
 pub(crate) fn canned_success_has_effects(operation: Operation) -> bool {

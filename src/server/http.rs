@@ -28,8 +28,9 @@ use super::activity::{Activity, BodyTimer, Late, Watched, HEADER_LIMIT};
 use super::conns::{AcceptFailures, Conns, Slot};
 use super::tls::{self, TlsAcceptor};
 use crate::auth::ConnectionAuth;
-use crate::service::router::{self, Stop};
+use crate::service::router;
 use crate::state::Shared;
+use crate::vocab::stop::Stop;
 use crate::vocab::wire::NetworkFault;
 use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest, WireResponse};
 
@@ -228,7 +229,7 @@ where
     } = on;
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
-    // This connection's NTLM handshake and the user it proved (habit 11: it lives and dies
+    // This connection's NTLM handshake and the user it proved (it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
     let stall_limit = shared.config().reader_stall_timeout;

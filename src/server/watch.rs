@@ -1,4 +1,4 @@
-//! `--watch`: reload the fixtures folder when a file in it changes (SPEC §14), as
+//! `--watch`: reload the fixtures folder when a file in it changes, as
 //! `POST /__admin/reload` does: all or nothing, problems logged with their paths and the old
 //! state kept, emails, journal and clock untouched.
 //!
@@ -28,7 +28,7 @@ use crate::state::{ReloadError, Shared};
 
 /// How long the folder must be quiet before it is reloaded: an editor's save (write, rename,
 /// chmod) and a `cp -r` arrive as bursts, and half a save must not be read. Well under the
-/// second SPEC §14 allows.
+/// one second within which an edit must be served.
 const QUIET: Duration = Duration::from_millis(200);
 
 /// How often a folder that could not be watched is looked for again.

@@ -55,12 +55,12 @@ pub(crate) fn handle(
     };
     let entry = Entry::new(request);
     let fixtures = shared.fixtures();
-    let auth_settings = auth::AuthSettings::of(&fixtures);
-    let credentials = auth::credentials(request, &auth_settings, connection);
+    let channel = auth::channel(request);
+    let credentials = auth::credentials(request, &fixtures, connection, &channel);
     let negotiate = auth::negotiate_header(&credentials);
     let host = host(request);
     let plan = shared.with(|world| {
-        let (mut entry, index) = match world.identify(entry, credentials) {
+        let (mut entry, index) = match world.identify(entry, credentials, &channel) {
             Ok(found) => found,
             Err(refused) => return refused,
         };
@@ -298,7 +298,7 @@ mod tests {
             .collect();
         assert_eq!(
             challenges,
-            ["Negotiate", "NTLM", crate::auth::BASIC_CHALLENGE]
+            ["Negotiate", "NTLM", "Basic realm=\"exchange-um-mock\""]
         );
         let journal = shared.with(|world| world.all_requests());
         assert_eq!((journal.len(), journal[0].status), (1, Some(401)));

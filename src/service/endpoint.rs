@@ -47,12 +47,13 @@ pub(crate) fn handle(
         return journal_only(shared, Entry::new(request).because(reason), response);
     }
     let fixtures = shared.fixtures();
-    let settings = auth::AuthSettings::of(&fixtures);
-    let credentials = auth::credentials(request, &settings, connection);
+    let channel = auth::channel(request);
+    let credentials = auth::credentials(request, &fixtures, connection, &channel);
     let negotiate = auth::negotiate_header(&credentials);
     let um = UmRequest {
         entry: Entry::new(request),
         credentials,
+        channel,
         call: read_call(request, shared.config().strict_soap_action),
     };
     auth::with_negotiate_header(shared.with(|world| world.answer_um(um)), negotiate)

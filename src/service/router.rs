@@ -1,28 +1,11 @@
 //! Routes a request: the admin API, the UM endpoint, Autodiscover, or 404.
 
-use tokio::sync::watch;
-
 use super::{admin, autodiscover, endpoint};
 use crate::auth::ConnectionAuth;
 use crate::domain::journal::Entry;
 use crate::state::Shared;
+use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Plan, WireRequest, WireResponse};
-
-/// Fires once when the server stops; long-polls, event streams and hanging requests end on it.
-#[derive(Debug, Clone)]
-pub(crate) struct Stop(watch::Receiver<bool>);
-
-impl Stop {
-    pub(crate) fn new() -> (watch::Sender<bool>, Stop) {
-        let (tx, rx) = watch::channel(false);
-        (tx, Stop(rx))
-    }
-
-    /// Resolves when the server stops (or its stop sender is gone).
-    pub(crate) async fn wait(mut self) {
-        let _ = self.0.wait_for(|stopped| *stopped).await;
-    }
-}
 
 /// Answers `request`; `connection` is the authentication state of the connection it came on.
 pub(crate) async fn route(

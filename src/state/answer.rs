@@ -11,8 +11,8 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 
 use super::events::Change;
-use super::identify::{Credentials, Refusal};
 use super::World;
+use crate::auth::{Channel, Credentials, Refusal};
 use crate::domain::journal::Entry;
 use crate::domain::mail::PendingEmail;
 use crate::domain::mailbox::Mailbox;
@@ -37,6 +37,8 @@ pub(crate) struct Refused {
 pub(crate) struct UmRequest {
     pub(crate) entry: Entry,
     pub(crate) credentials: Result<Credentials, Refusal>,
+    /// The channel it came on, for the schemes' challenges in a 401.
+    pub(crate) channel: Channel,
     /// The envelope read and checked, or the fault that answers it.
     pub(crate) call: Result<(Operation, SoapCall), Refused>,
 }
@@ -45,6 +47,7 @@ pub(crate) struct UmRequest {
 struct Job<'a> {
     operation: Operation,
     call: &'a SoapCall,
+    channel: &'a Channel,
     request_id: u64,
 }
 
@@ -83,9 +86,10 @@ impl World {
         let UmRequest {
             entry,
             credentials,
+            channel,
             call,
         } = request;
-        let (mut entry, index) = match self.identify(entry, credentials) {
+        let (mut entry, index) = match self.identify(entry, credentials, &channel) {
             Ok(found) => found,
             Err(refused) => return refused,
         };
@@ -106,6 +110,7 @@ impl World {
         let job = Job {
             operation,
             call: &call,
+            channel: &channel,
             request_id: self.journal.next_id(),
         };
         let mut draft = self.draft(index);
@@ -232,8 +237,9 @@ impl World {
                 )
                 .with_scripted_headers(headers);
                 if *status == 401 && response.header("WWW-Authenticate").is_none() {
-                    for line in super::identify::challenge_lines(&self.fixtures.auth) {
-                        response = response.with_header("WWW-Authenticate", line);
+                    for scheme in &self.fixtures.auth {
+                        response =
+                            response.with_header("WWW-Authenticate", scheme.challenge(job.channel));
                     }
                 }
                 (

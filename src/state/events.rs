@@ -1,4 +1,4 @@
-//! The live event log behind `GET /__admin/events` (SPEC §12): every change the world makes,
+//! The live event log behind `GET /__admin/events`: every change the world makes,
 //! numbered in the order it was made, kept for replay and sent to whoever listens.
 //!
 //! The world notes a [`Change`] (a copy of the value, nothing serialised) while the lock is

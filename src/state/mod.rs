@@ -10,7 +10,6 @@ mod phone;
 mod world;
 
 pub(crate) use answer::{Refused, UmRequest};
-pub(crate) use identify::{unauthorized, Credentials, Refusal};
 pub(crate) use phone::{ClockChange, PhoneRefusal, PinChanged};
 pub(crate) use world::{NotAdded, World};
 

@@ -66,7 +66,7 @@ fn digits(field: &'static str, value: &str) -> Result<(), PhoneRefusal> {
 }
 
 impl World {
-    /// A phone logon with `pin` to the mailbox `address` (SPEC §13).
+    /// A phone logon with `pin` to the mailbox `address`, as Outlook Voice Access takes it.
     pub(crate) fn phone_logon(
         &mut self,
         address: &str,
@@ -80,7 +80,7 @@ impl World {
         Ok(self.commit_logon(index, draft, logon))
     }
 
-    /// The user signs in with `old` and chooses `new` (SPEC §13).
+    /// The user signs in with `old` and chooses `new` at the phone prompt.
     pub(crate) fn change_pin(
         &mut self,
         address: &str,

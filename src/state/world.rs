@@ -91,7 +91,7 @@ impl World {
 
     /// Makes `fixtures` current: mailboxes and scenarios (run-time ones included) as they
     /// describe. Captured and pending emails, the journal, calls and expectations stay
-    /// (SPEC §14); ids keep counting.
+    /// as they were, as a reload promises; ids keep counting.
     pub(super) fn install(&mut self, fixtures: Arc<Fixtures>) {
         let old_mailboxes = std::mem::take(&mut self.mailboxes);
         let old_scenarios = self.scenarios.newest_first();

@@ -1,4 +1,4 @@
-//! The double's clock (`/__admin/clock`, SPEC §13): what it reads, how it moves, and that the
+//! The double's clock (`/__admin/clock`): what it reads, how it moves, and that the
 //! times the double writes (`sent_at`, `received_at`, `pin_set_at`, a call's `started_at`) and
 //! PIN expiry follow it.
 

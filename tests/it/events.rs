@@ -1,4 +1,4 @@
-//! `GET /__admin/events`: Server-Sent Events of every change (SPEC §12).
+//! `GET /__admin/events`: Server-Sent Events of every change.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! HTTPS listeners (SPEC 11): the binary's `https://` listeners next to plain ones on one
+//! HTTPS listeners: the binary's `https://` listeners next to plain ones on one
 //! state, the library's `.https()`, a user's certificate, a kept CA, and bad TLS clients.
 
 use std::process::{Command, Stdio};

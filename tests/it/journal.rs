@@ -148,7 +148,7 @@ async fn reset_restores_the_fixtures_as_loaded() {
     let reset = mock.admin("POST", "/__admin/reset", None).await;
 
     assert_eq!(reset.status, 204);
-    // The fixture PINs are set anew by the reset (SPEC §13); everything else is as loaded.
+    // The fixture PINs are set anew by the reset, as when the fixtures are loaded; everything else is as loaded.
     let without_pin_times = |mut list: Value| {
         for mailbox in list["mailboxes"].as_array_mut().unwrap() {
             let mailbox = mailbox.as_object_mut().unwrap();

@@ -1,4 +1,4 @@
-//! SPEC §10's limits as a harness meets them: the double never stalls, whatever its stderr.
+//! The limits as a harness meets them: the double never stalls, whatever its stderr.
 
 use std::io::BufReader;
 use std::process::Stdio;

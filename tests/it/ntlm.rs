@@ -1,6 +1,6 @@
 //! Windows authentication over real connections: curl's NTLM against the default fixtures, and a
 //! hand-rolled NTLM client on raw keep-alive connections for the connection-bound rules and bad
-//! tokens (SPEC §4).
+//! tokens.
 
 use base64::Engine as _;
 use exchange_um_mock::{ErrorKind, FixtureSet, UmMockServer};

@@ -1,5 +1,5 @@
 //! The ten operations beside ResetPIN, over real HTTP: exact response XML, state they change,
-//! faults, calls, and the concurrency promise of SPEC §10.
+//! faults, calls, and that concurrent requests for one mailbox are serialised.
 
 use base64::Engine as _;
 use exchange_um_mock::{FixtureSet, UmMockServer};
@@ -406,7 +406,7 @@ async fn scenarios_script_every_operation_not_only_reset_pin() {
     assert_eq!(live.status, 200);
 }
 
-// SPEC §10: concurrent requests for one mailbox are serialised. Checked twice, because the two
+// Concurrent requests for one mailbox are serialised. Checked twice, because the two
 // ways of serving run requests differently. The library's `UmMockServer` serves on its own
 // current-thread runtime on its own thread (src/server/mod.rs), so there the multi-thread test
 // runtime only makes the clients concurrent; the binary serves on `Runtime::new()`, Tokio's

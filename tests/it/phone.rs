@@ -1,4 +1,4 @@
-//! Phone logon (Outlook Voice Access) and the PIN change at the phone prompt (SPEC §13): the
+//! Phone logon (Outlook Voice Access) and the PIN change at the phone prompt: the
 //! reset followed through to the phone, Exchange's counting of failures, every refusal of a
 //! new PIN, bad requests, and concurrent logons. The clock has its own module (`clock.rs`).
 

@@ -1,4 +1,4 @@
-//! The JSON Schema of `mock.json` (SPEC §14): the committed file is the generated one, it is a
+//! The JSON Schema of `mock.json`: the committed file is the generated one, it is a
 //! valid draft 2020-12 schema, `exchange-um-mock schema` and `GET /__admin/schema/mock.json`
 //! serve it, and every fixture the project ships validates against it.
 

@@ -1,5 +1,5 @@
 //! The web inbox's page and assets, the front-door redirect, and the admin API's refusal of
-//! changing requests from another site's page (SPEC §12).
+//! changing requests from another site's page.
 
 use exchange_um_mock::UmMockServer;
 

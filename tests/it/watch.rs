@@ -1,4 +1,4 @@
-//! `--watch` (SPEC §14): an edit of the fixtures folder is served without a request, a broken
+//! `--watch`: an edit of the fixtures folder is served without a request, a broken
 //! save is logged with its path and changes nothing, the next good save is picked up, editors
 //! that save by rename and a replaced folder are followed; emails and the journal stay.
 //! Deadlines are generous and only stop a hung test: nothing here measures speed.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::template::{self, MailFixture, MailTemplate};
+use super::template::{self, MailFixture, MailTemplate, PLACEHOLDERS};
 use super::wording::{self, DEFAULT_FROM, DEFAULT_LANGUAGE};
 use crate::domain::patterns;
 
@@ -19,13 +19,13 @@ use crate::domain::patterns;
 #[serde(deny_unknown_fields)]
 pub(crate) struct LanguageFixture {
     /// The sender (one line) in this language.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
     pub(crate) from: Option<String>,
     /// The subject (one line) in this language.
-    #[schemars(pattern(patterns::template(true, false)))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
     pub(crate) subject: Option<String>,
     /// The plain-text body in this language. Must contain `{pin}`.
-    #[schemars(pattern(patterns::template(false, true)))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, false, true)))]
     pub(crate) text: Option<String>,
 }
 

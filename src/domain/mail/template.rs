@@ -20,14 +20,14 @@ use crate::domain::patterns;
 #[serde(deny_unknown_fields)]
 pub(crate) struct MailFixture {
     /// The sender (one line), e.g. `Microsoft Exchange <MicrosoftExchange@{domain}>`.
-    #[schemars(pattern(patterns::template(true, false)), length(max = 998))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)), length(max = 998))]
     pub(crate) from: Option<String>,
     /// The subject (one line), e.g. `Your Outlook Voice Access PIN has been reset`.
-    #[schemars(pattern(patterns::template(true, false)), length(max = 998))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)), length(max = 998))]
     pub(crate) subject: Option<String>,
     /// The plain-text body; the HTML body is derived from it. Must contain `{pin}`.
     // Characters, as JSON Schema counts: never fewer than the bytes the loader counts.
-    #[schemars(pattern(patterns::template(false, true)), length(max = 65536))]
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, false, true)), length(max = 65536))]
     pub(crate) text: Option<String>,
     /// Wording per language (a culture name such as `pt-BR`), overriding the keys above and
     /// the double's own wording for that language. A language the double has no wording for

@@ -5,7 +5,8 @@ use std::collections::VecDeque;
 use super::{Outcome, Scenario, Then};
 use crate::vocab::Operation;
 
-/// At most this many scenarios that can still give an outcome (SPEC §10); adding one more is
+/// At most this many scenarios that can still give an outcome, so that a client cannot grow the
+/// scenario list without bound; adding one more is
 /// refused.
 pub(crate) const MAX_ACTIVE: usize = 10_000;
 /// Retired scenarios kept for the list; older ones are dropped.

@@ -1,4 +1,4 @@
-//! TLS for `https://` listeners (SPEC section 11): the rustls server configuration, from the
+//! TLS for `https://` listeners: the rustls server configuration, from the
 //! user's PEM files or from a CA and leaf certificate generated at start.
 //!
 //! Depends on nothing else in the crate. [`prepare`] runs once at start-up; its [`Tls`] is

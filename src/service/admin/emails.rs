@@ -1,14 +1,12 @@
 //! `/__admin/emails`: captured PIN emails, with long-polling (`wait_ms`).
 
-use std::future::Future;
 use std::time::Duration;
 
+use super::route::{Answer, Call};
 use super::{id, Params};
 use crate::domain::mail::EmailFilter;
 use crate::state::Shared;
-use crate::vocab::wire::{WireRequest, WireResponse};
-
-const FILTERS: [&str; 5] = ["to", "mailbox", "after_id", "limit", "wait_ms"];
+use crate::vocab::wire::WireResponse;
 
 fn filter(params: &Params) -> Result<EmailFilter, WireResponse> {
     Ok(EmailFilter {
@@ -19,13 +17,9 @@ fn filter(params: &Params) -> Result<EmailFilter, WireResponse> {
     })
 }
 
-pub(super) async fn list(
-    shared: &Shared,
-    request: &WireRequest,
-    stop: impl Future<Output = ()>,
-) -> Result<WireResponse, WireResponse> {
-    let params = Params::parse(request, &FILTERS)?;
-    let filter = filter(&params)?;
+pub(super) async fn list(call: &Call<'_>) -> Answer {
+    let (shared, params, stop) = (call.shared, &call.query, call.stop.clone().wait());
+    let filter = filter(params)?;
     let wait = Duration::from_millis(params.wait_ms()?);
     let (total, emails, evicted) = shared.wait_for_emails(&filter, wait, stop).await;
     Ok(WireResponse::json(
@@ -34,15 +28,11 @@ pub(super) async fn list(
     ))
 }
 
-pub(super) async fn latest(
-    shared: &Shared,
-    request: &WireRequest,
-    stop: impl Future<Output = ()>,
-) -> Result<WireResponse, WireResponse> {
-    let params = Params::parse(request, &FILTERS)?;
+pub(super) async fn latest(call: &Call<'_>) -> Answer {
+    let (shared, params, stop) = (call.shared, &call.query, call.stop.clone().wait());
     let filter = EmailFilter {
         limit: None,
-        ..filter(&params)?
+        ..filter(params)?
     };
     let wait = Duration::from_millis(params.wait_ms()?);
     shared.wait_for_emails(&filter, wait, stop).await;
@@ -69,7 +59,7 @@ pub(super) fn raw(shared: &Shared, segment: &str) -> Result<WireResponse, WireRe
 }
 
 /// The email's HTML body as a page of its own, for the web inbox's sandboxed `<iframe>`. The
-/// HTML is written by whoever wrote the template (captured data, habit 12): its own CSP lets
+/// HTML is written by whoever wrote the template (captured data, shown as text only elsewhere): its own CSP lets
 /// it have inline styles and nothing else (no script, no request anywhere).
 pub(super) fn html(shared: &Shared, segment: &str) -> Result<WireResponse, WireResponse> {
     let id = id(segment, "an email")?;

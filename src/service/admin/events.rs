@@ -1,4 +1,4 @@
-//! `GET /__admin/events`: every change as Server-Sent Events (SPEC §12).
+//! `GET /__admin/events`: every change as Server-Sent Events.
 //!
 //! Each stream is a task of its own that copies events from the state's event log into the
 //! response body's channel: the events missed since `Last-Event-ID` first, then live ones, with
@@ -11,11 +11,10 @@ use bytes::Bytes;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
-use super::Params;
-use crate::service::router::Stop;
+use super::route::Call;
 use crate::state::events::Event;
-use crate::state::Shared;
-use crate::vocab::wire::{Reply, Streamed, WireRequest, WireResponse};
+use crate::vocab::stop::Stop;
+use crate::vocab::wire::{Reply, Streamed, WireResponse};
 
 /// How long a stream may be silent before a comment line is sent: proxies and browsers close
 /// connections that look dead.
@@ -27,12 +26,9 @@ const BUFFERED: usize = 16;
 /// The event types a client can ask for with `?types=`.
 const TYPES: [&str; 5] = ["email", "request", "mailbox", "scenario", "reset"];
 
-pub(super) fn stream(
-    shared: &Shared,
-    request: &WireRequest,
-    stop: Stop,
-) -> Result<Reply, WireResponse> {
-    let params = Params::parse(request, &["types", "token"])?;
+pub(super) fn stream(call: &Call<'_>) -> Result<Reply, WireResponse> {
+    let (shared, request, params, stop) =
+        (call.shared, call.request, &call.query, call.stop.clone());
     let types = match params.text("types") {
         None => TYPES.to_vec(),
         Some(list) => {
@@ -140,11 +136,14 @@ async fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Options;
+    use crate::service::admin::Params;
+    use crate::state::{Options, Shared};
+    use crate::vocab::wire::WireRequest;
 
     fn open(shared: &Shared, stop: Stop) -> mpsc::Receiver<Bytes> {
         let request = WireRequest::new("GET", "/__admin/events", None, Vec::new(), Bytes::new());
-        match stream(shared, &request, stop) {
+        let call = Call::new(shared, &request, Vec::new(), Params::all(&request), stop);
+        match stream(&call) {
             Ok(Reply::Stream(streamed)) => streamed.chunks,
             other => panic!("not a stream: {other:?}"),
         }

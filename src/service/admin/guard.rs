@@ -1,5 +1,5 @@
 //! Who may use the admin API: the bearer token (`--admin-token`) and the refusal of changing
-//! requests sent by a web page of another site (SPEC §12).
+//! requests sent by a web page of another site.
 
 use crate::state::Shared;
 use crate::vocab::wire::{WireRequest, WireResponse};
@@ -43,7 +43,7 @@ pub(super) fn cross_site(request: &WireRequest) -> Option<WireResponse> {
 /// something needs the header.
 pub(super) fn token(shared: &Shared, request: &WireRequest) -> Option<WireResponse> {
     let token = shared.config().admin_token.as_ref()?;
-    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared exactly.
+    // The scheme is case-insensitive (RFC 9110, as for every auth scheme); the token is compared exactly.
     let presented = request
         .header("authorization")
         .and_then(|value| value.trim().split_once(' '))

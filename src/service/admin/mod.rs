@@ -8,15 +8,17 @@ mod mailboxes;
 mod openapi;
 mod phone;
 mod requests;
+mod route;
 mod routes;
 mod scenarios;
 
 use serde::de::DeserializeOwned;
 
-use routes::allowed_methods;
+use route::{Call, Handler, Place, Query};
+use routes::ROUTES;
 
-use crate::service::router::Stop;
 use crate::state::{ReloadError, Shared};
+use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Reply, WireRequest, WireResponse};
 
 pub(crate) const PREFIX: &str = "/__admin";
@@ -48,12 +50,18 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
     if let Some(refusal) = guard::token(shared, request) {
         return refusal.into();
     }
-    let Some(allowed) = allowed_methods(&segments) else {
+    dispatch(shared, request, &segments, stop).await
+}
+
+/// Answers from the route table: `segments` is the path below the prefix, decoded.
+async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], stop: Stop) -> Reply {
+    let Some((pattern, args)) = route::find(ROUTES, segments) else {
         return WireResponse::json_error(404, format!("no admin resource at {}", request.path))
             .into();
     };
     let method = request.method.as_str();
-    if !allowed.split(", ").any(|m| m == method) {
+    let Some(route) = route::rows(ROUTES, pattern).find(|r| r.method == method) else {
+        let allowed = route::allowed(ROUTES, pattern);
         return WireResponse::json_error(
             405,
             format!(
@@ -63,56 +71,28 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
         )
         .with_header("Allow", allowed)
         .into();
-    }
-    let result = match (method, segments.as_slice()) {
-        ("GET", ["events"]) => {
-            return events::stream(shared, request, stop).unwrap_or_else(Reply::from)
-        }
-        ("GET", ["health"]) => Ok(WireResponse::json(
-            200,
-            &serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
-        )),
-        ("GET", ["info"]) => Ok(info(shared)),
-        ("GET", ["emails"]) => emails::list(shared, request, stop.wait()).await,
-        ("DELETE", ["emails"]) => Ok(emails::clear(shared)),
-        ("GET", ["emails", "latest"]) => emails::latest(shared, request, stop.wait()).await,
-        ("GET", ["emails", id]) => emails::one(shared, id),
-        ("GET", ["emails", id, "raw"]) => emails::raw(shared, id),
-        ("GET", ["emails", id, "html"]) => emails::html(shared, id),
-        ("GET", ["requests"]) => requests::list(shared, request),
-        ("GET", ["calls"]) => requests::calls(shared, request),
-        ("DELETE", ["requests"]) => Ok(requests::clear(shared)),
-        ("GET", ["mailboxes"]) => Ok(mailboxes::list(shared)),
-        ("GET", ["mailboxes", address]) => Ok(mailboxes::one(shared, address)),
-        ("PATCH", ["mailboxes", address]) => mailboxes::patch(shared, address, request),
-        ("POST", ["mailboxes", address, "logon"]) => phone::logon(shared, address, request),
-        ("POST", ["mailboxes", address, "pin"]) => phone::change_pin(shared, address, request),
-        ("GET", ["clock"]) => Ok(phone::clock(shared)),
-        ("POST", ["clock"]) => phone::change_clock(shared, request),
-        ("DELETE", ["clock"]) => Ok(phone::real_time(shared)),
-        ("GET", ["scenarios"]) => Ok(scenarios::list(shared)),
-        ("POST", ["scenarios"]) => scenarios::add(shared, request),
-        ("DELETE", ["scenarios"]) => Ok(scenarios::clear(shared)),
-        ("DELETE", ["scenarios", id]) => scenarios::remove(shared, id),
-        ("POST", ["reset"]) => {
-            shared.with(|w| w.reset());
-            Ok(WireResponse::empty(204))
-        }
-        ("POST", ["reload"]) => Ok(reload(shared).await),
-        ("GET", ["ca.pem"]) => Ok(ca_pem(shared)),
-        ("GET", ["schema", "mock.json"]) => Ok(WireResponse::new(
-            200,
-            "application/schema+json",
-            crate::fixtures::FixtureSet::schema(),
-        )),
-        ("GET", ["openapi.json"]) => Ok(WireResponse::new(
-            200,
-            "application/json",
-            openapi::document_text(),
-        )),
-        _ => unreachable!("allowed_methods admitted only the routes matched above"),
     };
-    result.unwrap_or_else(|error| error).into()
+    let query = match &route.query {
+        Query::Only(params) => {
+            let known: Vec<&str> = params
+                .iter()
+                .filter(|p| p.place == Place::Query)
+                .map(|p| p.name)
+                .collect();
+            match Params::parse(request, &known) {
+                Ok(query) => query,
+                Err(refusal) => return refusal.into(),
+            }
+        }
+        Query::Any(_) => Params::all(request),
+    };
+    let call = Call::new(shared, request, args, query, stop);
+    let answer = match route.handler {
+        Handler::Now(handler) => handler(&call),
+        Handler::Wait(handler) => handler(&call).await,
+        Handler::Stream(handler) => return handler(&call).unwrap_or_else(Reply::from),
+    };
+    answer.unwrap_or_else(|error| error).into()
 }
 
 /// What the web inbox shows about the server: version, seed, where the fixtures came from,
@@ -176,9 +156,14 @@ pub(crate) fn problem_list(
 }
 
 /// Query parameters, checked against the names a resource accepts.
-struct Params(Vec<(String, String)>);
+pub(super) struct Params(Vec<(String, String)>);
 
 impl Params {
+    /// Every parameter, for a route that ignores the ones it does not read.
+    fn all(request: &WireRequest) -> Self {
+        Params(request.query_pairs())
+    }
+
     fn parse(request: &WireRequest, known: &[&str]) -> Result<Self, WireResponse> {
         let mut pairs = request.query_pairs();
         // On a GET, `token` is the admin token, already checked by the guard.

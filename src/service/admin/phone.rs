@@ -1,5 +1,5 @@
 //! `/__admin/mailboxes/{address}/logon` and `/pin`: phone logon and the PIN change at the
-//! phone prompt (SPEC §13), and `/__admin/clock`, the double's clock.
+//! phone prompt, and `/__admin/clock`, the double's clock.
 
 use serde::Deserialize;
 

@@ -3,10 +3,9 @@
 use super::Params;
 use crate::domain::journal::RequestFilter;
 use crate::state::Shared;
-use crate::vocab::wire::{WireRequest, WireResponse};
+use crate::vocab::wire::WireResponse;
 
-pub(super) fn list(shared: &Shared, request: &WireRequest) -> Result<WireResponse, WireResponse> {
-    let params = Params::parse(request, &["operation", "mailbox", "after_id", "limit"])?;
+pub(super) fn list(shared: &Shared, params: &Params) -> Result<WireResponse, WireResponse> {
     let filter = RequestFilter {
         operation: params.text("operation"),
         mailbox: params.text("mailbox"),
@@ -25,8 +24,7 @@ pub(super) fn clear(shared: &Shared) -> WireResponse {
     WireResponse::empty(204)
 }
 
-pub(super) fn calls(shared: &Shared, request: &WireRequest) -> Result<WireResponse, WireResponse> {
-    let params = Params::parse(request, &["mailbox"])?;
+pub(super) fn calls(shared: &Shared, params: &Params) -> Result<WireResponse, WireResponse> {
     let mailbox = params.text("mailbox");
     let calls: Vec<_> = shared
         .with(|w| w.calls())

@@ -1,12 +1,11 @@
-//! Who is calling: the credentials of the `Authorization` header (Basic, NTLM, Negotiate), read
-//! and decoded before the state lock, with the NTLM handshake kept per connection
-//! ([`crate::auth::ConnectionAuth`]). Matching them against the mailboxes, and checking an NTLM response
-//! against a password, happens under the lock (`World::identify`).
+//! Who is calling: the `Authorization` header read before the state lock, by the module of the
+//! scheme it names (`crate::auth`), with the NTLM handshake kept per connection
+//! ([`crate::auth::ConnectionAuth`]). Matching the credentials against the mailboxes, and
+//! the scheme's check of the password, happen under the lock (`World::identify`).
 
-mod basic;
-mod leg;
+mod header;
 
-pub(crate) use leg::{credentials, negotiate_header, with_negotiate_header, AuthSettings};
+pub(crate) use header::{channel, credentials, negotiate_header, with_negotiate_header};
 
 #[cfg(test)]
 mod tests;

@@ -3,16 +3,18 @@
 
 use bytes::Bytes;
 
-use crate::auth::ntlm::client::{build_authenticate, build_negotiate, ClientResponse, Credentials};
-use crate::auth::ntlm::spnego::{self, NegotiateToken};
-use crate::auth::ntlm::{decode_base64, decode_challenge, encode_base64};
+use crate::auth::ntlmssp::client::{
+    build_authenticate, build_negotiate, ClientResponse, Credentials,
+};
+use crate::auth::ntlmssp::spnego::{self, NegotiateToken};
+use crate::auth::ntlmssp::{decode_base64, decode_challenge, encode_base64};
 use crate::auth::ConnectionAuth;
 use crate::fixtures::FixtureSet;
 use crate::service::endpoint;
 use crate::state::{Config, Shared};
 use crate::vocab::wire::{Reply, WireRequest, WireResponse};
 
-const WINDOWS: u32 = crate::auth::ntlm::client::WINDOWS_CLIENT_FLAGS;
+const WINDOWS: u32 = crate::auth::ntlmssp::client::WINDOWS_CLIENT_FLAGS;
 
 fn post(
     shared: &Shared,
@@ -138,7 +140,7 @@ fn kerberos_only_is_a_401_with_the_codecs_reason() {
     assert!(answer.header("X-Exum-Reason").unwrap().contains("Kerberos"));
     assert_eq!(
         challenges(&answer),
-        ["Negotiate", "NTLM", crate::auth::BASIC_CHALLENGE]
+        ["Negotiate", "NTLM", "Basic realm=\"exchange-um-mock\""]
     );
 }
 

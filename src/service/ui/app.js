@@ -464,7 +464,7 @@ function renderMailboxes() {
       facts([
         ["PIN", el("span", { class: "mono" }, m.pin || "—")],
         ["PIN history", (m.pin_history || []).join(", ") || "—"],
-        // Shown only by servers that report them (SPEC §13's clock).
+        // Shown only by servers that report them (those with the double's clock).
         "pin_set_at" in m && ["PIN set", m.pin_set_at || "—"],
         "pin_expires_at" in m && ["PIN expires", m.pin_expires_at || "never"],
         ["Extension", m.extension || "—"],
@@ -483,7 +483,7 @@ function renderMailboxes() {
   if (focused && focused.startsWith("logon-pin-") && $(focused)) $(focused).focus();
 }
 
-// A phone logon (SPEC §13) with a PIN typed here: what Outlook Voice Access would decide.
+// A phone logon with a PIN typed here: what Outlook Voice Access would decide.
 function phoneLogon(m, path) {
   const key = m.smtp_address.toLowerCase();
   const id = "logon-pin-" + key.replace(/[^a-z0-9]/g, "-");

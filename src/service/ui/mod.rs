@@ -1,4 +1,4 @@
-//! The web inbox (SPEC §12): one static page, its stylesheet and its script, embedded in the
+//! The web inbox: one static page, its stylesheet and its script, embedded in the
 //! binary. No build step and no request to any other host; the page reads everything through
 //! the admin API and `/__admin/events`, so it holds no data and needs no token to load.
 

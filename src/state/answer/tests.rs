@@ -34,10 +34,8 @@ fn reset_pin_request(user: &str) -> UmRequest {
     let call = read_envelope(body.as_bytes()).unwrap();
     UmRequest {
         entry: Entry::new(&wire),
-        credentials: Ok(Credentials::Basic {
-            user: user.into(),
-            password: "pw".into(),
-        }),
+        credentials: Ok(Credentials::basic(user, "pw")),
+        channel: Channel::default(),
         call: Ok((Operation::ResetPin, call)),
     }
 }

@@ -11,7 +11,7 @@ use super::json::{key, leaf, object, string, value};
 use super::{assert_json_error, check, runtime, try_send};
 use crate::support::*;
 
-/// The keys of the outcome forms (SPEC §6).
+/// The keys of the outcome forms, as `mock.json` spells them.
 const KEYS: &[&str] = &[
     "fixture",
     "status",

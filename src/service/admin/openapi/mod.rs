@@ -1,8 +1,9 @@
-//! `GET /__admin/openapi.json`: an OpenAPI 3.1 description of the admin API (SPEC §14). Its
-//! paths are the router's own table ([`ROUTES`]) and the web inbox's assets, each method
-//! described here; a route without a description is left out, which the parity tests catch.
+//! `GET /__admin/openapi.json`: an OpenAPI 3.1 description of the admin API, written from the
+//! router's own table (every row of `admin::routes` is a described operation) and the web inbox's
+//! assets and redirects.
 
 mod paths;
+
 mod shapes;
 #[cfg(test)]
 mod tests;
@@ -11,30 +12,31 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
-use super::routes::ROUTES;
+use super::route::Route;
 use super::PREFIX;
 
-/// The document as served: made once, it depends on nothing at run time.
-pub(super) fn document_text() -> &'static str {
+/// The document of the admin table `routes` as served: made once, it depends on nothing at run
+/// time (there is one table).
+pub(super) fn document_text(routes: &'static [Route]) -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
-        serde_json::to_string_pretty(&document()).expect("the document is plain JSON")
+        serde_json::to_string_pretty(&document(routes)).expect("the document is plain JSON")
     })
 }
 
-/// The whole document.
-pub(super) fn document() -> Value {
+/// The whole document, of the table `routes` under the admin prefix.
+pub(super) fn document(routes: &[Route]) -> Value {
     let mut paths = Map::new();
-    for (pattern, methods) in ROUTES {
-        let mut item = Map::new();
-        for method in methods.split(", ") {
-            if let Some(operation) = paths::admin(pattern, method) {
-                item.insert(method.to_ascii_lowercase(), operation);
-            }
-        }
-        if !item.is_empty() {
-            paths::add_parameters(pattern, &mut item);
-            paths.insert(format!("{PREFIX}{pattern}"), Value::Object(item));
+    for route in routes {
+        let path = format!("{PREFIX}{}", route.pattern);
+        let item = paths
+            .entry(path)
+            .or_insert_with(|| Value::Object(Map::new()));
+        item[route.method.to_ascii_lowercase()] = paths::operation(route);
+    }
+    for (path, item) in paths.iter_mut() {
+        if let (Some(pattern), Value::Object(item)) = (path.strip_prefix(PREFIX), item) {
+            paths::add_parameters(pattern, item);
         }
     }
     for (path, item) in paths::web_inbox() {

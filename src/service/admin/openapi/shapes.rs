@@ -119,7 +119,7 @@ fn written() -> [(&'static str, Value); 11] {
             "LogonResult",
             json!({
                 "type": "object",
-                "description": "What a phone logon did (SPEC §13).",
+                "description": "What a phone logon (Outlook Voice Access) did: its result, the failures counted, a lockout, an automatic PIN reset.",
                 "properties": {
                     "result": { "enum": ["ok", "change_required", "wrong_pin", "locked_out", "not_um_enabled"] },
                     "failed_logons": count("Failed phone logons after this one."),
