@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 
@@ -65,3 +70,81 @@ def test_the_options_are_listed_in_pytest_help(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest_subprocess("--help")
 
     result.stdout.fnmatch_lines(["*--um-mock-url=URL*", "*--um-mock-fixtures=DIR*"])
+
+
+class SessionStandIn(BaseHTTPRequestHandler):
+    """The session routes of a server that offers sessions, as the plugin uses them: create,
+    the session's admin API (an empty mailbox of emails), delete. Records every call."""
+
+    calls: List[Tuple[str, str]] = []
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+    def answer(self, status: int, body: object = None) -> None:
+        raw = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self) -> None:
+        self.calls.append(("GET", self.path))
+        if self.path == "/__admin/health":
+            self.answer(200, {"status": "ok", "version": "stand-in"})
+        elif re.fullmatch(r"/sessions/s\d+/__admin/emails", self.path):
+            self.answer(200, {"total": 0, "evicted": 0, "emails": []})
+        else:
+            self.answer(404, {"error": "not in the stand-in"})
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.calls.append(("POST", self.path))
+        if self.path != "/__admin/sessions":
+            self.answer(404, {"error": "not in the stand-in"})
+            return
+        sid = f"s{sum(1 for call in self.calls if call == ('POST', '/__admin/sessions'))}"
+        base = f"http://127.0.0.1:{self.server.server_address[1]}/sessions/{sid}"
+        self.answer(201, {"id": sid, "name": body["name"], "base_url": base})
+
+    def do_DELETE(self) -> None:
+        self.calls.append(("DELETE", self.path))
+        self.answer(204)
+
+
+def test_um_mock_is_a_session_of_its_own_where_the_server_offers_sessions(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EXUM_URL", raising=False)
+    SessionStandIn.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SessionStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    pytester.makepyfile(
+        f"""
+        def test_one(um_mock):
+            assert um_mock.url == "{url}/sessions/s1"
+            assert um_mock.service_url == "{url}/sessions/s1/EWS/UM2007Legacy.asmx"
+            assert um_mock.emails() == []
+
+        def test_two(um_mock):
+            assert um_mock.url == "{url}/sessions/s2"
+        """
+    )
+
+    try:
+        result = pytester.runpytest_subprocess("--um-mock-url", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    result.assert_outcomes(passed=2)
+    assert SessionStandIn.calls == [
+        ("GET", "/__admin/health"),
+        ("POST", "/__admin/sessions"),
+        ("GET", "/sessions/s1/__admin/emails"),
+        ("DELETE", "/__admin/sessions/s1"),
+        ("POST", "/__admin/sessions"),
+        ("DELETE", "/__admin/sessions/s2"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import ssl
 import subprocess
@@ -114,3 +115,15 @@ def test_an_admin_token_among_the_flags_is_sent_by_the_handle() -> None:
         with pytest.raises(UmMockError) as refused:
             UmMock.attach(um.url, admin_token="wrong")
         assert refused.value.status == 401
+
+
+def test_a_handle_dropped_without_stop_stops_its_server() -> None:
+    before = set(processes_running(installed_binary()))
+    um = UmMock.start()
+    mine = set(processes_running(installed_binary())) - before
+
+    del um
+    gc.collect()
+
+    assert len(mine) == 1
+    assert not [pid for pid in mine if os.path.exists(f"/proc/{pid}")]
