@@ -8,7 +8,7 @@ import os
 import time
 import urllib.parse
 import weakref
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Type, Union, cast
 
 from . import _binary
 from ._errors import UmMockError
@@ -127,7 +127,7 @@ class UmMock:
 
     def emails(self, to: Optional[str] = None, mailbox: Optional[str] = None) -> List[Json]:
         """The captured PIN emails, oldest first, filtered by recipient and mailbox."""
-        return self._admin.call("GET", "/emails", {"to": to, "mailbox": mailbox})["emails"]
+        return _items(self._admin.call("GET", "/emails", {"to": to, "mailbox": mailbox}), "emails")
 
     def wait_for_email(self, to: str, timeout: float = 5.0) -> Json:
         """The oldest email to ``to``, waiting until one exists; the built-in ``TimeoutError``
@@ -138,16 +138,18 @@ class UmMock:
     def latest_pin(self, to: str, timeout: float = 5.0) -> str:
         """The PIN in the newest email to ``to``, waiting (as ``wait_for_email``) until one
         exists."""
-        return self._wait_for_emails(to, timeout, {})[-1]["pin"]
+        pin: str = self._wait_for_emails(to, timeout, {})[-1]["pin"]
+        return pin
 
     def _wait_for_emails(self, to: str, timeout: float, query: Json) -> List[Json]:
         deadline = time.monotonic() + timeout
         while True:
             remaining_ms = max(0, math.ceil((deadline - time.monotonic()) * 1000))
             wait_ms = min(remaining_ms, _MAX_WAIT_MS)
-            found = self._admin.call(
-                "GET", "/emails", {"to": to, "wait_ms": wait_ms, **query}, wait_s=wait_ms / 1000
-            )["emails"]
+            found = _items(
+                self._admin.call("GET", "/emails", {"to": to, "wait_ms": wait_ms, **query}, wait_s=wait_ms / 1000),
+                "emails",
+            )
             if found:
                 return found
             if time.monotonic() >= deadline:
@@ -158,34 +160,34 @@ class UmMock:
     def requests(self, operation: Optional[str] = None, mailbox: Optional[str] = None) -> List[Json]:
         """The journal: every request the double answered, oldest first, with its outcome and
         the reason for it."""
-        return self._admin.call("GET", "/requests", {"operation": operation, "mailbox": mailbox})["requests"]
+        return _items(self._admin.call("GET", "/requests", {"operation": operation, "mailbox": mailbox}), "requests")
 
     def mailbox(self, address: str) -> Json:
         """One mailbox's state (PIN, history, lockout, properties); UmMockError 404 if unknown."""
-        return self._admin.call("GET", f"/mailboxes/{_segment(address)}")
+        return _object(self._admin.call("GET", f"/mailboxes/{_segment(address)}"))
 
     def patch_mailbox(self, address: str, **changes: Any) -> Json:
         """Changes a mailbox at run time with the checks the fixtures get
         (``patch_mailbox("bob@contoso.com", um_enabled=True, pin="13579")``); the new state."""
-        return self._admin.call("PATCH", f"/mailboxes/{_segment(address)}", body=changes)
+        return _object(self._admin.call("PATCH", f"/mailboxes/{_segment(address)}", body=changes))
 
     def add_scenario(self, mailbox: str, operation: str, outcomes: Iterable[Any], then: str = "default") -> Json:
         """Scripts the answers for ``mailbox`` (or ``"*"``) and ``operation`` (or ``"*"``): one
         outcome per matching request, then ``then`` (``"default"``, ``"repeat-last"``,
         ``"cycle"``). Returns the stored scenario with its ``id``."""
         body = {"mailbox": mailbox, "operation": operation, "outcomes": list(outcomes), "then": then}
-        return self._admin.call("POST", "/scenarios", body=body)
+        return _object(self._admin.call("POST", "/scenarios", body=body))
 
     # -- the phone and the clock ---------------------------------------------------------------
 
     def phone_logon(self, address: str, pin: str) -> Json:
         """A phone (Outlook Voice Access) logon with ``pin``: ``result``, ``failed_logons``,
         ``locked_out``, ``pin_reset``."""
-        return self._admin.call("POST", f"/mailboxes/{_segment(address)}/logon", body={"pin": pin})
+        return _object(self._admin.call("POST", f"/mailboxes/{_segment(address)}/logon", body={"pin": pin}))
 
     def advance_clock(self, seconds: float) -> Json:
         """Moves the double's clock forward (PIN expiry, lockout windows); the clock's state."""
-        return self._admin.call("POST", "/clock", body={"advance_ms": round(seconds * 1000)})
+        return _object(self._admin.call("POST", "/clock", body={"advance_ms": round(seconds * 1000)}))
 
     # -- state and life ------------------------------------------------------------------------
 
@@ -208,6 +210,16 @@ class UmMock:
     def __repr__(self) -> str:
         started = f", pid={self._process.pid}" if self._process is not None else ""
         return f"UmMock(url={self._url!r}{started})"
+
+
+def _object(answer: Any) -> Json:
+    if not isinstance(answer, dict):
+        raise UmMockError(f"the server answered {answer!r:.200} where a JSON object belongs")
+    return answer
+
+
+def _items(answer: Any, key: str) -> List[Json]:
+    return cast(List[Json], _object(answer)[key])
 
 
 def _segment(address: str) -> str:

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import pytest
 
@@ -61,15 +61,16 @@ def um_mock(um_mock_server: UmMock, request: pytest.FixtureRequest) -> Iterator[
         _end_session(um_mock_server, session["id"])
 
 
-def _new_session(server: UmMock, name: str) -> Optional[dict]:
+def _new_session(server: UmMock, name: str) -> Optional[Dict[str, Any]]:
     """``POST /__admin/sessions`` named after the test; None when the server has no sessions
     (a version without them answers 404 for the path, or 405)."""
     try:
-        return server._admin.call("POST", "/sessions", body={"name": name})
+        session: Dict[str, Any] = server._admin.call("POST", "/sessions", body={"name": name})
     except UmMockError as refused:
         if refused.status in (404, 405):
             return None
         raise
+    return session
 
 
 def _end_session(server: UmMock, session_id: str) -> None:
