@@ -131,7 +131,8 @@ class UmMock:
 
     def wait_for_email(self, to: str, timeout: float = 5.0) -> Json:
         """The oldest email to ``to``, waiting until one exists; the built-in ``TimeoutError``
-        after ``timeout`` seconds. The server is long-polled, never polled in a loop."""
+        after ``timeout`` seconds. The server is long-polled (``wait_ms``), so the email is seen as
+        soon as it is captured, without polling."""
         found = self._wait_for_emails(to, timeout, {"limit": 1})
         return found[0]
 
