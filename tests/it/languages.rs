@@ -1,4 +1,4 @@
-//! The PIN email in the mailbox's language (SPEC §17): each built-in language through the JSON
+//! The PIN email in the mailbox's language: each built-in language through the JSON
 //! and the raw MIME message read back by a mail parser, `mail.languages` overrides and their
 //! fallbacks, and the problems of a language with no wording, in fixtures and on `PATCH`.
 

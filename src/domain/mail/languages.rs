@@ -6,28 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
-use super::template::{self, MailFixture, MailTemplate, PLACEHOLDERS};
+use super::template::{self, MailFixture, MailTemplate};
 use super::wording::{self, DEFAULT_FROM, DEFAULT_LANGUAGE};
-use crate::domain::patterns;
-
-/// One language's entry under `mail.languages`; each key overrides the one set directly under
-/// `mail` and the double's own wording.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LanguageFixture {
-    /// The sender (one line) in this language.
-    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
-    pub(crate) from: Option<String>,
-    /// The subject (one line) in this language.
-    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
-    pub(crate) subject: Option<String>,
-    /// The plain-text body in this language. Must contain `{pin}`.
-    #[schemars(pattern(patterns::template(&PLACEHOLDERS, false, true)))]
-    pub(crate) text: Option<String>,
-}
 
 /// The checked wording per language; always has [`DEFAULT_LANGUAGE`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,6 @@ use quick_xml::escape::escape;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::languages::LanguageFixture;
 use crate::domain::patterns;
 
 /// The `mail` section of `mock.json`. A key set here applies to every language that does not
@@ -36,6 +35,22 @@ pub(crate) struct MailFixture {
     #[serde(default)]
     #[schemars(extend("propertyNames" = { "pattern": patterns::LANGUAGE }))]
     pub(crate) languages: BTreeMap<String, LanguageFixture>,
+}
+
+/// One language's entry under `mail.languages`; each key overrides the one set directly under
+/// `mail` and the double's own wording.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LanguageFixture {
+    /// The sender (one line) in this language.
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
+    pub(crate) from: Option<String>,
+    /// The subject (one line) in this language.
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, true, false)))]
+    pub(crate) subject: Option<String>,
+    /// The plain-text body in this language. Must contain `{pin}`.
+    #[schemars(pattern(patterns::template(&PLACEHOLDERS, false, true)))]
+    pub(crate) text: Option<String>,
 }
 
 /// Longest sender or subject template, in characters: a mail header line's limit (RFC 5322).

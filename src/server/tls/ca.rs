@@ -1,23 +1,19 @@
 //! The certificate authority that signs generated leaf certificates: made fresh at each
 //! start, or kept in a state folder (`--tls-state DIR`) so that a client trusts it once.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType, GeneralSubtree,
     IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints, SanType,
 };
-use rustls::client::danger::ServerCertVerifier;
-use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
-use rustls::RootCertStore;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::CertificateDer;
 
-use super::{leaf, pem, state, TlsError};
+use super::{names, pem, state, TlsError};
 
 /// The CA certificate's file in a state folder.
 const CERT_FILE: &str = "ca.pem";
@@ -47,7 +43,7 @@ pub(super) struct Ca {
     /// Its certificate in PEM, what a client adds to its trust store.
     pub(super) pem: String,
     /// The same certificate in DER.
-    der: CertificateDer<'static>,
+    pub(super) der: CertificateDer<'static>,
     /// Its name and key, what signing a leaf needs.
     pub(super) issuer: Issuer<'static, KeyPair>,
     /// The certificate file it was loaded from; `None` when made in this run.
@@ -72,7 +68,7 @@ pub(super) fn generating(what: &'static str) -> impl FnOnce(rcgen::Error) -> Tls
 /// A CA loaded from a state folder signs through these same parameters rather than ones read
 /// back from its certificate (that needs rcgen's `x509-parser`, a dozen more crates), so a
 /// leaf's issuer name matches the kept certificate's subject only when that certificate was
-/// made here: [`Ca::check_issued`] proves it once per start.
+/// made here: `leaf::check_issued` proves it once per start.
 fn params() -> CertificateParams {
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
@@ -111,7 +107,7 @@ fn name_constraints(hosts: &[String], fqdn: &str) -> Result<NameConstraints, Tls
         )));
     }
     for host in hosts.iter().map(String::as_str).chain([fqdn]) {
-        match leaf::san(host)? {
+        match names::san(host)? {
             Some(SanType::DnsName(name)) => add(GeneralSubtree::DnsName(name.to_string())),
             Some(SanType::IpAddress(ip)) => {
                 let whole = if ip.is_ipv4() { 32 } else { 128 };
@@ -122,7 +118,7 @@ fn name_constraints(hosts: &[String], fqdn: &str) -> Result<NameConstraints, Tls
             _ => {}
         }
     }
-    if let Some(SanType::DnsName(name)) = leaf::san(fqdn)? {
+    if let Some(SanType::DnsName(name)) = names::san(fqdn)? {
         let name = name.to_string();
         // `um01.contoso.com` permits `contoso.com`; `um01.com` never permits `com`.
         if let Some((_, parent)) = name.split_once('.').filter(|(_, p)| p.contains('.')) {
@@ -227,50 +223,5 @@ impl Ca {
             0o600,
         )?;
         state::write_new(cert_path, self.pem.as_bytes(), 0o644)
-    }
-
-    /// Checks that `leaf`, just signed by a CA loaded from `path` for `hosts`, verifies
-    /// against that CA's certificate as a client will check it. When it does not, a leaf for
-    /// the loopback names alone tells a CA that cannot be used at all (made by another tool,
-    /// expired) from one whose name constraints, set for the hosts of the start that made it,
-    /// leave out one of today's `hosts`.
-    pub(super) fn check_issued(
-        &self,
-        path: &Path,
-        leaf: &CertificateDer<'static>,
-        hosts: &[String],
-        provider: &Arc<CryptoProvider>,
-    ) -> Result<(), TlsError> {
-        let unusable = |source| TlsError::UnusableCa {
-            path: path.to_owned(),
-            source,
-        };
-        let mut roots = RootCertStore::empty();
-        roots.add(self.der.clone()).map_err(unusable)?;
-        let verifier =
-            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .expect("the root store holds the one CA just added, and no CRLs are given");
-        // Every generated leaf names 127.0.0.1.
-        let name = ServerName::from(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        let verify = |leaf: &CertificateDer<'static>| {
-            verifier
-                .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
-                .map(|_| ())
-        };
-        let Err(source) = verify(leaf) else {
-            return Ok(());
-        };
-        verify(&leaf::issue(self, &[])?.der).map_err(unusable)?;
-        for host in hosts {
-            if let Err(source) = verify(&leaf::issue(self, std::slice::from_ref(host))?.der) {
-                return Err(TlsError::HostNotPermitted {
-                    path: path.to_owned(),
-                    host: host.clone(),
-                    source,
-                });
-            }
-        }
-        Err(unusable(source))
     }
 }

@@ -2,6 +2,8 @@
 //! naming `localhost`, `127.0.0.1`, `::1` and every host the user listens on or names.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::string::Ia5String;
@@ -9,9 +11,14 @@ use rcgen::{
     CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose, SanType,
 };
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::client::danger::ServerCertVerifier;
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::RootCertStore;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 
 use super::ca::{generating, valid_from_yesterday, Ca};
+use super::names::san;
 use super::TlsError;
 
 /// A year: a new leaf is signed at every start, and macOS refuses server certificates valid
@@ -67,30 +74,48 @@ fn subject_alt_names(hosts: &[String]) -> Result<Vec<SanType>, TlsError> {
     Ok(sans)
 }
 
-/// The SAN a client connecting to `host` checks: an IP SAN for an address (brackets
-/// allowed, as in a URL), a DNS SAN for a name (lower-cased, as DNS is case-blind, so
-/// duplicates collapse). `None` for an empty host and for `0.0.0.0` / `::`: they are where
-/// a server listens, never a name a client connects to.
-pub(super) fn san(host: &str) -> Result<Option<SanType>, TlsError> {
-    let trimmed = host.trim();
-    let bare = trimmed
-        .strip_prefix('[')
-        .and_then(|inner| inner.strip_suffix(']'))
-        .unwrap_or(trimmed);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok((!ip.is_unspecified()).then_some(SanType::IpAddress(ip)));
+/// Checks that `leaf`, just signed by a CA loaded from `path` for `hosts`, verifies
+/// against that CA's certificate as a client will check it. When it does not, a leaf for
+/// the loopback names alone tells a CA that cannot be used at all (made by another tool,
+/// expired) from one whose name constraints, set for the hosts of the start that made it,
+/// leave out one of today's `hosts`.
+pub(super) fn check_issued(
+    ca: &Ca,
+    path: &Path,
+    leaf: &CertificateDer<'static>,
+    hosts: &[String],
+    provider: &Arc<CryptoProvider>,
+) -> Result<(), TlsError> {
+    let unusable = |source| TlsError::UnusableCa {
+        path: path.to_owned(),
+        source,
+    };
+    let mut roots = RootCertStore::empty();
+    roots.add(ca.der.clone()).map_err(unusable)?;
+    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .expect("the root store holds the one CA just added, and no CRLs are given");
+    // Every generated leaf names 127.0.0.1.
+    let name = ServerName::from(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let verify = |leaf: &CertificateDer<'static>| {
+        verifier
+            .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+            .map(|_| ())
+    };
+    let Err(source) = verify(leaf) else {
+        return Ok(());
+    };
+    verify(&issue(ca, &[])?.der).map_err(unusable)?;
+    for host in hosts {
+        if let Err(source) = verify(&issue(ca, std::slice::from_ref(host))?.der) {
+            return Err(TlsError::HostNotPermitted {
+                path: path.to_owned(),
+                host: host.clone(),
+                source,
+            });
+        }
     }
-    // A fully qualified name's trailing dot is not part of the name a certificate holds.
-    let name = bare.trim_end_matches('.').to_ascii_lowercase();
-    if name.is_empty() {
-        return Ok(None);
-    }
-    Ia5String::try_from(name)
-        .map(|name| Some(SanType::DnsName(name)))
-        .map_err(|source| TlsError::Host {
-            host: host.to_owned(),
-            source,
-        })
+    Err(unusable(source))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 mod ca;
 mod error;
 mod leaf;
+mod names;
 mod pem;
 mod state;
 #[cfg(test)]
@@ -130,7 +131,7 @@ pub(crate) fn prepare(source: &CertSource) -> Result<Tls, TlsError> {
             };
             let leaf = leaf::issue(&ca, hosts)?;
             if let Some(path) = &ca.kept_at {
-                ca.check_issued(path, &leaf.der, hosts, &provider)?;
+                leaf::check_issued(&ca, path, &leaf.der, hosts, &provider)?;
             }
             // The chain is the leaf alone: a client has the CA in its trust store, and
             // sending a trust anchor along is of no use to it.
