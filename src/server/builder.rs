@@ -45,6 +45,9 @@ pub struct UmMockServerBuilder {
     tls_hosts: Vec<String>,
     /// `--watch`: reload the fixtures folder when a file in it changes.
     watch: bool,
+    /// `--smtp-relay`: where every captured email is also delivered.
+    #[cfg(feature = "smtp")]
+    relay: Option<super::relay::RelaySettings>,
 }
 
 /// Listeners checked and bound, not yet registered with a runtime.
@@ -54,9 +57,14 @@ struct Prepared {
     watch: Option<Watch>,
     listeners: Vec<(Scheme, SocketAddr, std::net::TcpListener)>,
     tls: Option<TlsAcceptor>,
+    /// The SMTP relay's worker, attached to the state, run beside the listeners.
+    #[cfg(feature = "smtp")]
+    relay: Option<super::relay::Worker>,
 }
 
 mod https;
+#[cfg(feature = "smtp")]
+mod relay;
 
 crate::double::settings::shared_settings!(UmMockServerBuilder);
 
@@ -146,6 +154,12 @@ impl UmMockServerBuilder {
 
     /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
     fn prepare(self, listeners: Vec<(Scheme, std::net::TcpListener)>) -> Result<Prepared, Error> {
+        // Read before anything is bound or loaded: a wrong URL fails the start at once.
+        #[cfg(feature = "smtp")]
+        let relay = match &self.relay {
+            Some(settings) => Some(settings.prepare()?),
+            None => None,
+        };
         let shared = self.options.shared_state()?;
         let watch = if self.watch {
             let Some(dir) = shared.fixtures_dir() else {
@@ -201,6 +215,8 @@ impl UmMockServerBuilder {
             None
         };
         Ok(Prepared {
+            #[cfg(feature = "smtp")]
+            relay: relay.map(|relay| relay.attach(&shared)),
             shared,
             watch,
             listeners: ready,
@@ -238,6 +254,8 @@ impl UmMockServerBuilder {
             watch,
             listeners,
             tls,
+            #[cfg(feature = "smtp")]
+            relay,
         } = self.prepare(listeners)?;
         let address = listeners[0].1;
         let https_address = listeners.get(1).map(|(_, address, _)| *address);
@@ -258,7 +276,10 @@ impl UmMockServerBuilder {
                             let serve = http::serve(listeners, served, async {
                                 let _ = stop_rx.await;
                             });
-                            watch::serving(watch, serve).await
+                            let serve = watch::serving(watch, serve);
+                            #[cfg(feature = "smtp")]
+                            let serve = super::relay::serving(relay, serve);
+                            serve.await
                         }
                         Err(error) => {
                             tracing::error!(%error, "cannot register the listener with the runtime")
@@ -350,6 +371,8 @@ impl UmMockServerBuilder {
             watch,
             listeners,
             tls,
+            #[cfg(feature = "smtp")]
+            relay,
         } = self.prepare(listeners)?;
         let announced: Vec<(Scheme, SocketAddr)> = listeners
             .iter()
@@ -359,7 +382,10 @@ impl UmMockServerBuilder {
         for (scheme, address) in announced {
             ready(scheme, address);
         }
-        watch::serving(watch, http::serve(listeners, shared, shutdown)).await;
+        let serve = watch::serving(watch, http::serve(listeners, shared, shutdown));
+        #[cfg(feature = "smtp")]
+        let serve = super::relay::serving(relay, serve);
+        serve.await;
         Ok(())
     }
 }

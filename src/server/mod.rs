@@ -6,6 +6,8 @@ mod activity;
 mod builder;
 mod http;
 mod listeners;
+#[cfg(feature = "smtp")]
+mod relay;
 mod tls;
 mod watch;
 

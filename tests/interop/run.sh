@@ -12,7 +12,10 @@
 #   requests-ntlm/pyspnego suites again, curl --ntlm --cacert, PHP's SoapClient sending
 #   through curl with CURLAUTH_NTLM, and the JDK's HttpURLConnection with an Authenticator;
 # - the admin API's OpenAPI document and the mock.json schema, checked by
-#   openapi-spec-validator and jsonschema.
+#   openapi-spec-validator and jsonschema;
+# - --smtp-relay: each test starts aiosmtpd on a free loopback port and its own server
+#   relaying to it (EXUM_BIN), and checks what arrives: the message byte for byte, retries
+#   after 451s, the give-up on a closed port, dropped, duplicated and delayed mail.
 #
 #   bash tests/interop/run.sh
 #
@@ -29,7 +32,7 @@ cargo build --release
 target_dir="${CARGO_TARGET_DIR:-target}"
 bin="$target_dir/release/exchange-um-mock"
 
-echo "== installing the Python clients (zeep, requests-ntlm, pyspnego, openapi-spec-validator) into .venv"
+echo "== installing the Python clients (zeep, requests-ntlm, pyspnego, openapi-spec-validator, aiosmtpd) into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 
@@ -91,7 +94,8 @@ EXUM_URL_NO_TARGET_INFO="$(url no-target-info http)"
 EXUM_URL_NO_ESS="$(url no-ess http)"
 EXUM_RSA_HTTPS_URL="$(url rsa https)"
 EXUM_RSA_CA="$work/rsa-cert.pem"
-export EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA
+EXUM_BIN="$bin"
+export EXUM_BIN EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA
 
 status=0
 results=()
@@ -118,6 +122,7 @@ suite "zeep over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUND
 suite "requests-ntlm and pyspnego over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUNDLE="$EXUM_CA" \
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
 suite "openapi-spec-validator and jsonschema (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/openapi_test.py
+suite "aiosmtpd receiving --smtp-relay deliveries (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/smtp_relay_test.py
 suite "curl --ntlm --cacert over HTTPS (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/curl_test.py
 suite "node-soap (node --test)" bash -c 'cd tests/interop && node --test node_soap_test.js'
 suite "httpntlm: NTLMv2, NTLM2 session, NTLMv1 (node --test)" bash -c 'cd tests/interop && node --test httpntlm_test.js'
