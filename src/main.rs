@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the UM web service and the admin API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a fixtures folder without serving; exit 1 on any problem.
     Validate {
         /// The fixtures folder (default: the embedded fixtures).
@@ -87,10 +87,20 @@ struct ServeArgs {
     #[arg(long, env = "EXUM_SMTP_RELAY", value_name = "URL")]
     smtp_relay: Option<String>,
     /// CA certificate(s) (PEM file) the relay's TLS trusts besides the built-in roots.
-    #[arg(long, env = "EXUM_SMTP_RELAY_CA", value_name = "PEM", requires = "smtp_relay")]
+    #[arg(
+        long,
+        env = "EXUM_SMTP_RELAY_CA",
+        value_name = "PEM",
+        requires = "smtp_relay"
+    )]
     smtp_relay_ca: Option<PathBuf>,
     /// The wait after the first failed delivery try, in ms (then 3x and 9x); for tests.
-    #[arg(long, env = "EXUM_SMTP_RELAY_BACKOFF_MS", hide = true, requires = "smtp_relay")]
+    #[arg(
+        long,
+        env = "EXUM_SMTP_RELAY_BACKOFF_MS",
+        hide = true,
+        requires = "smtp_relay"
+    )]
     smtp_relay_backoff_ms: Option<u64>,
 }
 
@@ -144,7 +154,7 @@ fn main() -> ExitCode {
             print!("{}", FixtureSet::schema());
             ExitCode::SUCCESS
         }
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         None => serve(cli.serve),
     }
 }

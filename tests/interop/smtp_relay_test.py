@@ -6,16 +6,23 @@ the email's `relay` object through GET /__admin/events.
 
 import asyncio
 import base64
+import datetime
+import ipaddress
 import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 import threading
 
 import pytest
 import requests
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from conftest import ENDPOINT, envelope
 
@@ -48,13 +55,15 @@ class Recorder:
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1, a port the kernel chose, in its own thread and event loop."""
+    """aiosmtpd on 127.0.0.1, a port the kernel chose, in its own thread and event loop; with
+    IMPLICIT_TLS, TLS from the first byte; SMTP_OPTIONS go to aiosmtpd (STARTTLS, AUTH)."""
 
-    def __init__(self, handler):
+    def __init__(self, handler, implicit_tls=None, **smtp_options):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        start = self.loop.create_server(lambda: SMTP(handler), "127.0.0.1", 0)
+        start = self.loop.create_server(lambda: SMTP(handler, **smtp_options), "127.0.0.1", 0,
+                                        ssl=implicit_tls)
         self.server = asyncio.run_coroutine_threadsafe(start, self.loop).result(10)
         self.port = self.server.sockets[0].getsockname()[1]
 
@@ -62,6 +71,38 @@ class SmtpServer:
         self.loop.call_soon_threadsafe(self.server.close)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+def make_ca(tmp_path):
+    """A CA (its certificate written to TMP_PATH/ca.pem) and a server context for 127.0.0.1
+    signed by it, as a test mail server with its own CA has."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    span = (now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1))
+
+    def certificate(subject, issuer, public_key, signing_key, ca):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+                   .public_key(public_key).serial_number(x509.random_serial_number())
+                   .not_valid_before(span[0]).not_valid_after(span[1])
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "interop test mail CA")])
+    leaf_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    ca = certificate(ca_name, ca_name, ca_key.public_key(), ca_key, True)
+    leaf = certificate(leaf_name, ca_name, leaf_key.public_key(), ca_key, False)
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    return tmp_path / "ca.pem", context
 
 
 class Double:
@@ -226,3 +267,55 @@ def test_a_delayed_email_is_delivered_when_it_falls_due_without_anyone_reading(s
 
     [message] = recorder.wait_for(1)
     assert message.rcpt_tos == [USER]
+
+
+def test_smtps_delivers_over_tls_trusting_the_ca_given(servers, tmp_path):
+    ca, context = make_ca(tmp_path)
+    recorder = Recorder()
+    smtp = servers(SmtpServer, recorder, implicit_tls=context)
+    double = servers(Double, "--smtp-relay", f"smtps://127.0.0.1:{smtp.port}", "--smtp-relay-ca", str(ca))
+
+    double.reset_pin()
+
+    [message] = recorder.wait_for(1)
+    assert message.rcpt_tos == [USER]
+    email_id = double.admin("/emails/latest").json()["id"]
+    assert double.relay_states(email_id, "sent")[-1]["attempts"] == 1
+
+
+def test_smtp_upgrades_with_starttls_and_signs_in_with_the_credentials_of_the_url(servers, tmp_path):
+    ca, context = make_ca(tmp_path)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, auth_data.password))
+        return AuthResult(success=True)
+
+    recorder = Recorder()
+    # STARTTLS required before anything else, and AUTH required (only over TLS).
+    smtp = servers(SmtpServer, recorder, tls_context=context, require_starttls=True,
+                   auth_required=True, authenticator=authenticator)
+    double = servers(Double, "--smtp-relay", f"smtp://relay%40contoso.com:p%3As@127.0.0.1:{smtp.port}",
+                     env={"EXUM_SMTP_RELAY_CA": str(ca)})
+
+    double.reset_pin()
+
+    [message] = recorder.wait_for(1)
+    assert message.rcpt_tos == [USER]
+    assert [(login, password) for _, login, password in logins] == [(b"relay@contoso.com", b"p:s")]
+
+
+def test_smtps_without_the_ca_refuses_the_certificate_and_fails(servers, tmp_path):
+    _, context = make_ca(tmp_path)
+    recorder = Recorder()
+    smtp = servers(SmtpServer, recorder, implicit_tls=context)
+    double = servers(Double, "--smtp-relay", f"smtps://127.0.0.1:{smtp.port}",
+                     env={"EXUM_SMTP_RELAY_BACKOFF_MS": "20"})
+
+    double.reset_pin()
+
+    email_id = double.admin("/emails/latest").json()["id"]
+    failed = double.relay_states(email_id, "failed")[-1]
+    assert failed["attempts"] == 4
+    assert "certificate" in failed["error"].lower() or "issuer" in failed["error"].lower(), failed["error"]
+    assert recorder.received == []

@@ -162,7 +162,9 @@ async fn answer(mock: &Mock, step: &Step) -> (u16, Vec<u8>) {
             if let Some(outcome) = mail {
                 let scenario =
                     json!({"mailbox": USER, "operation": "ResetPIN", "outcomes": [outcome]});
-                let added = mock.admin("POST", "/__admin/scenarios", Some(scenario)).await;
+                let added = mock
+                    .admin("POST", "/__admin/scenarios", Some(scenario))
+                    .await;
                 assert_eq!(added.status, 201, "{}", added.text());
             }
             "ResetPIN"

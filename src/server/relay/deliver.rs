@@ -103,8 +103,7 @@ async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, emai
                 _ => {
                     status.status = RelayState::Failed;
                     status.error.get_or_insert_with(|| {
-                        "not tried: 30 s passed while other deliveries used every connection"
-                            .into()
+                        "not tried: 30 s passed while other deliveries used every connection".into()
                     });
                     shared.with(|world| world.relay_changed(id, status));
                     return;
@@ -135,7 +134,9 @@ async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, emai
         // fall later; none after the last try or once the window has passed.
         let now = Instant::now();
         let next = match schedule.backoff.get(attempt as usize - 1) {
-            Some(wait) if attempt < TRIES && now < window_end => Some((now + *wait).min(window_end)),
+            Some(wait) if attempt < TRIES && now < window_end => {
+                Some((now + *wait).min(window_end))
+            }
             _ => None,
         };
         let Some(next) = next else {
@@ -153,10 +154,18 @@ async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, emai
 /// the start of the end-of-data mark (`CRLF . CRLF`). So the server receives `/raw` exactly.
 fn message(email: &Captured) -> Result<(Envelope, Vec<u8>), String> {
     let shown = email.email();
-    let from = address(&shown.from)
-        .map_err(|e| format!("not relayed: the sender '{}' is not an address: {e}", shown.from))?;
-    let to = address(&shown.to)
-        .map_err(|e| format!("not relayed: the recipient '{}' is not an address: {e}", shown.to))?;
+    let from = address(&shown.from).map_err(|e| {
+        format!(
+            "not relayed: the sender '{}' is not an address: {e}",
+            shown.from
+        )
+    })?;
+    let to = address(&shown.to).map_err(|e| {
+        format!(
+            "not relayed: the recipient '{}' is not an address: {e}",
+            shown.to
+        )
+    })?;
     let envelope = Envelope::new(Some(from), vec![to]).map_err(|e| format!("not relayed: {e}"))?;
     let mut message = crlf(&email.source());
     if message.ends_with(b"\r\n") {
@@ -200,10 +209,15 @@ mod tests {
     #[test]
     fn the_envelope_sender_is_the_address_inside_the_display_form() {
         assert_eq!(
-            address("Microsoft Exchange <noreply@contoso.com>").unwrap().to_string(),
+            address("Microsoft Exchange <noreply@contoso.com>")
+                .unwrap()
+                .to_string(),
             "noreply@contoso.com"
         );
-        assert_eq!(address("alice@contoso.com").unwrap().to_string(), "alice@contoso.com");
+        assert_eq!(
+            address("alice@contoso.com").unwrap().to_string(),
+            "alice@contoso.com"
+        );
         assert!(address("Nobody <not an address>").is_err());
     }
 

@@ -54,7 +54,9 @@ impl RelayUrl {
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host);
         if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
-            return Err(format!("the SMTP relay URL's host '{host}' is not a host name"));
+            return Err(format!(
+                "the SMTP relay URL's host '{host}' is not a host name"
+            ));
         }
         Ok(RelayUrl {
             implicit_tls,
