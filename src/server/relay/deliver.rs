@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Relay, Worker};
+use super::{Relay, Schedule, Worker};
 use crate::domain::mail::relay::{RelayState, RelayStatus};
 use crate::domain::mail::Captured;
 use crate::state::relay::Job;
@@ -130,16 +130,7 @@ async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, emai
                 ))
             }
         }
-        // The next try: after the back-off, moved up to the end of the window if it would
-        // fall later; none after the last try or once the window has passed.
-        let now = Instant::now();
-        let next = match schedule.backoff.get(attempt as usize - 1) {
-            Some(wait) if attempt < TRIES && now < window_end => {
-                Some((now + *wait).min(window_end))
-            }
-            _ => None,
-        };
-        let Some(next) = next else {
+        let Some(next) = next_try(schedule, attempt, Instant::now(), window_end) else {
             status.status = RelayState::Failed;
             shared.with(|world| world.relay_changed(id, status));
             return;
@@ -147,6 +138,19 @@ async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, emai
         shared.with(|world| world.relay_changed(id, status.clone()));
         tokio::time::sleep_until(next).await;
     }
+}
+
+/// When the try after failed try number `attempt` starts: after the back-off, moved up to the
+/// end of the window if it would fall later; none after the last try or once the window has
+/// passed.
+fn next_try(
+    schedule: &Schedule,
+    attempt: u32,
+    now: Instant,
+    window_end: Instant,
+) -> Option<Instant> {
+    let wait = schedule.backoff.get(attempt.checked_sub(1)? as usize)?;
+    (attempt < TRIES && now < window_end).then(|| (now + *wait).min(window_end))
 }
 
 /// The envelope (from the address inside `from`, to `to`) and the message: the bytes of
@@ -219,6 +223,24 @@ mod tests {
             "alice@contoso.com"
         );
         assert!(address("Nobody <not an address>").is_err());
+    }
+
+    #[test]
+    fn retries_follow_the_back_off_move_up_to_the_window_and_stop_after_four() {
+        let schedule = Schedule::default();
+        let start = Instant::now();
+        let end = start + schedule.window;
+        let secs = std::time::Duration::from_secs;
+
+        assert_eq!(next_try(&schedule, 1, start, end), Some(start + secs(1)));
+        assert_eq!(
+            next_try(&schedule, 3, start + secs(4), end),
+            Some(start + secs(13))
+        );
+        // A third try that ended 25 s in would wait until 34 s: it starts at 30 s instead.
+        assert_eq!(next_try(&schedule, 3, start + secs(25), end), Some(end));
+        assert_eq!(next_try(&schedule, 2, start + secs(31), end), None);
+        assert_eq!(next_try(&schedule, TRIES, start + secs(5), end), None);
     }
 
     #[test]
