@@ -319,3 +319,21 @@ def test_smtps_without_the_ca_refuses_the_certificate_and_fails(servers, tmp_pat
     assert failed["attempts"] == 4
     assert "certificate" in failed["error"].lower() or "issuer" in failed["error"].lower(), failed["error"]
     assert recorder.received == []
+
+
+def test_the_automatic_reset_after_failed_phone_logons_is_delivered_too(servers):
+    recorder = Recorder()
+    smtp = servers(SmtpServer, recorder)
+    double = servers(Double, "--smtp-relay", f"smtp://127.0.0.1:{smtp.port}")
+
+    for _ in range(15):
+        pin = double.admin(f"/mailboxes/{USER}").json()["pin"]
+        wrong = ("1" if pin[0] != "1" else "2") + pin[1:]
+        if double.admin(f"/mailboxes/{USER}/logon", "POST", {"pin": wrong}).json()["pin_reset"]:
+            break
+
+    [message] = recorder.wait_for(1)
+    email = double.admin("/emails/latest").json()
+    assert email["operation"] == "AutoResetPIN"
+    assert message.rcpt_tos == [USER]
+    assert message.original_content == smtp_normalised(double.admin(f"/emails/{email['id']}/raw").content)
