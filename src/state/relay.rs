@@ -17,8 +17,8 @@ use crate::domain::mail::Captured;
 /// What the world tells the relay's worker.
 #[derive(Debug)]
 pub(crate) enum Job {
-    /// Deliver this email (just captured, its delivery pending).
-    Deliver(Arc<Captured>),
+    /// Deliver this email, captured at that instant (its delivery pending).
+    Deliver(Arc<Captured>, Instant),
     /// A delayed email falls due then: take the lock at that time so it is captured (and
     /// delivered) even if no request or reader comes by.
     DueAt(Instant),
@@ -64,7 +64,11 @@ impl World {
             self.emails
                 .set_relay(email.id(), RelayStatus::refused(reason))
                 .unwrap_or(email)
-        } else if relay.jobs.send(Job::Deliver(Arc::clone(&email))).is_ok() {
+        } else if relay
+            .jobs
+            .send(Job::Deliver(Arc::clone(&email), Instant::now()))
+            .is_ok()
+        {
             relay.pending += 1;
             email
         } else {

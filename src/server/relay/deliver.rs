@@ -44,12 +44,13 @@ pub(super) async fn work(worker: Worker, stop: impl Future<Output = ()>) {
         // reap it), or the stop.
         tokio::select! {
             job = jobs.recv() => match job {
-                Some(Job::Deliver(email)) => {
+                Some(Job::Deliver(email, captured)) => {
                     deliveries.spawn(deliver(
                         relay.clone(),
                         shared.clone(),
                         Arc::clone(&connections),
                         email,
+                        Instant::from_std(captured),
                     ));
                 }
                 Some(Job::DueAt(due)) => {
@@ -79,8 +80,13 @@ async fn sleep_until(at: Option<Instant>) {
 
 /// Delivers one email: at most [`TRIES`] tries, none starting later than the window after the
 /// capture, the back-off of the schedule between them; each outcome reported to the world.
-async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, email: Arc<Captured>) {
-    let captured = Instant::now();
+async fn deliver(
+    relay: Relay,
+    shared: Shared,
+    connections: Arc<Semaphore>,
+    email: Arc<Captured>,
+    captured: Instant,
+) {
     let schedule = &relay.schedule;
     let window_end = captured + schedule.window;
     let id = email.id();
@@ -103,7 +109,10 @@ async fn deliver(relay: Relay, shared: Shared, connections: Arc<Semaphore>, emai
                 _ => {
                     status.status = RelayState::Failed;
                     status.error.get_or_insert_with(|| {
-                        "not tried: 30 s passed while other deliveries used every connection".into()
+                        format!(
+                            "not tried: {} s passed while other deliveries used every connection",
+                            schedule.window.as_secs()
+                        )
                     });
                     shared.with(|world| world.relay_changed(id, status));
                     return;
