@@ -87,6 +87,9 @@ pub enum ErrorKind {
     Watch,
     /// The server's thread or runtime could not be started.
     Runtime,
+    /// The SMTP relay (`--smtp-relay`) could not be set up: its URL or its CA is wrong; the
+    /// problem says which.
+    Relay,
     /// A value given at run time was refused (a scenario, a mailbox change, a PIN that is
     /// not digits, a new PIN the policy refuses); every reason is listed and nothing changed.
     Invalid,
@@ -235,6 +238,18 @@ impl Error {
         Error::one(
             ErrorKind::Watch,
             format!("cannot watch the fixtures: {source}"),
+        )
+        .with_source(source)
+    }
+
+    /// The SMTP relay could not be set up; `source` (an error or a sentence) says what is
+    /// wrong with its URL or CA.
+    #[cfg(feature = "smtp")]
+    pub(crate) fn relay(source: impl Into<Source>) -> Self {
+        let source = source.into();
+        Error::one(
+            ErrorKind::Relay,
+            format!("cannot set up the SMTP relay: {source}"),
         )
         .with_source(source)
     }

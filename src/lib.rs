@@ -211,6 +211,7 @@ mod vocab;
 
 pub use domain::expect::Times;
 pub use domain::journal::RecordedRequest;
+pub use domain::mail::relay::{RelayState, RelayStatus};
 pub use domain::mail::Email;
 pub use domain::mailbox::{
     LogonOutcome, LogonResult, MailboxPatch, MailboxProperties, MailboxState, PropertiesPatch,

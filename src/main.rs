@@ -49,7 +49,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the UM web service and the admin API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a fixtures folder without serving; exit 1 on any problem.
     Validate {
         /// The fixtures folder (default: the embedded fixtures).
@@ -110,6 +110,26 @@ struct ServeArgs {
     /// oldest entries are dropped.
     #[arg(long, env = "EXUM_MAX_JOURNAL_BYTES", default_value_t = 67_108_864)]
     max_journal_bytes: usize,
+    /// Also deliver every captured email by SMTP: smtp://[USER:PASSWORD@]HOST:PORT (STARTTLS
+    /// when offered) or smtps://[USER:PASSWORD@]HOST:PORT (implicit TLS).
+    #[arg(long, env = "EXUM_SMTP_RELAY", value_name = "URL")]
+    smtp_relay: Option<String>,
+    /// CA certificate(s) (PEM file) the relay's TLS trusts besides the built-in roots.
+    #[arg(
+        long,
+        env = "EXUM_SMTP_RELAY_CA",
+        value_name = "PEM",
+        requires = "smtp_relay"
+    )]
+    smtp_relay_ca: Option<PathBuf>,
+    /// The wait after the first failed delivery try, in ms (then 3x and 9x); for tests.
+    #[arg(
+        long,
+        env = "EXUM_SMTP_RELAY_BACKOFF_MS",
+        hide = true,
+        requires = "smtp_relay"
+    )]
+    smtp_relay_backoff_ms: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -121,7 +141,7 @@ fn main() -> ExitCode {
             print!("{}", FixtureSet::schema());
             ExitCode::SUCCESS
         }
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         Some(Command::Health(args)) => cli::health::run(args),
         None => serve(cli.serve),
     }
@@ -231,6 +251,18 @@ fn serve(args: ServeArgs) -> ExitCode {
             builder = builder.tls_ca_out(path);
         }
         builder = builder.tls_hosts(args.listen.iter().map(|l| l.host.clone()));
+        if let Some(url) = args.smtp_relay {
+            builder = builder.smtp_relay(url);
+        }
+        if let Some(path) = args.smtp_relay_ca {
+            let pem = std::fs::read(&path).map_err(|source| {
+                format!("cannot read --smtp-relay-ca {}: {source}", path.display())
+            })?;
+            builder = builder.smtp_relay_ca(pem);
+        }
+        if let Some(ms) = args.smtp_relay_backoff_ms {
+            builder = builder.smtp_relay_backoff(std::time::Duration::from_millis(ms));
+        }
         let ready = |scheme: Scheme, address: SocketAddr| {
             println!("listening on {scheme}://{address}");
             tracing::info!("ready; admin API at {scheme}://{address}/__admin");

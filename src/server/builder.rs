@@ -46,6 +46,9 @@ pub struct UmMockServerBuilder {
     tls_hosts: Vec<String>,
     /// `--watch`: reload the fixtures folder when a file in it changes.
     watch: bool,
+    /// `--smtp-relay`: where every captured email is also delivered.
+    #[cfg(feature = "smtp")]
+    relay: Option<super::relay::RelaySettings>,
 }
 
 /// Listeners checked and bound, not yet registered with a runtime.
@@ -55,9 +58,14 @@ struct Prepared {
     watch: Option<Watch>,
     listeners: Vec<(Scheme, SocketAddr, std::net::TcpListener)>,
     tls: Option<tls::TlsAcceptor>,
+    /// The SMTP relay's worker, attached to the state, run beside the listeners.
+    #[cfg(feature = "smtp")]
+    relay: Option<super::relay::Worker>,
 }
 
 mod https;
+#[cfg(feature = "smtp")]
+mod relay;
 
 crate::double::settings::shared_settings!(UmMockServerBuilder);
 
@@ -174,6 +182,12 @@ impl UmMockServerBuilder {
         mut self,
         listeners: Vec<(Scheme, std::net::TcpListener)>,
     ) -> Result<Prepared, Error> {
+        // Read before anything is bound or loaded: a wrong URL fails the start at once.
+        #[cfg(feature = "smtp")]
+        let relay = match &self.relay {
+            Some(settings) => Some(settings.prepare()?),
+            None => None,
+        };
         // Taken out, so the TLS settings can go to `tls_acceptor` with `self`.
         let shared = std::mem::take(&mut self.options).shared_state()?;
         let watch = if self.watch {
@@ -211,6 +225,8 @@ impl UmMockServerBuilder {
             None
         };
         Ok(Prepared {
+            #[cfg(feature = "smtp")]
+            relay: relay.map(|relay| relay.attach(&shared)),
             shared,
             watch,
             listeners: ready,
@@ -299,6 +315,8 @@ impl UmMockServerBuilder {
             watch,
             listeners,
             tls,
+            #[cfg(feature = "smtp")]
+            relay,
         } = self.prepare(listeners)?;
         let address = listeners[0].1;
         let https_address = listeners.get(1).map(|(_, address, _)| *address);
@@ -319,7 +337,10 @@ impl UmMockServerBuilder {
                             let serve = http::serve(listeners, served, async {
                                 let _ = stop_rx.await;
                             });
-                            watch::serving(watch, serve).await
+                            let serve = watch::serving(watch, serve);
+                            #[cfg(feature = "smtp")]
+                            let serve = super::relay::serving(relay, serve);
+                            serve.await
                         }
                         Err(error) => {
                             tracing::error!(%error, "cannot register the listener with the runtime")
@@ -411,6 +432,8 @@ impl UmMockServerBuilder {
             watch,
             listeners,
             tls,
+            #[cfg(feature = "smtp")]
+            relay,
         } = self.prepare(listeners)?;
         let announced: Vec<(Scheme, SocketAddr)> = listeners
             .iter()
@@ -420,7 +443,10 @@ impl UmMockServerBuilder {
         for (scheme, address) in announced {
             ready(scheme, address);
         }
-        watch::serving(watch, http::serve(listeners, shared, shutdown)).await;
+        let serve = watch::serving(watch, http::serve(listeners, shared, shutdown));
+        #[cfg(feature = "smtp")]
+        let serve = super::relay::serving(relay, serve);
+        serve.await;
         Ok(())
     }
 }

@@ -7,6 +7,8 @@ mod builder;
 mod conns;
 mod http;
 mod listeners;
+#[cfg(feature = "smtp")]
+mod relay;
 #[cfg(feature = "tls")]
 mod tls;
 // Built without `tls`: the same names, refusing `https://` listeners at start.

@@ -7,6 +7,8 @@ mod answer;
 pub(crate) mod events;
 mod identify;
 mod phone;
+#[cfg(feature = "smtp")]
+pub(crate) mod relay;
 mod world;
 
 pub(crate) use answer::{Refused, UmRequest};
@@ -169,6 +171,14 @@ impl Shared {
     /// The generated CA certificate (PEM), if the server generated one.
     pub(crate) fn ca_pem(&self) -> Option<&str> {
         self.inner.ca_pem.get().map(String::as_str)
+    }
+
+    #[cfg(feature = "smtp")]
+    /// Relays every email captured from now on (at most `--max-emails` deliveries pending);
+    /// the receiving end is the relay's worker.
+    pub(crate) fn start_relay(&self) -> tokio::sync::mpsc::UnboundedReceiver<relay::Job> {
+        let cap = self.inner.config.max_emails;
+        self.with(|world| world.start_relay(cap))
     }
 
     /// The events after `last_seen` still kept, and a receiver for the ones to come.

@@ -13,7 +13,7 @@ use super::Config;
 use crate::domain::calls::{Call, CallBook};
 use crate::domain::expect::{Expectations, Expected, Times};
 use crate::domain::journal::{Journal, RecordedRequest, RequestFilter};
-use crate::domain::mail::{Email, EmailFilter, MailStore, PendingEmail};
+use crate::domain::mail::{Captured, Email, EmailFilter, MailStore, PendingEmail};
 use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
 use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
 use crate::domain::pin::mailbox_rng;
@@ -47,6 +47,9 @@ pub(crate) struct World {
     /// Changes made in the current critical section, for the event log; taken by
     /// `Shared::with` before the lock is let go.
     changes: Vec<Change>,
+    /// The deliveries to the SMTP relay, when there is one (`relay.rs`).
+    #[cfg(feature = "smtp")]
+    pub(super) relay: Option<super::relay::RelayQueue>,
 }
 
 /// Why a scenario was not added.
@@ -82,6 +85,8 @@ impl World {
             seed: config.seed,
             clock,
             changes: Vec::new(),
+            #[cfg(feature = "smtp")]
+            relay: None,
         };
         world.install(fixtures);
         // The state as loaded is where every listener starts, not a change.
@@ -185,21 +190,37 @@ impl World {
         self.mailboxes[index] = mailbox;
     }
 
-    /// Captures `email` now, or after `delay`, and says so when it is captured.
+    /// Captures `email` now, or after `delay`, and says so (and relays it) when it is
+    /// captured.
     pub(super) fn send_email(&mut self, email: PendingEmail, delay: Option<Duration>) {
         let captured = match delay {
-            Some(delay) => self.emails.capture_later(email, delay),
+            Some(delay) => {
+                let captured = self.emails.capture_later(email, delay);
+                #[cfg(feature = "smtp")]
+                if let Some(due) = self.emails.next_due() {
+                    self.delayed_until(due);
+                }
+                captured
+            }
             None => Some(self.emails.capture(email)),
         };
         if let Some(email) = captured {
-            self.note(Change::Email(email));
+            self.captured(email);
         }
+    }
+
+    /// Notes a just-captured email for the event log, after handing it to the relay if
+    /// there is one (whose state the event then shows).
+    fn captured(&mut self, email: Arc<Captured>) {
+        #[cfg(feature = "smtp")]
+        let email = self.relay_captured(email);
+        self.note(Change::Email(email));
     }
 
     /// Captures the delayed emails that are due (every lock does this first).
     pub(super) fn release_due_emails(&mut self) {
         for email in self.emails.release_due() {
-            self.note(Change::Email(email));
+            self.captured(email);
         }
     }
 
@@ -207,7 +228,7 @@ impl World {
         self.emails.newest_id()
     }
 
-    pub(super) fn next_due_email(&self) -> Option<Instant> {
+    pub(crate) fn next_due_email(&self) -> Option<Instant> {
         self.emails.next_due()
     }
 

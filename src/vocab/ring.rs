@@ -83,6 +83,12 @@ impl<T: Keyed + Clone> Ring<T> {
         self.items.get(index).filter(|item| item.key() == id)
     }
 
+    #[cfg(feature = "smtp")]
+    pub(crate) fn get_mut(&mut self, id: u64) -> Option<&mut T> {
+        let index = self.items.partition_point(|item| item.key() < id);
+        self.items.get_mut(index).filter(|item| item.key() == id)
+    }
+
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.items.iter()
     }

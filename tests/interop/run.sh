@@ -15,6 +15,9 @@
 #   openapi-spec-validator and jsonschema;
 # - the PIN email in each built-in language, its raw MIME message read back by Python's
 #   `email` package (on a server of its own, as it changes a mailbox's language).
+# - --smtp-relay: each test starts aiosmtpd on a free loopback port and its own server
+#   relaying to it (EXUM_BIN), and checks what arrives: the message byte for byte, retries
+#   after 451s, the give-up on a closed port, dropped, duplicated and delayed mail.
 #
 #   bash tests/interop/run.sh
 #
@@ -31,7 +34,7 @@ cargo build --release
 target_dir="${CARGO_TARGET_DIR:-target}"
 bin="$target_dir/release/exchange-um-mock"
 
-echo "== installing the Python clients (zeep, requests-ntlm, pyspnego, openapi-spec-validator) into .venv"
+echo "== installing the Python clients (zeep, requests-ntlm, pyspnego, openapi-spec-validator, aiosmtpd) into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 
@@ -95,7 +98,8 @@ EXUM_URL_NO_ESS="$(url no-ess http)"
 EXUM_RSA_HTTPS_URL="$(url rsa https)"
 EXUM_RSA_CA="$work/rsa-cert.pem"
 EXUM_MAIL_URL="$(url mail http)"
-export EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA EXUM_MAIL_URL
+EXUM_BIN="$bin"
+export EXUM_BIN EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA EXUM_MAIL_URL
 
 status=0
 results=()
@@ -122,6 +126,7 @@ suite "zeep over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUND
 suite "requests-ntlm and pyspnego over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUNDLE="$EXUM_CA" \
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
 suite "openapi-spec-validator and jsonschema (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/openapi_test.py
+suite "aiosmtpd receiving --smtp-relay deliveries (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/smtp_relay_test.py
 suite "curl --ntlm --cacert over HTTPS (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/curl_test.py
 suite "the PIN email in every language, read by Python's email package (pytest)" \
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/mail_language_test.py

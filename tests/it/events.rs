@@ -9,14 +9,14 @@ use crate::support::Mock;
 
 /// One Server-Sent Event as read off the wire.
 #[derive(Debug)]
-struct Sse {
-    id: u64,
-    event: String,
-    data: Value,
+pub(crate) struct Sse {
+    pub(crate) id: u64,
+    pub(crate) event: String,
+    pub(crate) data: Value,
 }
 
 /// Reads an event stream a chunk at a time and splits it into events.
-struct Stream {
+pub(crate) struct Stream {
     response: reqwest::Response,
     buffer: String,
     /// Every byte read so far, for framing checks.
@@ -24,7 +24,7 @@ struct Stream {
 }
 
 impl Stream {
-    async fn open(mock: &Mock, query: &str, last_event_id: Option<u64>) -> Stream {
+    pub(crate) async fn open(mock: &Mock, query: &str, last_event_id: Option<u64>) -> Stream {
         let mut request = mock
             .client
             .get(mock.url(&format!("/__admin/events{query}")));
@@ -43,7 +43,7 @@ impl Stream {
     }
 
     /// The next event (comment blocks skipped); panics after 10 s without one.
-    async fn next(&mut self) -> Sse {
+    pub(crate) async fn next(&mut self) -> Sse {
         tokio::time::timeout(Duration::from_secs(10), self.next_block())
             .await
             .expect("an event within 10 s")

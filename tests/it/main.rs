@@ -24,6 +24,7 @@ mod outcomes_network;
 mod phone;
 mod props;
 mod readme;
+mod relay;
 mod reload;
 mod reset_pin;
 mod scenarios;

@@ -114,6 +114,7 @@ mod tests {
             operation: "ResetPIN".into(),
             request_id: None,
             sent_at: String::new(),
+            relay: None,
         }
     }
 

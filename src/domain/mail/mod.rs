@@ -3,6 +3,7 @@
 
 pub(crate) mod languages;
 pub(crate) mod mime;
+pub(crate) mod relay;
 pub(crate) mod template;
 pub(crate) mod wording;
 
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use self::relay::RelayStatus;
 use self::template::{MailTemplate, MailValues};
 use crate::vocab::clock::Clock;
 use crate::vocab::ring::{Keyed, Ring};
@@ -59,6 +61,11 @@ pub struct Email {
     pub request_id: Option<u64>,
     /// When it was captured (RFC 3339, UTC).
     pub sent_at: String,
+    /// Its delivery to the SMTP relay (`--smtp-relay`, [`smtp_relay`]); `None` (JSON `null`)
+    /// when the server relays nothing.
+    ///
+    /// [`smtp_relay`]: crate::UmMockServerBuilder#method.smtp_relay
+    pub relay: Option<RelayStatus>,
 }
 
 /// A stored email: its id, capture time (also the MIME `Date:` header) and the values its
@@ -69,6 +76,9 @@ pub(crate) struct Captured {
     id: u64,
     at: Timestamp,
     pending: PendingEmail,
+    /// How its delivery to the SMTP relay stands; `None` without a relay. A change makes a new
+    /// `Captured` (see [`MailStore::set_relay`]), so one held by an event keeps its state.
+    relay: Option<RelayStatus>,
 }
 
 impl Keyed for Captured {
@@ -104,7 +114,20 @@ impl Captured {
             operation: p.operation.to_string(),
             request_id: p.request_id,
             sent_at: self.at.rfc3339(),
+            relay: self.relay.clone(),
         }
+    }
+
+    #[cfg(feature = "smtp")]
+    /// Its id (the one `GET /__admin/emails/{id}` takes).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The RFC 5322 / MIME text, exactly what `GET /__admin/emails/{id}/raw` answers and the
+    /// relay sends.
+    pub(crate) fn source(&self) -> String {
+        mime::render(&self.email(), self.at)
     }
 }
 
@@ -159,6 +182,8 @@ pub(crate) struct MailStore {
     capacity: usize,
     /// Stamps `sent_at` (the double's clock; due times stay in real time).
     clock: Clock,
+    /// Whether emails are relayed: each is captured with a pending delivery.
+    relayed: bool,
 }
 
 impl MailStore {
@@ -169,7 +194,25 @@ impl MailStore {
             queued: 0,
             capacity: capacity.max(1),
             clock,
+            relayed: false,
         }
+    }
+
+    /// From now on every email is captured with a pending delivery to the relay.
+    #[cfg(feature = "smtp")]
+    pub(crate) fn relay_all(&mut self) {
+        self.relayed = true;
+    }
+
+    #[cfg(feature = "smtp")]
+    /// Sets the delivery state of email `id`; the email as it is now, or `None` if it is no
+    /// longer stored (evicted, cleared): its delivery goes on, but there is no email to show.
+    pub(crate) fn set_relay(&mut self, id: u64, status: RelayStatus) -> Option<Arc<Captured>> {
+        let stored = self.ring.get_mut(id)?;
+        let mut changed = Captured::clone(stored);
+        changed.relay = Some(status);
+        *stored = Arc::new(changed);
+        Some(Arc::clone(stored))
     }
 
     /// Captures `pending` now (by the double's clock); the stored email, shared (rendering
@@ -179,6 +222,7 @@ impl MailStore {
             id: self.ring.allocate_id(),
             at: self.clock.now(),
             pending,
+            relay: self.relayed.then(RelayStatus::pending),
         });
         self.ring.push(Arc::clone(&captured));
         captured
@@ -256,7 +300,7 @@ impl MailStore {
 
     /// The RFC 5322 / MIME text of email `id`.
     pub(crate) fn raw(&self, id: u64) -> Option<String> {
-        self.ring.get(id).map(|c| mime::render(&c.email(), c.at))
+        self.ring.get(id).map(|c| c.source())
     }
 
     pub(crate) fn page(&self, filter: &EmailFilter) -> (usize, Vec<Email>) {

@@ -1,0 +1,104 @@
+//! The world's side of the SMTP relay (`--smtp-relay`): every email captured is handed to the
+//! relay's worker as it is captured, under the lock, and every change of its delivery comes
+//! back through the lock, so the email JSON and its `email` events follow the order of
+//! changes like everything else. The delivery itself (lettre, retries, back-off) is
+//! `server/relay/`'s; nothing here waits.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::events::Change;
+use super::World;
+use crate::domain::mail::relay::{RelayState, RelayStatus};
+use crate::domain::mail::Captured;
+
+/// What the world tells the relay's worker.
+#[derive(Debug)]
+pub(crate) enum Job {
+    /// Deliver this email, captured at that instant (its delivery pending).
+    Deliver(Arc<Captured>, Instant),
+    /// A delayed email falls due then: take the lock at that time so it is captured (and
+    /// delivered) even if no request or reader comes by.
+    DueAt(Instant),
+}
+
+/// The queue of deliveries, bounded by `--max-emails` pending ones.
+#[derive(Debug)]
+pub(crate) struct RelayQueue {
+    /// Unbounded as a channel, bounded by `pending`: a send never waits under the lock.
+    jobs: mpsc::UnboundedSender<Job>,
+    /// Deliveries queued and not yet sent or given up.
+    pending: usize,
+    /// The most that may be pending (`--max-emails`).
+    cap: usize,
+}
+
+impl World {
+    /// Relays every email captured from now on, at most `cap` deliveries pending; the
+    /// receiving end is the relay's worker.
+    pub(super) fn start_relay(&mut self, cap: usize) -> mpsc::UnboundedReceiver<Job> {
+        let (jobs, receiver) = mpsc::unbounded_channel();
+        self.emails.relay_all();
+        self.relay = Some(RelayQueue {
+            jobs,
+            pending: 0,
+            cap: cap.max(1),
+        });
+        receiver
+    }
+
+    /// Hands a just-captured email to the relay, if there is one; the email as it is now.
+    /// Past the bound, the delivery is given up at once and says why: the capture store keeps
+    /// the email all the same.
+    pub(super) fn relay_captured(&mut self, email: Arc<Captured>) -> Arc<Captured> {
+        let Some(relay) = &mut self.relay else {
+            return email;
+        };
+        if relay.pending >= relay.cap {
+            let reason = format!(
+                "not relayed: {} deliveries were already pending (the bound is --max-emails)",
+                relay.pending
+            );
+            self.emails
+                .set_relay(email.id(), RelayStatus::refused(reason))
+                .unwrap_or(email)
+        } else if relay
+            .jobs
+            .send(Job::Deliver(Arc::clone(&email), Instant::now()))
+            .is_ok()
+        {
+            relay.pending += 1;
+            email
+        } else {
+            // The worker is gone only when the server is stopping.
+            let reason = "not relayed: the server is stopping".to_owned();
+            self.emails
+                .set_relay(email.id(), RelayStatus::refused(reason))
+                .unwrap_or(email)
+        }
+    }
+
+    /// Tells the relay's worker when a delayed email falls due.
+    pub(super) fn delayed_until(&mut self, due: Instant) {
+        if let Some(relay) = &self.relay {
+            // An error only means the server is stopping.
+            let _ = relay.jobs.send(Job::DueAt(due));
+        }
+    }
+
+    /// Records how the delivery of email `id` stands after a try (or a give-up), and says so
+    /// to event listeners if the email is still stored.
+    pub(crate) fn relay_changed(&mut self, id: u64, status: RelayStatus) {
+        let finished = status.status != RelayState::Pending;
+        if let Some(relay) = &mut self.relay {
+            if finished {
+                relay.pending = relay.pending.saturating_sub(1);
+            }
+        }
+        if let Some(email) = self.emails.set_relay(id, status) {
+            self.note(Change::Email(email));
+        }
+    }
+}
