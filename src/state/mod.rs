@@ -37,6 +37,9 @@ pub(crate) struct Config {
     pub(crate) max_journal_bytes: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) admin_token: Option<String>,
+    /// Host names a browser may use for the admin API and the web inbox besides IP literals,
+    /// `localhost` and `server.fqdn` (`--admin-host`).
+    pub(crate) admin_hosts: Vec<String>,
     /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
     pub(crate) strict_soap_action: bool,
     /// How long a keep-alive connection may wait for its next request.
@@ -67,6 +70,7 @@ impl Default for Config {
             max_journal_bytes: 64 * 1024 * 1024,
             seed: None,
             admin_token: None,
+            admin_hosts: Vec::new(),
             strict_soap_action: false,
             idle_timeout: std::time::Duration::from_secs(120),
             body_timeouts: BodyTimeouts {

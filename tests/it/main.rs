@@ -22,6 +22,7 @@ mod outcomes_network;
 mod phone;
 mod props;
 mod readme;
+mod rebinding;
 mod reload;
 mod reset_pin;
 mod scenarios;
