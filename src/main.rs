@@ -49,7 +49,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the UM web service and the admin API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a fixtures folder without serving; exit 1 on any problem.
     Validate {
         /// The fixtures folder (default: the embedded fixtures).
@@ -131,7 +131,7 @@ fn main() -> ExitCode {
             print!("{}", FixtureSet::schema());
             ExitCode::SUCCESS
         }
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         Some(Command::Health(args)) => cli::health::run(args),
         None => serve(cli.serve),
     }

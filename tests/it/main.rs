@@ -25,6 +25,7 @@ mod readme;
 mod rebinding;
 mod reload;
 mod reset_pin;
+mod scenario_budget;
 mod scenarios;
 mod schema;
 mod schema_mistakes;
