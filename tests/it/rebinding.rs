@@ -1,4 +1,4 @@
-//! DNS rebinding (SPEC §12): a browser request to the admin API or the web inbox under a Host
+//! DNS rebinding: a browser request to the admin API or the web inbox under a Host
 //! name that is not the server's is refused, whatever its Origin; clients that are not
 //! browsers are unaffected.
 

@@ -1,4 +1,4 @@
-//! The byte budgets of scripted outcomes (SPEC §10, "a stored string a client sets"): one
+//! The byte budgets of scripted outcomes, stored strings a client sets: one
 //! scenario carries at most `--max-body-bytes` of outcome text, all of them at most 64 MiB.
 
 use exchange_um_mock::{ErrorKind, FixtureSet, Outcome, Scenario, UmMockServer};

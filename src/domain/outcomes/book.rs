@@ -10,8 +10,8 @@ use crate::vocab::Operation;
 pub(crate) const MAX_ACTIVE: usize = 10_000;
 /// Retired scenarios kept for the list; older ones are dropped.
 const MAX_RETIRED: usize = 1_000;
-/// The most bytes of outcome text (bodies, headers, messages) all scenarios together hold
-/// (SPEC §10): without it, 10,000 scenarios of `--max-body-bytes` each would hold 10 GB.
+/// The most bytes of outcome text (bodies, headers, messages) all scenarios together hold:
+/// without it, 10,000 scenarios of `--max-body-bytes` each would hold 10 GB.
 pub(crate) const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;
 /// The most bytes of text one outcome in the fixtures may hold: the default `--max-body-bytes`,
 /// which bounds an outcome added at run time. Fixtures are checked once for every server,

@@ -58,7 +58,7 @@ impl Outcome {
 
 impl Outcome {
     /// The bytes of text this outcome stores for a client: an `http` body, scripted header
-    /// names and values, a fault message. What the scenario budgets count (SPEC §10).
+    /// names and values, a fault message. What the scenario budgets count.
     pub(crate) fn stored_bytes(&self) -> usize {
         let headers = |headers: &std::collections::BTreeMap<String, String>| -> usize {
             headers.iter().map(|(n, v)| n.len() + v.len()).sum()

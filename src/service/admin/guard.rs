@@ -1,6 +1,6 @@
 //! Who may use the admin API: the bearer token (`--admin-token`), the refusal of browser
 //! requests under a Host name that is not this server's (DNS rebinding), and the refusal of
-//! changing requests sent by a web page of another site (SPEC §12).
+//! changing requests sent by a web page of another site.
 
 use std::net::{IpAddr, Ipv6Addr};
 
