@@ -1,13 +1,12 @@
-//! Who may use the admin API: the bearer token (`--admin-token`), the refusal of browser
-//! requests under a Host name that is not this server's (DNS rebinding), and the refusal of
-//! changing requests sent by a web page of another site.
+//! Who may use the admin API: the bearer token (`--admin-token`) and the refusal of changing
+//! requests sent by a web page of another site.
 
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::state::Shared;
 use crate::vocab::wire::{WireRequest, WireResponse};
 
-/// A 403 for a request a browser sent (it carries `Origin` or a `Sec-Fetch-*` header) under a
+/// DNS rebinding: a 403 for a request a browser sent (it carries `Origin` or a `Sec-Fetch-*` header) under a
 /// `Host` that is not a name of this server. A page on `evil.example` whose name the attacker
 /// then points at 127.0.0.1 (DNS rebinding) is same-origin with itself, so the cross-site check
 /// cannot see it; only the Host tells: the browser sends the page's own name. IP literals,
