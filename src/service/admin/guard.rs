@@ -1,8 +1,6 @@
 //! Who may use the admin API: the bearer token (`--admin-token`) and the refusal of changing
 //! requests sent by a web page of another site.
 
-use std::net::{IpAddr, Ipv6Addr};
-
 use crate::state::Shared;
 use crate::vocab::wire::{WireRequest, WireResponse};
 
@@ -64,8 +62,7 @@ fn is_own_name(name: &str, fqdn: &str, allowed: &[String]) -> bool {
         name.eq_ignore_ascii_case(other.strip_suffix('.').unwrap_or(other))
     };
     let lower = name.to_ascii_lowercase();
-    name.parse::<IpAddr>().is_ok()
-        || name.parse::<Ipv6Addr>().is_ok()
+    name.parse::<std::net::IpAddr>().is_ok()
         || lower == "localhost"
         || lower.ends_with(".localhost")
         || same(fqdn)
