@@ -97,7 +97,8 @@ pub enum ErrorKind {
     NoMailbox,
     /// The old PIN given to a PIN change did not sign in; the logon was counted.
     NotSignedIn,
-    /// Too many scenarios can still give an outcome; remove some first.
+    /// Too many scenarios can still give an outcome, or together they would hold more than
+    /// 64 MiB of outcome bodies, headers and messages; remove some first.
     TooManyScenarios,
     /// No email to the address arrived in the time given.
     Timeout,

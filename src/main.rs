@@ -90,6 +90,16 @@ struct ServeArgs {
     /// Require `Authorization: Bearer TOKEN` on admin requests.
     #[arg(long, env = "EXUM_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Allow browsers to use the admin API and the web inbox under this host name, besides IP
+    /// addresses, localhost and server.fqdn (DNS rebinding guard); repeat for several
+    /// (comma-separated in the environment).
+    #[arg(
+        long = "admin-host",
+        value_name = "NAME",
+        env = "EXUM_ADMIN_HOST",
+        value_delimiter = ','
+    )]
+    admin_hosts: Vec<String>,
     /// Reload --fixtures DIR when a file in it changes (all or nothing; on a problem the old
     /// fixtures stay and the problems are logged).
     #[arg(long, env = "EXUM_WATCH", requires = "fixtures")]
@@ -236,6 +246,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
         if let Some(token) = args.admin_token {
             builder = builder.admin_token(token);
+        }
+        for name in args.admin_hosts {
+            builder = builder.admin_host(name);
         }
         builder = builder.strict_soap_action(args.strict_soap_action);
         if args.watch {

@@ -33,7 +33,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path and query as sent.
     pub path: String,
-    /// Request headers, names in lowercase; the credentials of `Authorization` are redacted.
+    /// Request headers, names in lowercase; the credentials of `Authorization` and
+    /// `Proxy-Authorization` and the values of `Cookie` are redacted.
     pub headers: BTreeMap<String, String>,
     /// Request body (invalid UTF-8 replaced).
     pub body: String,
@@ -346,16 +347,31 @@ fn redact(value: &str) -> String {
     }
 }
 
+/// `name=[redacted]` for each cookie: the names say which cookies a client sent, the values
+/// are its sessions.
+fn redact_cookies(value: &str) -> String {
+    value
+        .split(';')
+        .map(|pair| match pair.trim().split_once('=') {
+            Some((name, _)) => format!("{name}=[redacted]"),
+            None => "[redacted]".to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Header map for the journal: lowercase names, repeated headers joined with `, `, and the
-/// credentials of `Authorization` replaced (the scheme stays, so a test can see which was used).
+/// secrets replaced: the credentials of `Authorization` and `Proxy-Authorization` (the scheme
+/// stays, so a test can see which was used) and the values of `Cookie` (the names stay). The
+/// journal is read by anyone who reaches the admin API, and logged by test runners.
 pub(crate) fn journal_headers(headers: &[(String, String)]) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
-        let value = if name == "authorization" {
-            redact(value)
-        } else {
-            value.clone()
+        let value = match name.as_str() {
+            "authorization" | "proxy-authorization" => redact(value),
+            "cookie" => redact_cookies(value),
+            _ => value.clone(),
         };
         out.entry(name)
             .and_modify(|v| {

@@ -246,7 +246,13 @@ impl UmDouble {
                 NotAdded::Problems(problems) => {
                     Error::invalid("the scenario was not added", problems)
                 }
-                NotAdded::Full => Error::too_many_scenarios(NotAdded::full_message()),
+                NotAdded::TooLarge(..) => Error::invalid(
+                    "the scenario was not added",
+                    vec![crate::error::Problem::at("outcomes", refused.message())],
+                ),
+                NotAdded::Full | NotAdded::OverBudget => {
+                    Error::too_many_scenarios(refused.message())
+                }
             })
     }
 

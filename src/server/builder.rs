@@ -112,6 +112,39 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// Allow a browser to reach the admin API and the web inbox under this host name (as
+    /// `--admin-host`; call again for more). Without it, a request that carries `Origin` or a
+    /// `Sec-Fetch-*` header is refused (403) unless its `Host` is an IP address, `localhost`
+    /// (or `*.localhost`) or the fixtures' `server.fqdn`: a page of another site that points
+    /// its own name at the double (DNS rebinding) must not drive it. Clients that are not
+    /// browsers send neither header and are never refused for their `Host`.
+    /// ```
+    /// # use exchange_um_mock::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange: a browser reaches the double under the name `mock.test`.
+    /// let server = UmMockServer::builder().admin_host("mock.test").start().await.unwrap();
+    /// let from_browser = |host: &'static str| {
+    ///     reqwest::Client::new()
+    ///         .get(format!("{}/__admin/emails", server.uri()))
+    ///         .header("Host", host)
+    ///         .header("Sec-Fetch-Mode", "cors")
+    ///         .send()
+    /// };
+    ///
+    /// // Act
+    /// let allowed = from_browser("mock.test").await.unwrap().status();
+    /// let other = from_browser("rebind.evil.example").await.unwrap().status();
+    ///
+    /// // Assert
+    /// assert_eq!((allowed.as_u16(), other.as_u16()), (200, 403));
+    /// # }
+    /// ```
+    pub fn admin_host(mut self, name: impl Into<String>) -> Self {
+        self.options.config.admin_hosts.push(name.into());
+        self
+    }
+
     /// Reload the fixtures folder (`fixtures_dir`) whenever a file in it changes, as
     /// `POST /__admin/reload` does: all or nothing, within a second of the last change; on a
     /// problem the old fixtures stay and each problem is logged (`--watch`). Starting fails

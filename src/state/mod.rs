@@ -38,6 +38,9 @@ pub(crate) struct Config {
     pub(crate) max_journal_bytes: usize,
     pub(crate) seed: Option<u64>,
     pub(crate) admin_token: Option<String>,
+    /// Host names a browser may use for the admin API and the web inbox besides IP literals,
+    /// `localhost` and `server.fqdn` (`--admin-host`).
+    pub(crate) admin_hosts: Vec<String>,
     /// Fault when `SOAPAction` does not name the body's operation (Exchange 2007 ASMX style).
     pub(crate) strict_soap_action: bool,
     /// How long a keep-alive connection may wait for its next request.
@@ -68,6 +71,7 @@ impl Default for Config {
             max_journal_bytes: 64 * 1024 * 1024,
             seed: None,
             admin_token: None,
+            admin_hosts: Vec::new(),
             strict_soap_action: false,
             idle_timeout: std::time::Duration::from_secs(120),
             body_timeouts: BodyTimeouts {
@@ -135,6 +139,8 @@ struct Inner {
     /// The fixtures the world runs on, for what a request reads before the world lock (the
     /// schemes offered, the server's names). Replaced with the world's on reload.
     fixtures: RwLock<Arc<Fixtures>>,
+    /// When the timer that captures the next delayed email fires, if one is running.
+    mail_timer: Mutex<Option<std::time::Instant>>,
 }
 
 impl Shared {
@@ -152,6 +158,7 @@ impl Shared {
                 ca_pem: OnceLock::new(),
                 clock,
                 fixtures: RwLock::new(fixtures),
+                mail_timer: Mutex::new(None),
             }),
         })
     }
@@ -219,23 +226,72 @@ impl Shared {
     /// the event log: its lock is taken before the world's is let go, so events are numbered
     /// in the order the changes were made.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let (result, newest, changes, log) = {
+        let (result, newest, next_due, changes, log) = {
             let mut world = self.lock();
             world.release_due_emails();
             let result = f(&mut world);
             let changes = world.take_changes();
             let log = (!changes.is_empty()).then(|| self.inner.events.lock());
-            (result, world.newest_email_id(), changes, log)
+            let next_due = world.next_due_email();
+            (result, world.newest_email_id(), next_due, changes, log)
         };
         if let Some(log) = log {
             self.inner.events.publish(log, changes);
         }
+        self.capture_at(next_due);
         self.inner.mail_tick.send_if_modified(|seen| {
             let changed = *seen != newest;
             *seen = newest;
             changed
         });
         result
+    }
+
+    /// Makes sure the delayed email due at `due` is captured then, even if nothing else takes
+    /// the lock: its `email` event must reach the event stream when it is captured, not with
+    /// the next request. One timer runs for the earliest due email; when it fires, the lock
+    /// captures what is due and sets the timer for the next. Outside a tokio runtime (a
+    /// library accessor on a plain thread) no timer is set; the server's own requests, which
+    /// schedule the emails, always run inside one.
+    fn capture_at(&self, due: Option<std::time::Instant>) {
+        let Some(due) = due else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        {
+            let mut armed = self
+                .inner
+                .mail_timer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            // A timer whose time has passed may have been dropped with its runtime (a
+            // responder used from another test's runtime): it no longer counts.
+            let now = std::time::Instant::now();
+            if armed.is_some_and(|at| at <= due && at > now) {
+                return;
+            }
+            *armed = Some(due);
+        }
+        // A weak handle: a pending timer must not keep a stopped server's state alive.
+        let inner = Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+            let Some(inner) = inner.upgrade() else {
+                return;
+            };
+            {
+                let mut armed = inner
+                    .mail_timer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if *armed == Some(due) {
+                    *armed = None;
+                }
+            }
+            Shared { inner }.with(|_| ());
+        });
     }
 
     /// The emails matching `filter`, waiting up to `wait` for a first one (or until `stop`).

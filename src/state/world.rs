@@ -15,7 +15,7 @@ use crate::domain::expect::{Expectations, Expected, Times};
 use crate::domain::journal::{Journal, RecordedRequest, RequestFilter};
 use crate::domain::mail::{Captured, Email, EmailFilter, MailStore, PendingEmail};
 use crate::domain::mailbox::{self, Mailbox, MailboxPatch, MailboxState};
-use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE};
+use crate::domain::outcomes::{Full, Scenario, ScenarioBook, MAX_ACTIVE, MAX_SCENARIO_BYTES};
 use crate::domain::pin::mailbox_rng;
 use crate::error::Problem;
 use crate::fixtures::Fixtures;
@@ -41,6 +41,9 @@ pub(crate) struct World {
     /// Counted as the journal records, so eviction from the journal cannot change a count.
     pub(super) expectations: Expectations,
     seed: Option<u64>,
+    /// The most bytes of outcome text one scenario added at run time may carry
+    /// (`--max-body-bytes`, as the request that would carry it).
+    max_scenario_bytes: usize,
     /// The double's clock, shared with [`Shared`](super::Shared) (which stamps requests before
     /// the lock); changed only through the world's methods.
     pub(super) clock: Clock,
@@ -57,13 +60,37 @@ pub(crate) struct World {
 pub(crate) enum NotAdded {
     /// Every problem, each at its path in the scenario.
     Problems(Vec<Problem>),
+    /// [`MAX_ACTIVE`] scenarios can still give an outcome.
     Full,
+    /// Its outcomes hold more text than `--max-body-bytes` (the bytes they hold, the limit).
+    TooLarge(usize, usize),
+    /// Its outcomes' text would take all scenarios over [`MAX_SCENARIO_BYTES`].
+    OverBudget,
 }
 
 impl NotAdded {
     /// Why a full store refuses: what the admin API and the library both say.
     pub(crate) fn full_message() -> String {
         format!("{MAX_ACTIVE} scenarios can still give an outcome; remove some first")
+    }
+
+    /// Why a refusal other than [`NotAdded::Problems`] refuses: what the admin API and the
+    /// library both say.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            NotAdded::Problems(problems) => problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            NotAdded::Full => Self::full_message(),
+            NotAdded::TooLarge(bytes, max) => format!(
+                "the scenario's outcomes hold {bytes} bytes of bodies, headers and messages; at most {max} (--max-body-bytes)"
+            ),
+            NotAdded::OverBudget => format!(
+                "the scenarios would hold more than {MAX_SCENARIO_BYTES} bytes of outcome bodies, headers and messages in all; remove some first"
+            ),
+        }
     }
 }
 
@@ -83,6 +110,7 @@ impl World {
             call_rng: mailbox_rng(config.seed, CALL_RNG_KEY),
             expectations: Expectations::default(),
             seed: config.seed,
+            max_scenario_bytes: config.max_body_bytes,
             clock,
             changes: Vec::new(),
             #[cfg(feature = "smtp")]
@@ -343,8 +371,9 @@ impl World {
 
     // Scenarios.
 
-    /// Stores a scenario after checking it against the fixtures; every problem otherwise, or
-    /// `Full` past [`MAX_ACTIVE`] scenarios that can still give an outcome.
+    /// Stores a scenario after checking it against the fixtures; every problem otherwise,
+    /// `TooLarge` past `--max-body-bytes` of outcome text, `Full` past [`MAX_ACTIVE`]
+    /// scenarios that can still give an outcome, `OverBudget` past [`MAX_SCENARIO_BYTES`].
     pub(crate) fn add_scenario(&mut self, scenario: Scenario) -> Result<Scenario, NotAdded> {
         let problems = self.fixtures.scenario_problems(&scenario);
         if !problems.is_empty() {
@@ -355,10 +384,14 @@ impl World {
                     .collect(),
             ));
         }
-        let stored = self
-            .scenarios
-            .add(scenario)
-            .map_err(|Full| NotAdded::Full)?;
+        let bytes = scenario.stored_bytes();
+        if bytes > self.max_scenario_bytes {
+            return Err(NotAdded::TooLarge(bytes, self.max_scenario_bytes));
+        }
+        let stored = self.scenarios.add(scenario).map_err(|full| match full {
+            Full::Scenarios => NotAdded::Full,
+            Full::Bytes => NotAdded::OverBudget,
+        })?;
         self.note(Change::Scenario {
             scenario: stored.clone(),
             removed: false,

@@ -423,3 +423,27 @@ async fn a_replay_of_requests_with_large_headers_is_bounded_in_bytes() {
         stream.raw.len()
     );
 }
+
+#[tokio::test]
+async fn an_email_captured_late_is_streamed_when_it_is_captured() {
+    // Arrange: alice's next reset captures its email 200 ms after the answer.
+    let mock = Mock::start().await;
+    mock.add_scenario(serde_json::json!({
+        "mailbox": "alice@contoso.com", "operation": "ResetPIN",
+        "outcomes": [{"mail_delay_ms": 200}]
+    }))
+    .await;
+    let mut stream = Stream::open(&mock, "?types=email", None).await;
+
+    // Act: nothing else reaches the server after the reset.
+    mock.reset_pin_ok("alice").await;
+
+    // Assert: the email event comes by itself once the email is captured.
+    let email = stream.next().await;
+    assert_eq!(email.event, "email");
+    assert_eq!(email.data["to"], "alice@contoso.com");
+    assert_eq!(
+        email.data["pin"],
+        mock.mailbox("alice@contoso.com").await["pin"]
+    );
+}

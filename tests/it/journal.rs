@@ -398,3 +398,29 @@ async fn a_thousand_requests_with_large_headers_keep_the_journal_under_its_byte_
     );
     assert_eq!(journal["evicted"], 1_000 - requests.len() as u64);
 }
+
+#[tokio::test]
+async fn proxy_credentials_and_cookie_values_are_redacted_like_authorization() {
+    let mock = Mock::start().await;
+
+    mock.send(
+        mock.reset_pin_request("alice")
+            .header("Proxy-Authorization", "Basic cHJveHk6czNjcmV0")
+            .header(
+                "Cookie",
+                "ASP.NET_SessionId=abc123secret; X-BackEndCookie=s3cr3tvalue",
+            ),
+    )
+    .await;
+
+    let journal = mock.journal("").await;
+    let headers = &journal["requests"][0]["headers"];
+    assert_eq!(headers["proxy-authorization"], "Basic [redacted]");
+    assert_eq!(
+        headers["cookie"],
+        "ASP.NET_SessionId=[redacted]; X-BackEndCookie=[redacted]"
+    );
+    for secret in ["cHJveHk6czNjcmV0", "abc123secret", "s3cr3tvalue"] {
+        assert!(!journal.to_string().contains(secret), "{secret}");
+    }
+}

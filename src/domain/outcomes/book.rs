@@ -11,38 +11,70 @@ use crate::vocab::Operation;
 pub(crate) const MAX_ACTIVE: usize = 10_000;
 /// Retired scenarios kept for the list; older ones are dropped.
 const MAX_RETIRED: usize = 1_000;
+/// The most bytes of outcome text (bodies, headers, messages) all scenarios together hold:
+/// without it, 10,000 scenarios of `--max-body-bytes` each would hold 10 GB.
+pub(crate) const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;
+/// The most bytes of text one outcome in the fixtures may hold: the default `--max-body-bytes`,
+/// which bounds an outcome added at run time. Fixtures are checked once for every server,
+/// whatever its flags, so they are held to the default.
+pub(crate) const MAX_FIXTURE_OUTCOME_BYTES: usize = 1_048_576;
 
 /// The scenarios in force, oldest first (consulted newest first). A scenario that retired
 /// (`then: default`, list given) moves to `retired`, so it costs nothing per request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScenarioBook {
     active: Vec<Scenario>,
+    /// The outcome text `active` holds, kept as they change so that adding one of
+    /// [`MAX_ACTIVE`] scenarios costs no sum over the others.
+    active_bytes: usize,
     retired: VecDeque<Scenario>,
     next_id: u64,
 }
 
-/// Why a scenario was not added.
+/// Why a scenario was not added: the book is full.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Full;
+pub(crate) enum Full {
+    /// [`MAX_ACTIVE`] scenarios can still give an outcome.
+    Scenarios,
+    /// Its outcomes' text would take the scenarios that can still give an outcome over
+    /// [`MAX_SCENARIO_BYTES`].
+    Bytes,
+}
 
 impl ScenarioBook {
     /// Stores a scenario under a new id (ids are never reused) and returns the stored form;
-    /// refused when [`MAX_ACTIVE`] scenarios can still give an outcome.
+    /// refused when [`MAX_ACTIVE`] scenarios can still give an outcome, or when its text would
+    /// not fit in [`MAX_SCENARIO_BYTES`] beside theirs. Retired scenarios, kept only for the
+    /// list, are dropped oldest first to make room.
     pub(crate) fn add(&mut self, mut scenario: Scenario) -> Result<Scenario, Full> {
         if self.active.len() >= MAX_ACTIVE {
-            return Err(Full);
+            return Err(Full::Scenarios);
+        }
+        let bytes = scenario.stored_bytes();
+        let wanted = self.active_bytes.saturating_add(bytes);
+        if wanted > MAX_SCENARIO_BYTES {
+            return Err(Full::Bytes);
+        }
+        let mut retired: usize = self.retired.iter().map(Scenario::stored_bytes).sum();
+        while wanted + retired > MAX_SCENARIO_BYTES {
+            let dropped = self
+                .retired
+                .pop_front()
+                .expect("the retired scenarios hold the bytes over the budget");
+            retired -= dropped.stored_bytes();
         }
         self.next_id += 1;
         scenario.id = self.next_id;
         scenario.given = 0;
         scenario.remaining = scenario.outcomes.clone();
+        self.active_bytes = wanted;
         self.active.push(scenario.clone());
         Ok(scenario)
     }
 
     /// A book holding `scenarios` under ids that continue this book's count, so an id never
-    /// names two different scenarios over a server's life. Past [`MAX_ACTIVE`], the rest are
-    /// left out (fixtures cannot hold that many in practice; the checks report it).
+    /// names two different scenarios over a server's life. Past [`MAX_ACTIVE`] or
+    /// [`MAX_SCENARIO_BYTES`], the rest are left out (the fixture checks report it).
     pub(crate) fn successor(&self, scenarios: &[Scenario]) -> ScenarioBook {
         let mut book = ScenarioBook {
             next_id: self.next_id,
@@ -59,6 +91,7 @@ impl ScenarioBook {
     /// Replaces every scenario with `loaded`, keeping their ids, and keeps counting ids.
     pub(crate) fn restore(&mut self, loaded: &ScenarioBook) {
         self.active = loaded.active.clone();
+        self.active_bytes = loaded.active_bytes;
         self.retired = loaded.retired.clone();
         self.next_id = self.next_id.max(loaded.next_id);
     }
@@ -74,13 +107,16 @@ impl ScenarioBook {
 
     pub(crate) fn remove(&mut self, id: u64) -> bool {
         let before = self.active.len() + self.retired.len();
-        self.active.retain(|s| s.id != id);
+        if let Some(i) = self.active.iter().position(|s| s.id == id) {
+            self.active_bytes -= self.active.remove(i).stored_bytes();
+        }
         self.retired.retain(|s| s.id != id);
         self.active.len() + self.retired.len() != before
     }
 
     pub(crate) fn clear(&mut self) {
         self.active.clear();
+        self.active_bytes = 0;
         self.retired.clear();
     }
 
@@ -115,6 +151,7 @@ impl ScenarioBook {
         s.remaining = upcoming(s);
         if next_outcome(s).is_none() {
             let retired = self.active.remove(i);
+            self.active_bytes -= retired.stored_bytes();
             if self.retired.len() >= MAX_RETIRED {
                 self.retired.pop_front();
             }
@@ -249,7 +286,7 @@ mod tests {
             book.add(one()).unwrap();
         }
 
-        assert_eq!(book.add(one()), Err(Full));
+        assert_eq!(book.add(one()), Err(Full::Scenarios));
 
         // The newest one gives its outcome and retires: room for one more.
         let (id, _) = book.take("a@b", Operation::ResetPin).unwrap();
@@ -260,6 +297,31 @@ mod tests {
             MAX_ACTIVE + 1,
             "the retired one is still listed"
         );
+    }
+
+    #[test]
+    fn past_64_mib_of_outcome_text_adding_is_refused_and_retired_text_makes_room() {
+        let mut book = ScenarioBook::default();
+        let body = "x".repeat(MAX_SCENARIO_BYTES / 4);
+        let big =
+            || Scenario::new("*", "ResetPIN").outcome(Outcome::http(503).with_body(body.clone()));
+        for _ in 0..4 {
+            book.add(big()).unwrap();
+        }
+        let tiny = Scenario::new("*", "ResetPIN").outcome(Outcome::http(503).with_body("x"));
+
+        assert_eq!(book.add(tiny.clone()), Err(Full::Bytes));
+
+        // The newest gives its outcome and retires: kept for the list, but its text is what
+        // gives way to a scenario that can still answer.
+        let (retired, _) = book.take("a@b", Operation::ResetPin).unwrap();
+        assert!(book.add(tiny.clone()).is_ok());
+        assert!(book.get(retired).is_none());
+        // Removing a live one frees its share.
+        assert!(book.remove(1));
+        assert!(book.add(big()).is_ok());
+        // Three big ones and the tiny one live: a fourth big one is one byte too many.
+        assert_eq!(book.add(big()), Err(Full::Bytes));
     }
 
     #[test]

@@ -56,6 +56,24 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The bytes of text this outcome stores for a client: an `http` body, scripted header
+    /// names and values, a fault message. What the scenario budgets count.
+    pub(crate) fn stored_bytes(&self) -> usize {
+        let headers = |headers: &std::collections::BTreeMap<String, String>| -> usize {
+            headers.iter().map(|(n, v)| n.len() + v.len()).sum()
+        };
+        match &self.action {
+            Action::Http {
+                body, headers: h, ..
+            } => body.as_ref().map_or(0, String::len) + headers(h),
+            Action::Fixture { headers: h, .. } => headers(h),
+            Action::Fault { message, .. } => message.as_ref().map_or(0, String::len),
+            Action::Default | Action::Network(_) | Action::Mail { .. } => 0,
+        }
+    }
+}
+
 /// Statuses a scripted answer may have: a final response. A 1xx is not one (hyper turns 100
 /// into an empty 500 and 101 into a protocol switch), so the client would never see it.
 const FINAL_STATUSES: std::ops::RangeInclusive<u16> = 200..=599;

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::wire::NetworkFault;
 
-pub(crate) use book::{Full, ScenarioBook, MAX_ACTIVE};
+pub(crate) use book::{
+    Full, ScenarioBook, MAX_ACTIVE, MAX_FIXTURE_OUTCOME_BYTES, MAX_SCENARIO_BYTES,
+};
 pub use scenario::{Scenario, Then};
 
 /// What goes wrong with the PIN email of a ResetPIN that succeeds.

@@ -101,6 +101,11 @@ impl Scenario {
         self
     }
 
+    /// The bytes of text its outcomes store (bodies, headers, messages).
+    pub(crate) fn stored_bytes(&self) -> usize {
+        self.outcomes.iter().map(Outcome::stored_bytes).sum()
+    }
+
     /// Problems with the scenario's own shape, as (key, problem). References to fixture files
     /// and mailboxes are checked by the caller, who knows them.
     pub(crate) fn shape_problems(&self) -> Vec<(String, String)> {

@@ -39,7 +39,7 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
         .map(crate::vocab::wire::percent_decode_path)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    if let Some(refusal) = guard::cross_site(request) {
+    if let Some(refusal) = guard::host(shared, request).or_else(|| guard::cross_site(request)) {
         return refusal.into();
     }
     // The page and its assets hold no data, so they are served without the token: the page

@@ -19,7 +19,12 @@ pub(super) fn add(shared: &Shared, request: &WireRequest) -> Result<WireResponse
             "the scenario was not added",
             problems.iter().map(ToString::to_string),
         )),
-        Err(NotAdded::Full) => Err(WireResponse::json_error(409, NotAdded::full_message())),
+        Err(refused @ NotAdded::TooLarge(..)) => {
+            Err(WireResponse::json_error(413, refused.message()))
+        }
+        Err(refused @ (NotAdded::Full | NotAdded::OverBudget)) => {
+            Err(WireResponse::json_error(409, refused.message()))
+        }
     }
 }
 
