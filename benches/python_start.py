@@ -4,7 +4,7 @@ round by round so the machine's load hits all three alike.
 
 Run it with the Python of a venv the wheel is installed in (tests/python/run.sh makes one):
 
-    VENV/bin/python tests/python/bench_start.py [--runs 20]
+    VENV/bin/python benches/python_start.py [--runs 20]
 
 - ``UmMock.start() -> first answer``: ``UmMock.start()`` (find the binary, spawn it, read its
   ready line) and then ``um.mailbox("alice@contoso.com")`` over the admin API with urllib.

@@ -7,7 +7,7 @@
 # Runs alternate (one of each kind in turn) so drift in machine load hits all alike; each
 # server is stopped (SIGTERM / docker stop) after its ready line, outside the measured time.
 #
-#   bash packaging/bench-start.sh [IMAGE] [RUNS]     # default exchange-um-mock:latest, 10
+#   bash benches/container_start.sh [IMAGE] [RUNS]     # default exchange-um-mock:latest, 10
 #
 # Build the image first (bash packaging/image.sh); CONTAINER_ENGINE picks podman.
 set -euo pipefail
