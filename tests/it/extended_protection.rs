@@ -7,6 +7,8 @@ mod conn;
 
 use conn::*;
 
+use exchange_um_mock::{FixtureSet, UmMockServer};
+
 use crate::support::*;
 
 #[tokio::test]
@@ -229,4 +231,27 @@ async fn require_ssl_leaves_https_and_the_admin_api_alone() {
     assert_eq!(over_tls.status, 200, "{}", over_tls.reason());
     assert_eq!(admin.status, 200, "{}", admin.body);
     assert!(admin.body.contains("alice@contoso.com"));
+}
+
+#[tokio::test]
+async fn an_unknown_extended_protection_value_is_a_fixture_problem_that_lists_the_values() {
+    let json = r#"{"server": {"extended_protection": "always"}, "mailboxes": []}"#;
+
+    let started = UmMockServer::builder()
+        .fixtures(FixtureSet::from_mock_json(json))
+        .start()
+        .await;
+
+    let Err(error) = started else {
+        panic!("'always' was accepted");
+    };
+    let problem = error
+        .problems()
+        .iter()
+        .find(|p| p.path == "server.extended_protection")
+        .unwrap_or_else(|| panic!("{error}"));
+    assert_eq!(
+        problem.message,
+        "unknown value 'always' (use none, allow or require)"
+    );
 }
