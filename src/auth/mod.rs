@@ -12,24 +12,29 @@
 mod basic;
 mod connection;
 mod credentials;
+mod extended_protection;
 mod negotiate;
 mod ntlm;
 pub(crate) mod ntlmssp;
 
 pub(crate) use connection::{Authenticated, ConnectionAuth};
 pub(crate) use credentials::{unauthorized, Credentials, Lookup, Proof, Refusal};
+pub(crate) use extended_protection::ExtendedProtection;
 
 use ntlmssp::ChallengeProfile;
 
 /// The facts of the channel a request came on that a scheme's challenge and checks may need.
 /// Built per request from what the connection knows; Extended Protection (a channel binding to
-/// the TLS certificate, a service binding to the host) will read its facts from here.
+/// the TLS certificate, a service binding to the host) reads its facts from here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Channel {
     /// The request came over TLS.
     pub(crate) tls: bool,
     /// The `Host` the client addressed, if it sent one.
     pub(crate) host: Option<String>,
+    /// The DER of the leaf certificate the TLS connection was served with (`None` on plain
+    /// HTTP): what a channel binding hashes.
+    pub(crate) certificate: Option<std::sync::Arc<[u8]>>,
 }
 
 /// What the fixtures say about authentication, as one request reads it.
@@ -41,6 +46,8 @@ pub(crate) struct Settings<'a> {
     pub(crate) fqdn: &'a str,
     /// `server.ntlm_challenge`.
     pub(crate) profile: ChallengeProfile,
+    /// `server.extended_protection`.
+    pub(crate) extended_protection: ExtendedProtection,
 }
 
 /// Everything a scheme's `read` is given besides its token.

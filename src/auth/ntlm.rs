@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use super::ntlmssp::{self, Authenticate, Challenge, ChallengeParams, Scheme, Step};
 use super::{
-    unauthorized, AuthScheme, Authenticated, Channel, ConnectionAuth, Credentials, Leg, Lookup,
-    Proof, Refusal, SchemeDef,
+    extended_protection, unauthorized, AuthScheme, Authenticated, Channel, ConnectionAuth,
+    Credentials, Leg, Lookup, Proof, Refusal, SchemeDef,
 };
 
 pub(super) const SCHEME: SchemeDef = SchemeDef {
@@ -38,9 +38,9 @@ struct Answer {
 }
 
 impl Proof for Answer {
-    /// The response to the challenge, computed from `password`. A check of `_channel`
-    /// (Extended Protection: the binding to the TLS certificate, the service binding to the
-    /// host) belongs here, beside it.
+    /// The response to the challenge, computed from `password`. The channel was checked
+    /// already (Extended Protection, in `handshake`): it applies to mailboxes without a
+    /// password too, which never get here.
     fn check(&self, password: &str, address: &str, _channel: &Channel) -> Result<(), String> {
         ntlmssp::verify(&self.message, &self.challenge, password)
             .map(|_kind| ())
@@ -113,6 +113,18 @@ pub(super) fn handshake(
                 ));
             };
             let user = message.identity();
+            // Before any mailbox is found: the binding is the connection's, not the password's.
+            extended_protection::check(
+                leg.settings.extended_protection,
+                &message,
+                &challenge,
+                leg.channel,
+                leg.settings.fqdn,
+            )
+            .map_err(|reason| Refusal {
+                user: Some(user.clone()),
+                ..leg.refuse(Some(scheme), reason)
+            })?;
             Ok(Credentials {
                 scheme,
                 // `DOMAIN\user` against the logons first, then the bare user (or UPN) against

@@ -152,17 +152,19 @@ fn connection(
             slot,
             activity,
         } = new;
-        let on = Connection {
+        let mut on = Connection {
             builder,
             watcher,
             slot,
             activity,
             shared,
             stop,
+            certificate: None,
         };
         let Some(acceptor) = tls else {
             return drive(stream, "http", on).await;
         };
+        on.certificate = Some(acceptor.leaf());
         // The handshake is bounded by its own timeout; a server stopping, or the cap needing
         // the room, ends it at once.
         let handshaken = tokio::select! {
@@ -191,6 +193,8 @@ struct Connection {
     activity: Arc<Activity>,
     shared: Shared,
     stop: Stop,
+    /// The leaf certificate (DER) an `https` connection is served with; `None` on plain HTTP.
+    certificate: Option<Arc<[u8]>>,
 }
 
 /// The TCP socket under a connection's stream (plain or TLS), to reset, close or scribble on
@@ -226,6 +230,7 @@ where
         activity,
         shared,
         stop,
+        certificate,
     } = on;
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
@@ -243,7 +248,10 @@ where
             scheme,
             stop.clone(),
             fault_tx.clone(),
-            auth.clone(),
+            On {
+                auth: auth.clone(),
+                certificate: certificate.clone(),
+            },
         );
         async move {
             activity.serving();
@@ -320,13 +328,21 @@ fn carry_out(raw: &socket2::SockRef<'_>, fault: NetworkFault) {
     }
 }
 
+/// What a request knows of the connection it came on.
+struct On {
+    /// The connection's NTLM handshake and the user it proved.
+    auth: ConnectionAuth,
+    /// The leaf certificate (DER) an `https` connection is served with.
+    certificate: Option<Arc<[u8]>>,
+}
+
 async fn respond(
     shared: Shared,
     request: Request<Incoming>,
     scheme: &'static str,
     stop: Stop,
     faults: mpsc::UnboundedSender<NetworkFault>,
-    auth: ConnectionAuth,
+    on: On,
 ) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
     let headers = header_pairs(&parts.headers);
@@ -354,9 +370,10 @@ async fn respond(
         body,
     )
     .over(scheme)
+    .served_with(on.certificate)
     .received(shared.now());
     let plan = match failure {
-        None => router::route(&shared, &wire, stop.clone(), &auth).await,
+        None => router::route(&shared, &wire, stop.clone(), &on.auth).await,
         Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
         Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
         Some(BodyError::Late(late)) => router::body_late(&shared, &wire, &late.to_string()),

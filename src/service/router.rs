@@ -26,10 +26,15 @@ pub(crate) async fn route(
                 .with_header("Cache-Control", "no-cache"),
         );
     }
-    if endpoint::is_endpoint(&request.path) {
+    let endpoint = endpoint::is_endpoint(&request.path);
+    let autodiscover = autodiscover::is_autodiscover(&request.path);
+    if (endpoint || autodiscover) && request.scheme != "https" && shared.fixtures().require_ssl {
+        return ssl_required(shared, request);
+    }
+    if endpoint {
         return endpoint::handle(shared, request, Some(connection));
     }
-    if autodiscover::is_autodiscover(&request.path) {
+    if autodiscover {
         return autodiscover::handle(shared, request, Some(connection));
     }
     let response = WireResponse::new(
@@ -43,6 +48,18 @@ pub(crate) async fn route(
         endpoint::SERVICE_PATH_2007,
         endpoint::SERVICE_PATH_2010
     );
+    endpoint::journal_only(shared, Entry::new(request).because(reason), response)
+}
+
+/// IIS's answer on a virtual directory that requires SSL (`server.require_ssl`) to a request
+/// on plain http: 403 before any authentication, journaled.
+fn ssl_required(shared: &Shared, request: &WireRequest) -> Plan {
+    let response = WireResponse::new(
+        403,
+        "text/plain; charset=utf-8",
+        "403 - Forbidden: Access is denied.",
+    );
+    let reason = "SSL is required".to_string();
     endpoint::journal_only(shared, Entry::new(request).because(reason), response)
 }
 

@@ -22,6 +22,9 @@ pub(crate) struct WireRequest {
     /// The scheme of the listener the request came in on (`http` or `https`): URLs the
     /// double writes about itself (WSDL, Autodiscover) use it, and the journal records it.
     pub(crate) scheme: &'static str,
+    /// The DER of the leaf certificate an `https` connection was served with: what Extended
+    /// Protection's channel binding hashes. `None` on plain HTTP.
+    pub(crate) certificate: Option<Arc<[u8]>>,
 }
 
 impl WireRequest {
@@ -41,6 +44,7 @@ impl WireRequest {
             received_at: Timestamp::now(),
             started: Instant::now(),
             scheme: "http",
+            certificate: None,
         }
     }
 
@@ -54,6 +58,12 @@ impl WireRequest {
     /// The same request, as received on a listener of `scheme` (`http` or `https`).
     pub(crate) fn over(mut self, scheme: &'static str) -> Self {
         self.scheme = scheme;
+        self
+    }
+
+    /// The same request, having come on a TLS connection served with `certificate` (DER).
+    pub(crate) fn served_with(mut self, certificate: Option<Arc<[u8]>>) -> Self {
+        self.certificate = certificate;
         self
     }
 

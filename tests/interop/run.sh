@@ -13,6 +13,9 @@
 #   through curl with CURLAUTH_NTLM, and the JDK's HttpURLConnection with an Authenticator;
 # - the admin API's OpenAPI document and the mock.json schema, checked by
 #   openapi-spec-validator and jsonschema;
+# - Extended Protection: requests-ntlm/pyspnego (channel binding computed from the served
+#   certificate, the generated ECDSA one and an RSA one signed with SHA-384) and curl --ntlm
+#   (none sent) against servers on tests/interop/fixtures-ep-require/ and fixtures-ep-allow/;
 # - the PIN email in each built-in language, its raw MIME message read back by Python's
 #   `email` package (on a server of its own, as it changes a mailbox's language).
 # - --smtp-relay: each test starts aiosmtpd on a free loopback port and its own server
@@ -84,12 +87,23 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
   -keyout "$work/rsa-key.pem" -out "$work/rsa-cert.pem" 2>/dev/null
 
+echo "== an RSA certificate signed with SHA-384, for the channel binding's hash choice"
+openssl req -x509 -newkey rsa:2048 -sha384 -nodes -days 2 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout "$work/rsa384-key.pem" -out "$work/rsa384-cert.pem" 2>/dev/null
+
 echo "== starting exchange-um-mock: the built-in fixtures, one server per NTLM challenge profile, one with the RSA certificate"
 start_server default 2 --listen 127.0.0.1:0 --listen https://127.0.0.1:0 --tls-ca-out "$work/ca.pem" --seed 1
 start_server no-target-info 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-target-info
 start_server no-ess 1 --listen 127.0.0.1:0 --seed 1 --fixtures tests/interop/fixtures-ntlm-no-ess
 start_server rsa 1 --listen https://127.0.0.1:0 --seed 1 --tls-cert "$work/rsa-cert.pem" --tls-key "$work/rsa-key.pem"
 start_server mail 1 --listen 127.0.0.1:0 --seed 1
+start_server ep-require 2 --listen https://127.0.0.1:0 --listen 127.0.0.1:0 --seed 1 \
+  --tls-ca-out "$work/ep-require-ca.pem" --fixtures tests/interop/fixtures-ep-require
+start_server ep-allow 1 --listen https://127.0.0.1:0 --seed 1 \
+  --tls-ca-out "$work/ep-allow-ca.pem" --fixtures tests/interop/fixtures-ep-allow
+start_server ep-sha384 1 --listen https://127.0.0.1:0 --seed 1 \
+  --tls-cert "$work/rsa384-cert.pem" --tls-key "$work/rsa384-key.pem" --fixtures tests/interop/fixtures-ep-require
 EXUM_URL="$(url default http)"
 EXUM_HTTPS_URL="$(url default https)"
 EXUM_CA="$work/ca.pem"
@@ -99,6 +113,14 @@ EXUM_RSA_HTTPS_URL="$(url rsa https)"
 EXUM_RSA_CA="$work/rsa-cert.pem"
 EXUM_MAIL_URL="$(url mail http)"
 EXUM_BIN="$bin"
+EXUM_EP_REQUIRE_URL="$(url ep-require https)"
+EXUM_EP_REQUIRE_HTTP_URL="$(url ep-require http)"
+EXUM_EP_REQUIRE_CA="$work/ep-require-ca.pem"
+EXUM_EP_ALLOW_URL="$(url ep-allow https)"
+EXUM_EP_ALLOW_CA="$work/ep-allow-ca.pem"
+EXUM_EP_SHA384_URL="$(url ep-sha384 https)"
+EXUM_EP_SHA384_CA="$work/rsa384-cert.pem"
+export EXUM_EP_REQUIRE_URL EXUM_EP_REQUIRE_HTTP_URL EXUM_EP_REQUIRE_CA EXUM_EP_ALLOW_URL EXUM_EP_ALLOW_CA EXUM_EP_SHA384_URL EXUM_EP_SHA384_CA
 export EXUM_BIN EXUM_URL EXUM_HTTPS_URL EXUM_CA EXUM_URL_NO_TARGET_INFO EXUM_URL_NO_ESS EXUM_RSA_HTTPS_URL EXUM_RSA_CA EXUM_MAIL_URL
 
 status=0
@@ -128,6 +150,8 @@ suite "requests-ntlm and pyspnego over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS
 suite "openapi-spec-validator and jsonschema (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/openapi_test.py
 suite "aiosmtpd receiving --smtp-relay deliveries (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/smtp_relay_test.py
 suite "curl --ntlm --cacert over HTTPS (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/curl_test.py
+suite "Extended Protection: requests-ntlm/pyspnego and curl --ntlm against require and allow (pytest)" \
+  .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/extended_protection_test.py
 suite "the PIN email in every language, read by Python's email package (pytest)" \
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/mail_language_test.py
 suite "node-soap (node --test)" bash -c 'cd tests/interop && node --test node_soap_test.js'

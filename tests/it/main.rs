@@ -9,6 +9,7 @@ mod connections;
 mod discovery;
 mod emails;
 mod events;
+mod extended_protection;
 mod hostile;
 mod https;
 mod journal;

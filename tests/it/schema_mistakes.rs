@@ -87,6 +87,8 @@ fn expressible() -> Vec<(&'static str, Value)> {
         ("/server/auth", json!(["kerberos"])),
         ("/server/auth", json!(["ntlm", "ntlm"])),
         ("/server/ntlm_challenge", json!("old")),
+        ("/server/extended_protection", json!("always")),
+        ("/server/require_ssl", json!("yes")),
         ("/server/port", json!(80)),
         ("/mail/subject", json!("one\nline")),
         ("/mail/from", json!("{nope} <x@y>")),

@@ -11,7 +11,10 @@ use super::flags::{
     NEGOTIATE_UNICODE, NEGOTIATE_VERSION, REQUEST_TARGET,
 };
 use super::message::ChallengeMessage;
-use super::wire::{av_pairs, encode_text, Builder, AV_TIMESTAMP};
+use super::wire::{
+    av_pairs, encode_text, push_av, utf16le, Builder, AV_CHANNEL_BINDINGS, AV_EOL, AV_TARGET_NAME,
+    AV_TIMESTAMP,
+};
 
 /// What a current Windows client puts in its NEGOTIATE.
 pub(crate) const WINDOWS_CLIENT_FLAGS: u32 = NEGOTIATE_56
@@ -74,6 +77,17 @@ pub(crate) enum ClientResponse {
     },
 }
 
+/// What an NTLMv2 client adds to the AV pairs of its blob to bind the response to the
+/// connection (Extended Protection); NTLMv1 has no blob, so nothing to add them to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Binding<'a> {
+    /// `MsvAvChannelBindings`: the MD5 of the GSS channel bindings (all zero for "none",
+    /// as Windows sends without a TLS channel).
+    pub(crate) channel: Option<[u8; 16]>,
+    /// `MsvAvTargetName`: the SPN the client meant, `HTTP/host`.
+    pub(crate) target: Option<&'a str>,
+}
+
 /// An AUTHENTICATE answering `challenge`, in its charset, with the flags it offered. When
 /// the CHALLENGE negotiated VERSION, the message carries a Version and a (zero) MIC, as
 /// modern clients do, so the server reads those optional fields too.
@@ -81,6 +95,16 @@ pub(crate) fn build_authenticate(
     challenge: &ChallengeMessage,
     creds: &Credentials<'_>,
     response: ClientResponse,
+) -> Vec<u8> {
+    build_bound_authenticate(challenge, creds, response, &Binding::default())
+}
+
+/// [`build_authenticate`], with `binding`'s AV pairs in an NTLMv2 blob.
+pub(crate) fn build_bound_authenticate(
+    challenge: &ChallengeMessage,
+    creds: &Credentials<'_>,
+    response: ClientResponse,
+    binding: &Binding<'_>,
 ) -> Vec<u8> {
     let server = &challenge.server_challenge;
     let (lm, nt) = match response {
@@ -97,7 +121,7 @@ pub(crate) fn build_authenticate(
         ClientResponse::NtlmV2 {
             client_challenge,
             timestamp,
-        } => v2_responses(challenge, creds, client_challenge, timestamp),
+        } => v2_responses(challenge, creds, client_challenge, timestamp, binding),
     };
     let flags = challenge.flags;
     let unicode = flags & NEGOTIATE_UNICODE != 0;
@@ -129,6 +153,7 @@ fn v2_responses(
     creds: &Credentials<'_>,
     client_challenge: [u8; 8],
     timestamp: u64,
+    binding: &Binding<'_>,
 ) -> (Vec<u8>, Vec<u8>) {
     let server_time = av_pairs(&challenge.target_info)
         .ok()
@@ -140,11 +165,17 @@ fn v2_responses(
     blob.extend_from_slice(&server_time.unwrap_or(timestamp).to_le_bytes());
     blob.extend_from_slice(&client_challenge);
     blob.extend_from_slice(&[0; 4]);
-    if challenge.target_info.is_empty() {
-        blob.extend_from_slice(&[0; 4]);
-    } else {
-        blob.extend_from_slice(&challenge.target_info);
+    // The server's pairs (without their end), the client's bindings, then the end.
+    for (id, value) in av_pairs(&challenge.target_info).unwrap_or_default() {
+        push_av(&mut blob, id, value);
     }
+    if let Some(hash) = binding.channel {
+        push_av(&mut blob, AV_CHANNEL_BINDINGS, &hash);
+    }
+    if let Some(target) = binding.target {
+        push_av(&mut blob, AV_TARGET_NAME, &utf16le(target));
+    }
+    push_av(&mut blob, AV_EOL, &[]);
     blob.extend_from_slice(&[0; 4]);
     let mut nt = nt_proof_str(&key, &challenge.server_challenge, &blob).to_vec();
     nt.extend_from_slice(&blob);

@@ -29,12 +29,13 @@
 //! mechListMIC: both need the exported session key (key exchange, RC4), which identity
 //! checking does not. Kerberos is refused with a reason. OEM strings are read as Latin-1.
 
+pub(crate) mod bindings;
 mod challenge;
 /// A client side of NTLM, for the unit tests.
 #[cfg(test)]
 pub(crate) mod client;
 mod crypto;
-mod der;
+pub(crate) mod der;
 mod error;
 mod flags;
 mod message;
@@ -66,7 +67,7 @@ pub(crate) use error::{ResponseKind, VerifyError};
 pub(crate) use message::{
     decode_authenticate, decode_challenge, decode_negotiate, ChallengeMessage, Negotiate,
 };
-pub(crate) use verify::{check_answers, verify};
+pub(crate) use verify::{check_answers, response_kind, verify};
 
 /// The largest token accepted, decoded. Real NTLM and SPNEGO tokens are well under 4 KiB;
 /// 64 KiB leaves room and bounds what a client can make the server decode.

@@ -20,6 +20,10 @@ pub(crate) const AV_DNS_DOMAIN: u16 = 4;
 pub(crate) const AV_DNS_TREE: u16 = 5;
 /// MsvAvTimestamp: a FILETIME.
 pub(crate) const AV_TIMESTAMP: u16 = 7;
+/// MsvAvTargetName: the SPN the client meant (`HTTP/host`), in the AUTHENTICATE's blob.
+pub(crate) const AV_TARGET_NAME: u16 = 9;
+/// MsvAvChannelBindings: the MD5 of the GSS channel bindings, in the AUTHENTICATE's blob.
+pub(crate) const AV_CHANNEL_BINDINGS: u16 = 10;
 
 /// The u16 at `at`, if the buffer holds it.
 pub(crate) fn u16_at(buf: &[u8], at: usize) -> Option<u16> {

@@ -27,7 +27,6 @@ use rustls::ServerConfig;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::server::TlsStream;
-pub(crate) use tokio_rustls::TlsAcceptor;
 
 use ca::Ca;
 pub(crate) use error::TlsError;
@@ -72,6 +71,29 @@ pub(crate) enum CertSource {
     },
 }
 
+/// The server side of the handshake, and the leaf certificate it serves: a connection's
+/// requests carry it, for Extended Protection's channel binding to hash.
+#[derive(Clone)]
+pub(crate) struct TlsAcceptor {
+    inner: tokio_rustls::TlsAcceptor,
+    leaf: Arc<[u8]>,
+}
+
+impl TlsAcceptor {
+    /// The acceptor of `config`, whose certificate chain starts with `leaf` (DER).
+    fn new(config: ServerConfig, leaf: &[u8]) -> TlsAcceptor {
+        TlsAcceptor {
+            inner: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+            leaf: leaf.into(),
+        }
+    }
+
+    /// The DER of the leaf certificate every connection is served with.
+    pub(crate) fn leaf(&self) -> Arc<[u8]> {
+        self.leaf.clone()
+    }
+}
+
 /// What HTTPS listeners need: the acceptor and, for a generated certificate, the CA that
 /// clients must trust.
 #[derive(Clone)]
@@ -102,10 +124,11 @@ pub(crate) fn prepare(source: &CertSource) -> Result<Tls, TlsError> {
     match source {
         CertSource::Pem { cert, key } => {
             let (chain, private_key) = pem::read_pair(cert, key)?;
+            let leaf = leaf_of(&chain);
             let config = server_config(&provider, chain, private_key)
                 .map_err(|source| TlsError::from_rustls(cert, key, source))?;
             Ok(Tls {
-                acceptor: TlsAcceptor::from(Arc::new(config)),
+                acceptor: TlsAcceptor::new(config, &leaf),
                 ca_pem: None,
             })
         }
@@ -113,10 +136,11 @@ pub(crate) fn prepare(source: &CertSource) -> Result<Tls, TlsError> {
             let (cert_label, key_label) = (Path::new("<certificate PEM>"), Path::new("<key PEM>"));
             let chain = pem::certificates(cert_label, cert)?;
             let private_key = pem::private_key(key_label, key)?;
+            let leaf = leaf_of(&chain);
             let config = server_config(&provider, chain, private_key)
                 .map_err(|source| TlsError::from_rustls(cert_label, key_label, source))?;
             Ok(Tls {
-                acceptor: TlsAcceptor::from(Arc::new(config)),
+                acceptor: TlsAcceptor::new(config, &leaf),
                 ca_pem: None,
             })
         }
@@ -135,14 +159,21 @@ pub(crate) fn prepare(source: &CertSource) -> Result<Tls, TlsError> {
             }
             // The chain is the leaf alone: a client has the CA in its trust store, and
             // sending a trust anchor along is of no use to it.
+            let der = leaf.der.to_vec();
             let config = server_config(&provider, vec![leaf.der], leaf.key)
                 .expect("rustls accepts a P-256 leaf with the PKCS#8 key it was just made for");
             Ok(Tls {
-                acceptor: TlsAcceptor::from(Arc::new(config)),
+                acceptor: TlsAcceptor::new(config, &der),
                 ca_pem: Some(ca.pem),
             })
         }
     }
+}
+
+/// The DER of the first certificate of `chain` (empty for an empty chain, which rustls then
+/// refuses in [`server_config`]).
+fn leaf_of(chain: &[CertificateDer<'static>]) -> Vec<u8> {
+    chain.first().map(|c| c.to_vec()).unwrap_or_default()
 }
 
 /// The server configuration: TLS 1.2 and 1.3, no client certificates, ALPN `http/1.1`.
@@ -181,7 +212,7 @@ async fn handshake_within<IO>(
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    match tokio::time::timeout(limit, acceptor.accept(io)).await {
+    match tokio::time::timeout(limit, acceptor.inner.accept(io)).await {
         Ok(done) => done,
         Err(_elapsed) => Err(io::Error::new(
             io::ErrorKind::TimedOut,

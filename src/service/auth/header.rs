@@ -12,6 +12,7 @@ pub(crate) fn channel(request: &WireRequest) -> Channel {
     Channel {
         tls: request.scheme == "https",
         host: request.header("host").map(str::to_string),
+        certificate: request.certificate.clone(),
     }
 }
 
@@ -30,6 +31,7 @@ pub(crate) fn credentials(
             offered: &fixtures.auth,
             fqdn: &fixtures.fqdn,
             profile: fixtures.ntlm_challenge,
+            extended_protection: fixtures.extended_protection,
         },
         connection,
         channel,

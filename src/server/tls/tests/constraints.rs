@@ -109,9 +109,10 @@ async fn a_leaf_the_ca_signs_for_another_name_is_refused_by_a_real_client() {
     let mut refused = Vec::new();
     for host in ["www.bank.example", "8.8.8.8", "notlocalhost"] {
         let leaf = leaf::issue(&ca, &[host.to_string()]).unwrap();
+        let der = leaf.der.to_vec();
         let config = server_config(&provider, vec![leaf.der], leaf.key).unwrap();
         let tls = Tls {
-            acceptor: TlsAcceptor::from(Arc::new(config)),
+            acceptor: TlsAcceptor::new(config, &der),
             ca_pem: Some(ca.pem.clone()),
         };
         let address = serve(&tls).await;
