@@ -143,8 +143,8 @@ impl World {
         let servers = ServerNames::from_fqdn(self.fqdn());
         if self.mailboxes.iter().any(|m| m.answers_to(name)) {
             format!(
-                "no mailbox has logon '{user}': the domain '{domain}' is neither the server's \
-                 ({}, {}) nor the domain of a logon of the mailbox '{name}' names",
+                "no mailbox has logon '{user}', and the domain '{domain}' is neither the \
+                 server's ({}, {}) nor that of a logon of a mailbox named '{name}'",
                 servers.nb_domain, servers.dns_domain
             )
         } else {
