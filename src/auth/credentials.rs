@@ -26,7 +26,7 @@ pub(crate) enum Lookup {
     /// The first of these names that a mailbox answers to (a logon or its address).
     Names(Vec<String>),
     /// `name` in the Windows domain `domain` (an NTLM `DOMAIN\user` with a domain): the
-    /// `DOMAIN\name` logon, or the bare name in a mailbox the domain could hold (SPEC §4).
+    /// `DOMAIN\name` logon, or the bare name in a mailbox the domain could hold.
     InDomain { domain: String, name: String },
     /// The mailbox, by address, that the connection's handshake already proved.
     Address(String),

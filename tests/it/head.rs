@@ -1,5 +1,5 @@
-//! `HEAD` on the admin API: every `GET` route answers it as the `GET` without a body, at once
-//! (SPEC §10) — a long-poll does not wait and the event stream is not held open.
+//! `HEAD` on the admin API: every `GET` route answers it as the `GET` without a body, at once:
+//! a long-poll does not wait and the event stream is not held open.
 
 use std::time::Duration;
 

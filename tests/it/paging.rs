@@ -1,4 +1,4 @@
-//! List pages (SPEC §10, §7): `/__admin/requests` and `/__admin/emails` send at most 1,000
+//! List pages: `/__admin/requests` and `/__admin/emails` send at most 1,000
 //! items without `limit`, 10,000 with it, and page on with `after_id`.
 
 use serde_json::Value;

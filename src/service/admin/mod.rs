@@ -26,7 +26,7 @@ pub(crate) const PREFIX: &str = "/__admin";
 /// Longest `wait_ms` a long-poll accepts.
 const MAX_WAIT_MS: u64 = 60_000;
 /// The items of a list page (`/emails`, `/requests`) without `limit`: a list is never sent
-/// whole by default, whatever the journal holds (SPEC §10).
+/// whole by default, whatever the journal holds.
 const DEFAULT_PAGE: usize = 1_000;
 /// The largest `limit` of a list page.
 const MAX_PAGE: usize = 10_000;
