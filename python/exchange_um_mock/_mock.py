@@ -20,6 +20,8 @@ SERVICE_PATH = "/EWS/UM2007Legacy.asmx"
 
 # The admin API waits at most this long in one long-poll (wait_ms); longer waits are several.
 _MAX_WAIT_MS = 60_000
+# The largest page the server sends (`limit`).
+_PAGE = 10_000
 
 
 class UmMock:
@@ -126,8 +128,9 @@ class UmMock:
     # -- captured emails -----------------------------------------------------------------------
 
     def emails(self, to: Optional[str] = None, mailbox: Optional[str] = None) -> List[Json]:
-        """The captured PIN emails, oldest first, filtered by recipient and mailbox."""
-        return _items(self._admin.call("GET", "/emails", {"to": to, "mailbox": mailbox}), "emails")
+        """The captured PIN emails, oldest first, filtered by recipient and mailbox: all of them,
+        fetched a page at a time."""
+        return self._every("/emails", "emails", {"to": to, "mailbox": mailbox})
 
     def wait_for_email(self, to: str, timeout: float = 5.0) -> Json:
         """The oldest email to ``to``, waiting until one exists; the built-in ``TimeoutError``
@@ -139,7 +142,8 @@ class UmMock:
     def latest_pin(self, to: str, timeout: float = 5.0) -> str:
         """The PIN in the newest email to ``to``, waiting (as ``wait_for_email``) until one
         exists."""
-        pin: str = self._wait_for_emails(to, timeout, {})[-1]["pin"]
+        self._wait_for_emails(to, timeout, {"limit": 1})
+        pin: str = _object(self._admin.call("GET", "/emails/latest", {"to": to}))["pin"]
         return pin
 
     def _wait_for_emails(self, to: str, timeout: float, query: Json) -> List[Json]:
@@ -161,7 +165,18 @@ class UmMock:
     def requests(self, operation: Optional[str] = None, mailbox: Optional[str] = None) -> List[Json]:
         """The journal: every request the double answered, oldest first, with its outcome and
         the reason for it."""
-        return _items(self._admin.call("GET", "/requests", {"operation": operation, "mailbox": mailbox}), "requests")
+        return self._every("/requests", "requests", {"operation": operation, "mailbox": mailbox})
+
+    def _every(self, path: str, key: str, query: Json) -> List[Json]:
+        """Every item of a list the server sends in pages (1,000 by default), following
+        ``after_id`` from page to page."""
+        items: List[Json] = []
+        while True:
+            after = {"after_id": items[-1]["id"]} if items else {}
+            page = _items(self._admin.call("GET", path, {**query, **after, "limit": _PAGE}), key)
+            items.extend(page)
+            if len(page) < _PAGE:
+                return items
 
     def mailbox(self, address: str) -> Json:
         """One mailbox's state (PIN, history, lockout, properties); UmMockError 404 if unknown."""

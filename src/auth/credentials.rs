@@ -25,6 +25,9 @@ pub(crate) struct Credentials {
 pub(crate) enum Lookup {
     /// The first of these names that a mailbox answers to (a logon or its address).
     Names(Vec<String>),
+    /// `name` in the Windows domain `domain` (an NTLM `DOMAIN\user` with a domain): the
+    /// `DOMAIN\name` logon, or the bare name in a mailbox the domain could hold.
+    InDomain { domain: String, name: String },
     /// The mailbox, by address, that the connection's handshake already proved.
     Address(String),
 }

@@ -127,9 +127,16 @@ pub(super) fn handshake(
             })?;
             Ok(Credentials {
                 scheme,
-                // `DOMAIN\user` against the logons first, then the bare user (or UPN) against
-                // the address and the logons.
-                lookup: Lookup::Names(vec![user.clone(), message.user.clone()]),
+                // A UPN (`user@domain`) comes with an empty domain: the name alone, against the
+                // addresses and logons. A domain must be one the user could belong to.
+                lookup: if message.domain.is_empty() {
+                    Lookup::Names(vec![message.user.clone()])
+                } else {
+                    Lookup::InDomain {
+                        domain: message.domain.clone(),
+                        name: message.user.clone(),
+                    }
+                },
                 user,
                 // Only SPNEGO has a final reply, so it goes out under this scheme's word: `Negotiate`.
                 final_reply: final_reply

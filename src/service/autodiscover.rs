@@ -44,7 +44,17 @@ pub(crate) fn handle(
     request: &WireRequest,
     connection: Option<&crate::auth::ConnectionAuth>,
 ) -> Plan {
-    // Read outside the lock, as the UM endpoint does.
+    let entry = Entry::new(request);
+    let fixtures = shared.fixtures();
+    let channel = auth::channel(request);
+    let credentials = auth::credentials(request, &fixtures, connection, &channel);
+    let negotiate = auth::negotiate_header(&credentials);
+    // As the UM endpoint: the caller first, so a client without credentials costs no parse;
+    // then the body, read outside the lock.
+    let caller = match shared.with(|world| world.identify(entry, credentials, &channel)) {
+        Ok(caller) => caller,
+        Err(refused) => return auth::with_negotiate_header(refused, negotiate),
+    };
     let ask = if request.method == "POST" {
         read_request(&request.body)
     } else {
@@ -53,14 +63,9 @@ pub(crate) fn handle(
             request.method
         ))
     };
-    let entry = Entry::new(request);
-    let fixtures = shared.fixtures();
-    let channel = auth::channel(request);
-    let credentials = auth::credentials(request, &fixtures, connection, &channel);
-    let negotiate = auth::negotiate_header(&credentials);
     let host = host(request);
     let plan = shared.with(|world| {
-        let (mut entry, index) = match world.identify(entry, credentials, &channel) {
+        let (mut entry, index) = match world.resume(caller, &channel) {
             Ok(found) => found,
             Err(refused) => return refused,
         };
@@ -302,6 +307,28 @@ mod tests {
         );
         let journal = shared.with(|world| world.all_requests());
         assert_eq!((journal.len(), journal[0].status), (1, Some(401)));
+    }
+
+    #[test]
+    fn an_unauthenticated_hostile_request_gets_its_401_without_being_parsed() {
+        let shared = server();
+        let attributes: String = (0..90_000).map(|i| format!(" a{i}=''")).collect();
+        let hostile = request_xml("alice@contoso.com")
+            .replace("<Request>", &format!("<Request{attributes}>"));
+        let before = crate::vocab::xml::work_so_far();
+
+        let response = post(&shared, None, &hostile);
+        let unauthenticated = crate::vocab::xml::work_so_far() - before;
+        let answered = post(&shared, Some("alice"), &hostile);
+
+        assert_eq!(response.status, 401);
+        assert_eq!(unauthenticated, 0, "the body was not read");
+        assert_eq!(answered.status, 200);
+        assert!(text(&answered).contains("<AutoDiscoverSMTPAddress>alice@contoso.com<"));
+        assert!(
+            crate::vocab::xml::work_so_far() - before >= 90_000,
+            "alice's was read"
+        );
     }
 
     #[test]

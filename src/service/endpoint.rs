@@ -2,8 +2,10 @@
 //! server and the wiremock responder share it.
 //!
 //! Order of checks, as on a real server: method, credentials (IIS answers 401 before reading
-//! the body), envelope, operation, then the scripted or default outcome. Everything that reads
-//! the request happens here, before the state lock; `state::answer` decides under it.
+//! the body; here, before parsing it), envelope, operation, then the scripted or default
+//! outcome. Everything that reads the request happens here, outside the state lock: the
+//! caller is identified under one short lock (`World::identify`), the envelope parsed only
+//! for a caller who was, and `state::answer` decides under the next.
 
 use crate::domain::journal::Entry;
 use crate::service::auth;
@@ -50,9 +52,15 @@ pub(crate) fn handle(
     let channel = auth::channel(request);
     let credentials = auth::credentials(request, &fixtures, connection, &channel);
     let negotiate = auth::negotiate_header(&credentials);
+    // The caller first, under its own short lock: a client without credentials gets its 401
+    // before a byte of the envelope is parsed, so it costs no parse.
+    let entry = Entry::new(request);
+    let caller = match shared.with(|world| world.identify(entry, credentials, &channel)) {
+        Ok(caller) => caller,
+        Err(refused) => return auth::with_negotiate_header(refused, negotiate),
+    };
     let um = UmRequest {
-        entry: Entry::new(request),
-        credentials,
+        caller,
         channel,
         call: read_call(request, shared.config().strict_soap_action),
     };
@@ -149,3 +157,6 @@ pub(crate) fn journal_only(shared: &Shared, entry: Entry, response: WireResponse
 fn soap(status: u16, body: String) -> WireResponse {
     WireResponse::new(status, CONTENT_TYPE, body)
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,8 +11,9 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 
 use super::events::Change;
+use super::identify::Caller;
 use super::World;
-use crate::auth::{Channel, Credentials, Refusal};
+use crate::auth::Channel;
 use crate::domain::journal::Entry;
 use crate::domain::mail::PendingEmail;
 use crate::domain::mailbox::Mailbox;
@@ -32,11 +33,10 @@ pub(crate) struct Refused {
     pub(crate) operation: Option<String>,
 }
 
-/// A UM request as read before the lock.
+/// A UM request of an identified caller ([`World::identify`]), as read before the lock.
 #[derive(Debug)]
 pub(crate) struct UmRequest {
-    pub(crate) entry: Entry,
-    pub(crate) credentials: Result<Credentials, Refusal>,
+    pub(crate) caller: Caller,
     /// The channel it came on, for the schemes' challenges in a 401.
     pub(crate) channel: Channel,
     /// The envelope read and checked, or the fault that answers it.
@@ -80,16 +80,15 @@ impl World {
         &self.mailboxes[index].state
     }
 
-    /// Answers a UM request: the caller, the scripted or default outcome, its effects, the
-    /// journal entry.
+    /// Answers an identified caller's UM request: the scripted or default outcome, its
+    /// effects, the journal entry.
     pub(crate) fn answer_um(&mut self, request: UmRequest) -> Plan {
         let UmRequest {
-            entry,
-            credentials,
+            caller,
             channel,
             call,
         } = request;
-        let (mut entry, index) = match self.identify(entry, credentials, &channel) {
+        let (mut entry, index) = match self.resume(caller, &channel) {
             Ok(found) => found,
             Err(refused) => return refused,
         };

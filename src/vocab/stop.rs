@@ -13,6 +13,13 @@ impl Stop {
         (tx, Stop(rx))
     }
 
+    /// A signal that has already fired: whatever waits on it (a long-poll, an event stream)
+    /// ends at once, as for a `HEAD`, which wants the answer's head and no waiting.
+    pub(crate) fn fired() -> Stop {
+        let (_, stop) = watch::channel(true);
+        Stop(stop)
+    }
+
     /// Resolves when the server stops (or its stop sender is gone).
     pub(crate) async fn wait(mut self) {
         let _ = self.0.wait_for(|stopped| *stopped).await;

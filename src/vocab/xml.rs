@@ -301,6 +301,13 @@ thread_local! {
     static WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The reader's work on this thread so far (see `WORK`): for a test elsewhere to see whether
+/// a document was read at all.
+#[cfg(test)]
+pub(crate) fn work_so_far() -> usize {
+    WORK.with(std::cell::Cell::get)
+}
+
 #[inline]
 fn count_work(_steps: usize) {
     #[cfg(test)]

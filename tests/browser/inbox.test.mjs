@@ -300,6 +300,31 @@ async function main() {
       await jsonTab.close();
       assert.deepEqual(tokenProblems, []);
     });
+
+    await step("a long journal loads its newest page, and older ones on demand", async () => {
+      const paged = await startServer();
+      const pagedPage = await context.newPage();
+      try {
+        for (let sent = 0; sent < 620; sent += 62) {
+          await Promise.all(Array.from({ length: 62 }, () => fetch(paged.base + "/EWS/UM2007Legacy.asmx", { method: "POST" })));
+        }
+        await pagedPage.goto(paged.base + "/__admin/ui/");
+        await pagedPage.locator("#tab-requests").click();
+        const items = pagedPage.locator("#request-list [data-request]");
+        await items.first().waitFor();
+        assert.equal(await items.count(), 500);
+        assert.equal(await items.first().getAttribute("data-request"), "620");
+        const older = pagedPage.getByRole("button", { name: "Load older requests" });
+        await older.click();
+        await items.nth(619).waitFor();
+        assert.equal(await items.count(), 620);
+        assert.equal(await items.last().getAttribute("data-request"), "1");
+        await older.waitFor({ state: "hidden" });
+      } finally {
+        await pagedPage.close();
+        paged.stop();
+      }
+    });
   } finally {
     await context.close();
     open.stop();

@@ -216,6 +216,95 @@ async fn curl_ntlm_with_daves_password_works_and_a_wrong_one_is_a_401_that_says_
 }
 
 #[tokio::test]
+async fn an_ntlm_domain_daves_could_not_belong_to_is_refused_even_with_his_password() {
+    let mock = Mock::start().await;
+    let dir = temp_dir("domains");
+    let mut answers = Vec::new();
+
+    for user in [
+        "EVIL\\dave",
+        "CONTOSO\\dave",
+        "contoso.com\\dave",
+        "dave@contoso.com",
+    ] {
+        let (status, stderr) = curl_reset_pin(&mock, &format!("{user}:{DAVE_PASSWORD}"), &dir);
+        let last = mock.server.requests().pop().unwrap();
+        answers.push((status, last.identity, last.mailbox, last.reason, stderr));
+    }
+
+    let (status, identity, mailbox, reason, stderr) = &answers[0];
+    assert_eq!(*status, 401, "{stderr}");
+    assert_eq!(identity.as_deref(), Some("EVIL\\dave"));
+    assert_eq!(mailbox.as_deref(), None);
+    assert_eq!(
+        reason.as_deref(),
+        Some(
+            "no mailbox has logon 'EVIL\\dave', and the domain 'EVIL' is neither the \
+             server's (CONTOSO, contoso.com) nor that of a logon of a mailbox named 'dave'"
+        )
+    );
+    // The NetBIOS domain (dave's first ResetPIN is scripted "server busy"), the DNS domain of
+    // server.fqdn, and a UPN, whose NTLM domain is empty.
+    let rest: Vec<_> = answers[1..]
+        .iter()
+        .map(|(status, identity, mailbox, _, _)| (*status, identity.as_deref(), mailbox.as_deref()))
+        .collect();
+    assert_eq!(
+        rest,
+        [
+            (500, Some("CONTOSO\\dave"), Some("dave@contoso.com")),
+            (200, Some("contoso.com\\dave"), Some("dave@contoso.com")),
+            (200, Some("dave@contoso.com"), Some("dave@contoso.com")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_domain_of_one_of_the_mailboxs_logons_is_one_it_belongs_to_in_any_case() {
+    let mock = Mock::start().await;
+    let logons = serde_json::json!({ "logons": ["FABRIKAM\\alice", "alice"] });
+    let patched = mock
+        .admin(
+            "PATCH",
+            "/__admin/mailboxes/alice@contoso.com",
+            Some(logons),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+
+    let fabrikam = Conn::open(&mock)
+        .await
+        .handshake("NTLM", "fabrikam", "alice")
+        .await;
+    let server = Conn::open(&mock)
+        .await
+        .handshake("NTLM", "contoso", "alice")
+        .await;
+    let evil = Conn::open(&mock)
+        .await
+        .handshake("NTLM", "EVIL", "alice")
+        .await;
+
+    assert_eq!((fabrikam.status, server.status), (200, 200));
+    assert_eq!(evil.status, 401);
+    assert!(
+        evil.reason().contains("the domain 'EVIL'"),
+        "{}",
+        evil.reason()
+    );
+    let identities: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.identity)
+        .collect();
+    assert!(
+        identities.contains(&"fabrikam\\alice".to_string()),
+        "{identities:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_ntlm_connection_stays_authenticated_and_a_new_one_does_not() {
     let mock = Mock::start().await;
     let mut conn = Conn::open(&mock).await;

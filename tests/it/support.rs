@@ -274,7 +274,8 @@ impl Mock {
 
     /// The journal entry with this id.
     pub async fn journal_entry(&self, id: u64) -> Value {
-        let journal = self.journal("").await;
+        let after = id.saturating_sub(1);
+        let journal = self.journal(&format!("after_id={after}&limit=1")).await;
         journal["requests"]
             .as_array()
             .unwrap()

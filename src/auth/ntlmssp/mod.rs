@@ -54,13 +54,11 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 
 pub(crate) use challenge::{
-    encode_challenge, filetime, Challenge, ChallengeParams, ChallengeProfile,
+    encode_challenge, filetime, Challenge, ChallengeParams, ChallengeProfile, ServerNames,
 };
 pub(crate) use error::TokenError;
 pub(crate) use message::{decode_message, Authenticate, NtlmMessage};
 // The rest of the codec's vocabulary, used by its tests.
-#[cfg(test)]
-pub(crate) use challenge::ServerNames;
 #[cfg(test)]
 pub(crate) use error::{ResponseKind, VerifyError};
 #[cfg(test)]

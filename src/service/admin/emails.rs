@@ -8,18 +8,22 @@ use crate::domain::mail::EmailFilter;
 use crate::state::Shared;
 use crate::vocab::wire::WireResponse;
 
+/// The filters of a list or of `latest`, without the page size.
 fn filter(params: &Params) -> Result<EmailFilter, WireResponse> {
     Ok(EmailFilter {
         to: params.text("to"),
         mailbox: params.text("mailbox"),
         after_id: params.number("after_id", u64::MAX)?,
-        limit: params.number("limit", u64::MAX)?.map(|n| n as usize),
+        limit: None,
     })
 }
 
 pub(super) async fn list(call: &Call<'_>) -> Answer {
     let (shared, params, stop) = (call.shared, &call.query, call.stop.clone().wait());
-    let filter = filter(params)?;
+    let filter = EmailFilter {
+        limit: Some(params.page()?),
+        ..filter(params)?
+    };
     let wait = Duration::from_millis(params.wait_ms()?);
     let (total, emails, evicted) = shared.wait_for_emails(&filter, wait, stop).await;
     Ok(WireResponse::json(
@@ -30,10 +34,9 @@ pub(super) async fn list(call: &Call<'_>) -> Answer {
 
 pub(super) async fn latest(call: &Call<'_>) -> Answer {
     let (shared, params, stop) = (call.shared, &call.query, call.stop.clone().wait());
-    let filter = EmailFilter {
-        limit: None,
-        ..filter(params)?
-    };
+    // `limit` is accepted as in the list, and has no effect: the newest is one.
+    params.number("limit", u64::MAX)?;
+    let filter = filter(params)?;
     let wait = Duration::from_millis(params.wait_ms()?);
     shared.wait_for_emails(&filter, wait, stop).await;
     match shared.with(|w| w.latest_email(&filter)) {

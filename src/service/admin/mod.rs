@@ -25,6 +25,11 @@ pub(crate) const PREFIX: &str = "/__admin";
 
 /// Longest `wait_ms` a long-poll accepts.
 const MAX_WAIT_MS: u64 = 60_000;
+/// The items of a list page (`/emails`, `/requests`) without `limit`: a list is never sent
+/// whole by default, whatever the journal holds.
+const DEFAULT_PAGE: usize = 1_000;
+/// The largest `limit` of a list page.
+const MAX_PAGE: usize = 10_000;
 
 pub(crate) fn is_admin(path: &str) -> bool {
     path == PREFIX || path.starts_with("/__admin/")
@@ -60,7 +65,16 @@ async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], sto
             .into();
     };
     let method = request.method.as_str();
-    let Some(route) = route::rows(ROUTES, pattern).find(|r| r.method == method) else {
+    // A HEAD is the GET without its body (hyper leaves the body out and keeps its length),
+    // answered at once: its stop has already fired, so a long-poll does not wait and an
+    // event stream is closed before it sends anything.
+    let head = method == "HEAD";
+    let (wanted, stop) = if head {
+        ("GET", Stop::fired())
+    } else {
+        (method, stop)
+    };
+    let Some(route) = route::rows(ROUTES, pattern).find(|r| r.method == wanted) else {
         let allowed = route::allowed(ROUTES, pattern);
         return WireResponse::json_error(
             405,
@@ -90,7 +104,13 @@ async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], sto
     let answer = match route.handler {
         Handler::Now(handler) => handler(&call),
         Handler::Wait(handler) => handler(&call).await,
-        Handler::Stream(handler) => return handler(&call).unwrap_or_else(Reply::from),
+        Handler::Stream(handler) => {
+            return match handler(&call) {
+                // Dropping the body's channel ends the stream's task at its first line.
+                Ok(Reply::Stream(streamed)) if head => streamed.head.into(),
+                answer => answer.unwrap_or_else(Reply::from),
+            };
+        }
     };
     answer.unwrap_or_else(|error| error).into()
 }
@@ -166,8 +186,8 @@ impl Params {
 
     fn parse(request: &WireRequest, known: &[&str]) -> Result<Self, WireResponse> {
         let mut pairs = request.query_pairs();
-        // On a GET, `token` is the admin token, already checked by the guard.
-        if request.method == "GET" {
+        // On a GET (or its HEAD), `token` is the admin token, already checked by the guard.
+        if matches!(request.method.as_str(), "GET" | "HEAD") {
             pairs.retain(|(name, _)| name != "token");
         }
         if let Some((name, _)) = pairs
@@ -204,6 +224,12 @@ impl Params {
                 format!("parameter '{name}' must be a whole number from 0 to {max}, not '{text}'"),
             )),
         }
+    }
+
+    /// The page size a list asks for: `limit`, at most [`MAX_PAGE`]; [`DEFAULT_PAGE`] without.
+    fn page(&self) -> Result<usize, WireResponse> {
+        let limit = self.number("limit", MAX_PAGE as u64)?;
+        Ok(limit.map_or(DEFAULT_PAGE, |n| n as usize))
     }
 
     fn wait_ms(&self) -> Result<u64, WireResponse> {

@@ -10,7 +10,7 @@ pub(super) fn list(shared: &Shared, params: &Params) -> Result<WireResponse, Wir
         operation: params.text("operation"),
         mailbox: params.text("mailbox"),
         after_id: params.number("after_id", u64::MAX)?,
-        limit: params.number("limit", u64::MAX)?.map(|n| n as usize),
+        limit: Some(params.page()?),
     };
     let (total, requests, evicted) = shared.with(|w| w.requests(&filter));
     Ok(WireResponse::json(

@@ -11,14 +11,14 @@ use super::route::{
     answer, bad, body, missing, no_content, op, query, schema, shared, text, Handler, Kind, Param,
     Place, Query, Route,
 };
-use super::{emails, events, mailboxes, phone, requests, scenarios, MAX_WAIT_MS};
+use super::{emails, events, mailboxes, phone, requests, scenarios, MAX_PAGE, MAX_WAIT_MS};
 use crate::vocab::wire::WireResponse;
 
 const AFTER_ID: Param = query("after_id", "Only entries with a greater id.", Kind::Count);
 const LIMIT: Param = query(
     "limit",
-    "At most this many (the first after `after_id`).",
-    Kind::Count,
+    "At most this many (the first after `after_id`): 1,000 when left out, 10,000 at most. Page on with `after_id` set to the last id of a page.",
+    Kind::AtMost(MAX_PAGE as u64),
 );
 const MAILBOX_EMAILS: Param = query("mailbox", "Only emails of this mailbox.", Kind::Text);
 const TO: Param = query(

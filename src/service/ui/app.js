@@ -23,6 +23,9 @@ const state = {
   streamOpen: false,
   polling: false,
   needToken: false,
+  // The id of the oldest email and request the server held when the lists were loaded: the
+  // "Load older" buttons show while the page has not reached them.
+  oldest: { emails: null, requests: null },
   // The last phone logon tried from the page, per mailbox: kept here so that the mailbox event
   // the logon causes, which redraws the card, does not wipe its result.
   logons: new Map(),
@@ -217,6 +220,7 @@ function renderEmails() {
   const emails = Array.from(state.emails.values()).sort((a, b) => b.id - a.id);
   $("count-inbox").textContent = emails.length ? "(" + emails.length + ")" : "";
   $("email-empty").hidden = emails.length > 0;
+  showOlder("emails", "email-older");
   list.replaceChildren(...emails.map((email) => el("li", {},
     el("button", {
       type: "button", class: "item", "data-email": email.id,
@@ -349,6 +353,7 @@ function renderRequests() {
   const operation = $("filter-operation").value;
   const shown = requests.filter((r) => (!mailbox || r.mailbox === mailbox) && (!operation || r.operation === operation));
   $("request-empty").hidden = shown.length > 0;
+  showOlder("requests", "request-older");
   $("request-list").replaceChildren(...shown.map((r) => el("li", {},
     el("button", {
       type: "button", class: "item", "data-request": r.id,
@@ -557,12 +562,59 @@ function renderAll() {
 
 // ---- loading and live updates ----------------------------------------------------------------
 
+/** Items of a list the page loads at a time: the newest on load, older ones on demand. */
+const PAGE = 500;
+
+/**
+ * The newest page of a list the server sends oldest first (`/emails`, `/requests`), and the
+ * id of the oldest item it holds. Kept ids count up without gaps, so the newest page starts
+ * `total - PAGE` after the oldest; should they not, the pages after it are fetched too.
+ */
+async function newest(path, key) {
+  const head = await api(path + "?limit=1");
+  if (!head[key].length) return { items: [], oldest: null };
+  const oldest = head[key][0].id;
+  let after = oldest - 1 + Math.max(0, head.total - PAGE);
+  let items = [];
+  for (;;) {
+    const page = await api(path + "?after_id=" + after + "&limit=" + PAGE);
+    items = items.concat(page[key]);
+    if (page[key].length < PAGE || page.total <= page[key].length) return { items, oldest };
+    after = page[key][page[key].length - 1].id;
+  }
+}
+
+/** The page before the oldest loaded item of `list` ("emails" or "requests"), merged in. */
+async function loadOlder(list) {
+  const items = state[list];
+  const first = firstId(items);
+  const page = await api("/" + list + "?after_id=" + Math.max(0, first - 1 - PAGE) + "&limit=" + PAGE);
+  const older = page[list].filter((item) => item.id < first);
+  for (const item of older) items.set(item.id, item);
+  // Nothing older came back: the server holds no more (evicted or cleared since).
+  if (!older.length) state.oldest[list] = first;
+}
+
+/** Shows a list's "Load older" button while the server holds items before the loaded ones. */
+function showOlder(list, button) {
+  const oldest = state.oldest[list];
+  $(button).hidden = oldest == null || !state[list].size || firstId(state[list]) <= oldest;
+}
+
+/** The smallest id among a map's keys (a loop: a spread of thousands of ids may not fit). */
+function firstId(map) {
+  let first = Infinity;
+  for (const id of map.keys()) if (id < first) first = id;
+  return first;
+}
+
 async function loadAll() {
   const [emails, requests, mailboxes, scenarios, info] = await Promise.all([
-    api("/emails"), api("/requests"), api("/mailboxes"), api("/scenarios"), api("/info"),
+    newest("/emails", "emails"), newest("/requests", "requests"), api("/mailboxes"), api("/scenarios"), api("/info"),
   ]);
-  state.emails = new Map(emails.emails.map((e) => [e.id, e]));
-  state.requests = new Map(requests.requests.map((r) => [r.id, r]));
+  state.emails = new Map(emails.items.map((e) => [e.id, e]));
+  state.requests = new Map(requests.items.map((r) => [r.id, r]));
+  state.oldest = { emails: emails.oldest, requests: requests.oldest };
   state.mailboxes = new Map(mailboxes.mailboxes.map((m) => [m.smtp_address.toLowerCase(), m]));
   state.scenarios = new Map(scenarios.scenarios.map((s) => [s.id, s]));
   state.info = info;
@@ -684,6 +736,13 @@ function init() {
   const viewTabs = Array.from(views.querySelectorAll('[role="tab"]'));
   for (const tab of viewTabs) tab.addEventListener("click", () => selectTab(viewTabs, tab));
   tabKeys(views, (tab) => selectTab(viewTabs, tab));
+
+  $("email-older").addEventListener("click", async () => {
+    try { await loadOlder("emails"); renderEmails(); } catch (error) { showError(error); }
+  });
+  $("request-older").addEventListener("click", async () => {
+    try { await loadOlder("requests"); renderRequests(); } catch (error) { showError(error); }
+  });
 
   $("filter-mailbox").addEventListener("change", renderRequests);
   $("filter-operation").addEventListener("change", renderRequests);

@@ -5,6 +5,7 @@ use std::cell::Cell;
 use bytes::Bytes;
 
 use super::*;
+use crate::auth::Credentials;
 use crate::domain::journal::Entry;
 use crate::fixtures::FixtureSet;
 use crate::soap::read::read_envelope;
@@ -22,7 +23,7 @@ pub(super) fn maybe_panic_before_commit() {
     }
 }
 
-fn reset_pin_request(user: &str) -> UmRequest {
+fn reset_pin_request(shared: &Shared, user: &str) -> UmRequest {
     let body = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#;
     let wire = WireRequest::new(
         "POST",
@@ -32,9 +33,17 @@ fn reset_pin_request(user: &str) -> UmRequest {
         Bytes::from_static(body.as_bytes()),
     );
     let call = read_envelope(body.as_bytes()).unwrap();
+    let caller = shared
+        .with(|w| {
+            w.identify(
+                Entry::new(&wire),
+                Ok(Credentials::basic(user, "pw")),
+                &Channel::default(),
+            )
+        })
+        .unwrap();
     UmRequest {
-        entry: Entry::new(&wire),
-        credentials: Ok(Credentials::basic(user, "pw")),
+        caller,
         channel: Channel::default(),
         call: Ok((Operation::ResetPin, call)),
     }
@@ -45,9 +54,10 @@ fn a_panic_between_computing_and_committing_a_reset_changes_nothing() {
     let shared = Shared::new(FixtureSet::embedded(), Config::default()).unwrap();
     let before = shared.with(|w| w.mailbox("alice@contoso.com")).unwrap();
 
+    let request = reset_pin_request(&shared, "alice");
     PANIC_BEFORE_COMMIT.with(|flag| flag.set(true));
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shared.with(|w| w.answer_um(reset_pin_request("alice")))
+        shared.with(|w| w.answer_um(request))
     }));
 
     assert!(panicked.is_err(), "the forced panic happened");
@@ -63,7 +73,8 @@ fn a_panic_between_computing_and_committing_a_reset_changes_nothing() {
     assert!(requests.is_empty(), "no journal entry");
 
     // The lock was poisoned by the panic; serving goes on, and the next reset works whole.
-    let plan = shared.with(|w| w.answer_um(reset_pin_request("alice")));
+    let request = reset_pin_request(&shared, "alice");
+    let plan = shared.with(|w| w.answer_um(request));
     assert!(matches!(plan.reply, Reply::Http(ref r) if r.status == 200));
     let (after, emails) =
         shared.with(|w| (w.mailbox("alice@contoso.com").unwrap(), w.all_emails()));
