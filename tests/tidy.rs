@@ -503,7 +503,9 @@ fn reference_findings(file: &str, text: &str) -> Vec<Finding> {
     out
 }
 
-/// Every file under `dir` (recursively) whose name ends in one of `extensions`.
+/// Every file under `dir` (recursively) whose name ends in one of `extensions`, leaving out
+/// what the test suites install there (`node_modules`, hidden folders such as a venv): other
+/// people's code.
 fn files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -511,6 +513,11 @@ fn files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name == "node_modules" || name.starts_with('.') {
+                continue;
+            }
             files(&path, extensions, out);
         } else if extensions
             .iter()

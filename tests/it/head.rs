@@ -83,3 +83,17 @@ async fn head_on_a_route_without_get_is_a_405_with_allow() {
     assert_eq!((reset.status, reset.header("Allow")), (405, "POST"));
     assert_eq!((scenario.status, scenario.header("Allow")), (405, "DELETE"));
 }
+
+#[tokio::test]
+async fn with_an_admin_token_head_takes_it_as_a_query_parameter_as_the_get_does() {
+    let mock = Mock::with(exchange_um_mock::UmMockServer::builder().admin_token("s3cret")).await;
+
+    let without = mock.admin("HEAD", "/__admin/emails", None).await;
+    let with = mock
+        .admin("HEAD", "/__admin/emails?token=s3cret", None)
+        .await;
+
+    assert_eq!(without.status, 401);
+    assert_eq!(with.status, 200);
+    assert!(with.body.is_empty());
+}

@@ -102,7 +102,7 @@ pub(super) fn cross_site(request: &WireRequest) -> Option<WireResponse> {
 }
 
 /// A 401 unless the request carries the admin token (when one is set): as
-/// `Authorization: Bearer T`, or as `?token=T` on a `GET`, which a browser makes by itself
+/// `Authorization: Bearer T`, or as `?token=T` on a `GET` (or a `HEAD`, the same `GET` without its body), which a browser makes by itself
 /// without a way to add a header (the event stream for `EventSource`, an email's HTML for an
 /// `<iframe>`, the web inbox's links to the JSON behind each view). A request that changes
 /// something needs the header.
@@ -114,7 +114,7 @@ pub(super) fn token(shared: &Shared, request: &WireRequest) -> Option<WireRespon
         .and_then(|value| value.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
         .map(|(_, credentials)| credentials.trim().to_string());
-    let in_query = (request.method == "GET")
+    let in_query = matches!(request.method.as_str(), "GET" | "HEAD")
         .then(|| {
             request
                 .query_pairs()
