@@ -199,16 +199,16 @@ async fn unknown_admin_paths_get_404_and_wrong_methods_get_405_with_allow() {
         assert!(reply.json()["error"].as_str().unwrap().contains(path));
     }
     for (method, path, allow) in [
-        ("POST", "/__admin/health", "GET"),
-        ("PUT", "/__admin/emails", "GET, DELETE"),
-        ("DELETE", "/__admin/emails/1", "GET"),
-        ("POST", "/__admin/requests", "GET, DELETE"),
+        ("POST", "/__admin/health", "GET, HEAD"),
+        ("PUT", "/__admin/emails", "GET, HEAD, DELETE"),
+        ("DELETE", "/__admin/emails/1", "GET, HEAD"),
+        ("POST", "/__admin/requests", "GET, HEAD, DELETE"),
         (
             "DELETE",
             "/__admin/mailboxes/alice@contoso.com",
-            "GET, PATCH",
+            "GET, HEAD, PATCH",
         ),
-        ("PATCH", "/__admin/scenarios", "GET, POST, DELETE"),
+        ("PATCH", "/__admin/scenarios", "GET, HEAD, POST, DELETE"),
         ("GET", "/__admin/scenarios/1", "DELETE"),
         ("GET", "/__admin/reset", "POST"),
         ("GET", "/__admin/reload", "POST"),

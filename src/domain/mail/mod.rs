@@ -61,7 +61,7 @@ pub struct Email {
     pub request_id: Option<u64>,
     /// When it was captured (RFC 3339, UTC).
     pub sent_at: String,
-    /// Its delivery to the SMTP relay (`--smtp-relay`, [`smtp_relay`]); `None` (JSON `null`)
+    /// Its delivery to the SMTP relay (`--smtp-relay`, [`smtp_relay`]); `None` (`null`)
     /// when the server relays nothing.
     ///
     /// [`smtp_relay`]: crate::UmMockServerBuilder#method.smtp_relay

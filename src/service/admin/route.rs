@@ -219,10 +219,15 @@ pub(super) fn rows<'p>(
     table.iter().filter(move |route| route.pattern == pattern)
 }
 
-/// The `Allow` value of `pattern`: its methods, comma-separated.
+/// The `Allow` value of `pattern`: its methods, comma-separated, with `HEAD` after a `GET`
+/// (every `GET` row answers it, as the `GET` without a body).
 pub(super) fn allowed(table: &'static [Route], pattern: &str) -> String {
     rows(table, pattern)
-        .map(|r| r.method)
+        .flat_map(|r| match r.method {
+            "GET" => &["GET", "HEAD"][..],
+            _ => std::slice::from_ref(&r.method),
+        })
+        .copied()
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -250,7 +255,8 @@ mod tests {
         );
         assert_eq!(find(ROUTES, &["schema", "other.json"]), None);
         assert_eq!(find(ROUTES, &[]), None);
-        assert_eq!(allowed(ROUTES, "/clock"), "GET, POST, DELETE");
+        assert_eq!(allowed(ROUTES, "/clock"), "GET, HEAD, POST, DELETE");
+        assert_eq!(allowed(ROUTES, "/reset"), "POST");
     }
 
     #[test]

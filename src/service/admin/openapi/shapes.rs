@@ -27,10 +27,70 @@ pub(super) fn schemas() -> Map<String, Value> {
     generator.subschema_for::<MailboxPatch>();
     generator.subschema_for::<Scenario>();
     let mut out = generator.take_definitions(true);
+    for schema in out.values_mut() {
+        for_json_readers(schema);
+    }
     for (name, schema) in written() {
         out.insert(name.into(), schema);
     }
     out
+}
+
+/// Rewrites every `description` under `schema`, taken from a Rust doc comment, for a reader of
+/// the JSON: no code examples (they are Rust), no intra-doc links, and `null` where the doc
+/// says `None`, since client generators copy descriptions into the code they write.
+fn for_json_readers(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(text) if key == "description" => *text = plain(text),
+                    _ => for_json_readers(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(for_json_readers),
+        _ => {}
+    }
+}
+
+/// `doc` without fenced code blocks and link definitions, its links reduced to their text,
+/// and `None` / `Some(None)` said as JSON says them.
+fn plain(doc: &str) -> String {
+    let mut lines = Vec::new();
+    let mut in_code = false;
+    for line in doc.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        // `[name]: path` lines define where an intra-doc link goes.
+        let definition = line.starts_with('[') && line.contains("]: ");
+        if !in_code && !definition {
+            lines.push(line);
+        }
+    }
+    let mut text = lines.join("\n").trim().to_string();
+    // Intra-doc links, [`Name`] and [`Name`](path), become `Name`; other brackets (a list
+    // index, "[redacted]") stay.
+    let mut from = 0;
+    while let Some(start) = text[from..].find("[`").map(|i| from + i) {
+        let Some(close) = text[start..].find("`]").map(|i| start + i + 1) else {
+            break;
+        };
+        let label = text[start + 1..close].to_string();
+        let mut end = close + 1;
+        if text[end..].starts_with('(') {
+            if let Some(i) = text[end..].find(')') {
+                end += i + 1;
+            }
+        }
+        text.replace_range(start..end, &label);
+        from = start + label.len();
+    }
+    text.replace("`Some(None)`", "`null`")
+        .replace("`None` (`null`)", "`null`")
+        .replace("`None`", "`null`")
 }
 
 fn written() -> [(&'static str, Value); 11] {

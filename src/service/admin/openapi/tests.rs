@@ -102,3 +102,31 @@ fn the_resource_shapes_come_from_the_rust_types() {
     assert!(schemas["MailboxState"]["properties"]["pin_expires_at"].is_object());
     assert!(schemas["MailboxPatch"]["properties"]["failed_logons"].is_object());
 }
+
+#[test]
+fn descriptions_taken_from_rust_docs_read_as_json_with_no_rust_in_them() {
+    let doc = document(ROUTES);
+    let mut texts = Vec::new();
+    strings(&doc, &mut texts);
+
+    let rusty: Vec<&&str> = texts
+        .iter()
+        .filter(|t| {
+            ["```", "crate::", "super::", "# #[", "`None`", "Some(", "[`"]
+                .iter()
+                .any(|r| t.contains(r))
+        })
+        .collect();
+
+    assert!(texts.len() > 100, "read {} strings", texts.len());
+    assert!(rusty.is_empty(), "{rusty:#?}");
+}
+
+fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
