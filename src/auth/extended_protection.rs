@@ -72,13 +72,20 @@ pub(crate) fn check(
     };
     let require = setting == ExtendedProtection::Require;
     let bindings = client_bindings(message).map_err(|error| said(error.to_string()))?;
-    // Why a response without a blob binds nothing: only NTLMv2 has room for the AV pairs.
-    let cannot_carry = || match response_kind(message, pending) {
-        Ok(kind) => format!(
-            ": the client answered with {}, which cannot carry one",
-            kind.name()
-        ),
-        Err(_) => String::new(),
+    // A binding the client did not send: refused under `require`, let in under `allow`. A
+    // response without a blob binds nothing (only NTLMv2 has room for the AV pairs): said so.
+    let missing = |what: String| {
+        if !require {
+            return Ok(());
+        }
+        let why = match (&bindings, response_kind(message, pending)) {
+            (None, Ok(kind)) => format!(
+                ": the client answered with {}, which cannot carry one",
+                kind.name()
+            ),
+            _ => String::new(),
+        };
+        Err(said(format!("{what}{why}")))
     };
     if channel.tls {
         let Some(certificate) = &channel.certificate else {
@@ -93,18 +100,7 @@ pub(crate) fn check(
             None => None,
         };
         let Some(sent) = sent else {
-            return if require {
-                Err(said(format!(
-                    "the NTLM response carries no channel binding{}",
-                    if bindings.is_none() {
-                        cannot_carry()
-                    } else {
-                        String::new()
-                    }
-                )))
-            } else {
-                Ok(())
-            };
+            return missing("the NTLM response carries no channel binding".into());
         };
         let (expected, hash) =
             channel_bindings(certificate).map_err(|error| said(error.to_string()))?;
@@ -124,19 +120,10 @@ pub(crate) fn check(
     };
     let target = bindings.as_ref().and_then(|b| b.target.clone());
     let Some(target) = target else {
-        return if require {
-            Err(said(format!(
-                "the NTLM response carries no service binding (MsvAvTargetName; expected \
-                 {expected}){}",
-                if bindings.is_none() {
-                    cannot_carry()
-                } else {
-                    String::new()
-                }
-            )))
-        } else {
-            Ok(())
-        };
+        return missing(format!(
+            "the NTLM response carries no service binding (MsvAvTargetName; expected \
+             {expected})"
+        ));
     };
     let names = [host, Some(fqdn)];
     let bound = target

@@ -10,8 +10,6 @@ use tokio::sync::oneshot;
 use self::https::Certificate;
 use super::listeners::{loopback, register, Scheme};
 use super::tls;
-#[cfg(feature = "tls")]
-use super::tls::CertSource;
 use super::watch::{self, Watch};
 use super::{http, UmMockServer};
 use crate::double::UmDouble;
@@ -66,6 +64,7 @@ struct Prepared {
 mod https;
 #[cfg(feature = "smtp")]
 mod relay;
+mod timeouts;
 
 crate::double::settings::shared_settings!(UmMockServerBuilder);
 
@@ -167,49 +166,6 @@ impl UmMockServerBuilder {
         self
     }
 
-    /// How long an idle keep-alive connection waits for its next request before the server
-    /// closes it (default 120 s, as IIS). A request's headers must still arrive within 10 s
-    /// of its first byte.
-    /// ```
-    /// # use exchange_um_mock::*;
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// // Arrange, Act
-    /// let server = UmMockServer::builder().idle_timeout(std::time::Duration::from_secs(30)).start().await.unwrap();
-    ///
-    /// // Assert
-    /// assert_eq!(reqwest::get(format!("{}/__admin/health", server.uri())).await.unwrap().status(), 200);
-    /// # }
-    /// ```
-    pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.config.idle_timeout = timeout;
-        self
-    }
-
-    /// How long a request body may go without a byte (30 s) and take in all after its
-    /// headers (120 s) before the answer is 408. Hidden: tests shorten it; users have no
-    /// reason to.
-    #[doc(hidden)]
-    pub fn body_timeouts(
-        mut self,
-        between_bytes: std::time::Duration,
-        whole: std::time::Duration,
-    ) -> Self {
-        self.options.config.body_timeouts = crate::state::BodyTimeouts {
-            between_bytes,
-            whole,
-        };
-        self
-    }
-
-    /// How long an answer may wait for a client that takes none of its bytes (30 s) before
-    /// the connection is dropped. Hidden: tests shorten it; users have no reason to.
-    #[doc(hidden)]
-    pub fn reader_stall_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.config.reader_stall_timeout = timeout;
-        self
-    }
-
     /// Loads the state, readies every listener and, if one is `https`, the TLS acceptor.
     fn prepare(
         mut self,
@@ -265,57 +221,6 @@ impl UmMockServerBuilder {
             listeners: ready,
             tls,
         })
-    }
-
-    /// The acceptor the `https` listeners share: the user's certificate, or a leaf signed by a
-    /// generated CA (written to `tls_ca_out` and kept for `GET /__admin/ca.pem`).
-    #[cfg(feature = "tls")]
-    fn tls_acceptor(
-        self,
-        shared: &Shared,
-        ready: &[(Scheme, SocketAddr, std::net::TcpListener)],
-    ) -> Result<tls::TlsAcceptor, Error> {
-        let source = match self.certificate {
-            Some(Certificate::Files { cert, key }) => CertSource::Pem { cert, key },
-            Some(Certificate::Pem { cert, key }) => CertSource::PemText { cert, key },
-            None => {
-                let mut hosts = self.tls_hosts;
-                hosts.extend(ready.iter().map(|(_, address, _)| address.ip().to_string()));
-                let fqdn = shared.with(|world| world.fqdn().to_owned());
-                hosts.push(fqdn.clone());
-                CertSource::Generated {
-                    hosts,
-                    fqdn,
-                    state_dir: self.tls_state,
-                }
-            }
-        };
-        let tls = tls::prepare(&source).map_err(Error::tls)?;
-        if let Some(pem) = tls.ca_pem {
-            if let Some(path) = &self.tls_ca_out {
-                std::fs::write(path, &pem).map_err(|error| {
-                    Error::tls(std::io::Error::new(
-                        error.kind(),
-                        format!(
-                            "cannot write the CA certificate to {}: {error}",
-                            path.display()
-                        ),
-                    ))
-                })?;
-            }
-            shared.set_ca_pem(pem);
-        }
-        Ok(tls.acceptor)
-    }
-
-    /// Built without the `tls` feature there is no acceptor: an `https` listener is refused.
-    #[cfg(not(feature = "tls"))]
-    fn tls_acceptor(
-        self,
-        _shared: &Shared,
-        _ready: &[(Scheme, SocketAddr, std::net::TcpListener)],
-    ) -> Result<tls::TlsAcceptor, Error> {
-        Err(Error::tls(tls::unavailable()))
     }
 
     /// Starts the server on its own thread; it is ready to answer when this returns (the
@@ -487,48 +392,4 @@ impl UmMockServerBuilder {
 /// A build without the optional features refuses what needs them, saying which to add
 /// (run by `cargo test --no-default-features --lib`).
 #[cfg(all(test, not(all(feature = "tls", feature = "watch"))))]
-mod without_features {
-    use crate::UmMockServer;
-
-    #[cfg(not(feature = "tls"))]
-    #[tokio::test]
-    async fn an_https_listener_is_refused_naming_the_tls_feature() {
-        let error = UmMockServer::builder().https().start().await.unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("built without the `tls` feature"),
-            "{error}"
-        );
-    }
-
-    #[cfg(not(feature = "tls"))]
-    #[tokio::test]
-    async fn a_tls_setting_without_an_https_listener_is_refused_too() {
-        let dir = std::env::temp_dir();
-        let error = UmMockServer::builder()
-            .tls_state_dir(dir)
-            .start()
-            .await
-            .unwrap_err();
-        assert!(error.to_string().contains("`--features tls`"), "{error}");
-    }
-
-    #[cfg(not(feature = "watch"))]
-    #[tokio::test]
-    async fn a_watch_is_refused_naming_the_watch_feature() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
-        let error = UmMockServer::builder()
-            .fixtures_dir(fixtures)
-            .watch()
-            .start()
-            .await
-            .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("built without the `watch` feature"),
-            "{error}"
-        );
-    }
-}
+mod without_features;

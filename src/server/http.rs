@@ -1,18 +1,15 @@
-//! The one file that touches hyper: the accept loops, TLS handshakes, HTTP/1.1 connections, body limits,
-//! scripted delays and connection-level faults, and graceful shutdown.
+//! The one module that touches hyper: the accept loops, TLS handshakes, HTTP/1.1 connections,
+//! connection-level faults and graceful shutdown here; a request's body and its limits in
+//! `http/body.rs`, the answer with its scripted delay in `http/reply.rs`.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Frame, Incoming};
+use bytes::Bytes;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -24,18 +21,20 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::activity::{Activity, BodyTimer, Late, Watched, HEADER_LIMIT};
+use self::body::{read_body, BodyError};
+use self::reply::{deliver, Body};
+use super::activity::{Activity, BodyTimer, Watched, HEADER_LIMIT};
 use super::conns::{AcceptFailures, Conns, Slot};
 use super::tls::{self, TlsAcceptor};
 use crate::auth::ConnectionAuth;
 use crate::service::router;
 use crate::state::Shared;
 use crate::vocab::stop::Stop;
-use crate::vocab::wire::NetworkFault;
-use crate::vocab::wire::{header_pairs, Plan, Reply, WireRequest, WireResponse};
+use crate::vocab::wire::{header_pairs, NetworkFault, WireRequest};
 
-/// How much of a body over the limit is read and dropped so the client can read its 413.
-const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+mod body;
+mod reply;
+
 /// How long requests in flight get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
@@ -44,9 +43,6 @@ pub(crate) struct Listener {
     pub(crate) socket: TcpListener,
     pub(crate) tls: Option<TlsAcceptor>,
 }
-
-/// Every answer's body: whole bytes, or a channel's chunks for the event stream.
-type Body = BoxBody<Bytes, Infallible>;
 
 /// An accepted connection on its way from a listener's accept loop to [`serve`], with its
 /// place under the connection cap and the record of what it is doing.
@@ -223,34 +219,25 @@ async fn drive<IO>(io: IO, scheme: &'static str, on: Connection)
 where
     IO: AsyncRead + AsyncWrite + OnTcp + Unpin + Send + 'static,
 {
-    let Connection {
-        builder,
-        watcher,
-        slot,
-        activity,
-        shared,
-        stop,
-        certificate,
-    } = on;
     // A request whose outcome is a connection fault hands it to this task here.
     let (fault_tx, mut fault_rx) = mpsc::unbounded_channel::<NetworkFault>();
     // This connection's NTLM handshake and the user it proved (it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
-    let stall_limit = shared.config().reader_stall_timeout;
-    let serving = activity.clone();
-    let stopping = stop.clone().wait();
+    let stall_limit = on.shared.config().reader_stall_timeout;
+    let serving = on.activity.clone();
+    let stopping = on.stop.clone().wait();
     let service = service_fn(move |request| {
         let activity = serving.clone();
         let answered = respond(
-            shared.clone(),
+            on.shared.clone(),
             request,
             scheme,
-            stop.clone(),
+            on.stop.clone(),
             fault_tx.clone(),
             On {
                 auth: auth.clone(),
-                certificate: certificate.clone(),
+                certificate: on.certificate.clone(),
             },
         );
         async move {
@@ -262,9 +249,9 @@ where
     });
     let io = Watched {
         inner: io,
-        activity: activity.clone(),
+        activity: on.activity.clone(),
     };
-    let mut conn = builder.serve_connection(TokioIo::new(io), service);
+    let mut conn = on.builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(stopping);
     let mut stopped = false;
     // Until hyper finishes the connection, or something ends it: returning drops `conn`,
@@ -276,7 +263,7 @@ where
             // `GracefulShutdown::watch` would do; done here so the stream can be taken back).
             _ = &mut stopping, if !stopped => {
                 stopped = true;
-                Pin::new(&mut conn).graceful_shutdown();
+                std::pin::Pin::new(&mut conn).graceful_shutdown();
             }
             result = &mut conn => {
                 if let Err(error) = result {
@@ -284,17 +271,17 @@ where
                 }
                 return;
             }
-            _ = activity.expired() => {
+            _ = on.activity.expired() => {
                 tracing::debug!("request headers not finished within {HEADER_LIMIT:?}; connection closed");
                 return;
             }
-            _ = slot.evicted() => {
+            _ = on.slot.evicted() => {
                 tracing::debug!("closed to make room for a new connection: this one was silent longest");
                 return;
             }
             // A reader that took nothing while an answer (an event stream's events) waited
             // for it: reset, so the kernel lets go of the bytes it still holds for it too.
-            _ = activity.write_stalled(stall_limit) => {
+            _ = on.activity.write_stalled(stall_limit) => {
                 tracing::debug!("the client took no byte for {stall_limit:?}; connection reset");
                 break NetworkFault::Reset;
             }
@@ -304,7 +291,7 @@ where
     let stream = conn.into_parts().io.into_inner().inner;
     carry_out(&socket2::SockRef::from(stream.tcp()), fault);
     drop(stream);
-    drop(watcher);
+    drop(on.watcher);
 }
 
 /// Carries `fault` out on `raw`; the socket is closed when its stream is dropped afterwards.
@@ -381,131 +368,4 @@ async fn respond(
     // One line per request only at debug: the default level logs start-up, shutdown and warnings.
     tracing::debug!(method = %wire.method, path = %wire.path, "answered");
     deliver(plan, stop, faults).await
-}
-
-/// Why a request body was not read.
-enum BodyError {
-    /// Over `--max-body-bytes`.
-    TooLarge,
-    /// The client stopped sending before the body's end.
-    Incomplete(String),
-    /// The body stopped coming, or came too slowly.
-    Late(Late),
-}
-
-/// Reads a body of at most `limit` bytes. A larger one is read on and dropped (up to
-/// [`DRAIN_LIMIT`]) before the 413 goes out: closing a connection with unread data resets it,
-/// and a client still writing its body would lose the answer. A client that sent
-/// `Expect: 100-continue` has not sent the body yet, so it is not asked for. Every piece is
-/// waited for at most as long as `timer` allows, the drain's too.
-async fn read_body(
-    mut body: Incoming,
-    limit: usize,
-    declared: Option<u64>,
-    expects_continue: bool,
-    mut timer: BodyTimer,
-) -> Result<Bytes, BodyError> {
-    if declared.is_some_and(|n| n > limit as u64) {
-        if !expects_continue && declared.is_some_and(|n| n <= DRAIN_LIMIT) {
-            drain(body, timer).await;
-        }
-        return Err(BodyError::TooLarge);
-    }
-    // The body is kept by the journal as these very bytes, so their allocation is what the
-    // journal holds: sized to the declared length at once (no doubling on the way, which
-    // left up to twice the body allocated and its smaller steps freed into the heap).
-    let mut collected = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
-    while let Some(frame) = timer.next(body.frame()).await.map_err(BodyError::Late)? {
-        let frame = frame.map_err(|error| BodyError::Incomplete(error.to_string()))?;
-        if let Ok(data) = frame.into_data() {
-            if collected.len() + data.len() > limit {
-                drain(body, timer).await;
-                return Err(BodyError::TooLarge);
-            }
-            collected.extend_from_slice(&data);
-        }
-    }
-    // A chunked body grew by doubling: copied once into an allocation of its own size.
-    if collected.capacity() - collected.len() > collected.len() / 8 {
-        return Ok(Bytes::copy_from_slice(&collected));
-    }
-    Ok(collected.freeze())
-}
-
-/// Reads and drops the rest of a body, at most [`DRAIN_LIMIT`] bytes, while it keeps coming.
-async fn drain(mut body: Incoming, mut timer: BodyTimer) {
-    let mut read = 0u64;
-    while let Ok(Some(Ok(frame))) = timer.next(body.frame()).await {
-        read += frame.data_ref().map_or(0, |data| data.len() as u64);
-        if read > DRAIN_LIMIT {
-            break;
-        }
-    }
-}
-
-async fn deliver(
-    plan: Plan,
-    stop: Stop,
-    faults: mpsc::UnboundedSender<NetworkFault>,
-) -> Result<Response<Body>, Infallible> {
-    if !plan.delay.is_zero() {
-        tokio::time::sleep(plan.delay).await;
-    }
-    match plan.reply {
-        Reply::Http(wire) => {
-            let body = Full::new(wire.body.clone()).boxed();
-            Ok(response(wire, body))
-        }
-        // The writer (the event stream's task) ends the body by dropping its sender, at the
-        // latest when the server stops, so a stream never holds up the drain.
-        Reply::Stream(streamed) => Ok(response(
-            streamed.head,
-            ChannelBody(streamed.chunks).boxed(),
-        )),
-        Reply::Network(fault) => {
-            if fault == NetworkFault::Hang {
-                stop.wait().await;
-            }
-            // The connection task drops this connection on receipt, so this future is never
-            // polled again.
-            let _ = faults.send(fault);
-            std::future::pending().await
-        }
-    }
-}
-
-/// `wire`'s status and headers with `body`.
-fn response(wire: WireResponse, body: Body) -> Response<Body> {
-    let mut response = Response::new(body);
-    *response.status_mut() =
-        http::StatusCode::from_u16(wire.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    for (name, value) in wire.headers {
-        match (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(&value),
-        ) {
-            (Ok(name), Ok(value)) => {
-                response.headers_mut().append(name, value);
-            }
-            _ => tracing::warn!(%name, "skipped a header that is not valid HTTP"),
-        }
-    }
-    response
-}
-
-/// A body fed by a channel, one data frame per chunk; it ends when the sender is dropped.
-struct ChannelBody(mpsc::Receiver<Bytes>);
-
-impl hyper::body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
-    }
 }

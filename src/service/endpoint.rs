@@ -159,4 +159,4 @@ fn soap(status: u16, body: String) -> WireResponse {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

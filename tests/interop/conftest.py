@@ -1,5 +1,5 @@
 """Shared by the interop suites (pytest loads it first): the endpoint, a minimal envelope, and
-the URL of the server under test that tests/interop/run.sh exports."""
+the URLs of the servers under test that tests/interop/run.sh exports."""
 
 import os
 
@@ -16,9 +16,15 @@ def envelope(operation):
     )
 
 
+def server_url(variable):
+    """The URL of a server under test that run.sh exports in `variable`, without a trailing
+    slash; fails the test, saying how to start one, when it is not set."""
+    url = os.environ.get(variable)
+    if not url:
+        pytest.fail(f"{variable} is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh")
+    return url.rstrip("/")
+
+
 @pytest.fixture(scope="session")
 def base_url():
-    url = os.environ.get("EXUM_URL")
-    if not url:
-        pytest.fail("EXUM_URL is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh")
-    return url.rstrip("/")
+    return server_url("EXUM_URL")

@@ -11,22 +11,18 @@ import base64
 import email
 import email.policy
 import json
-import os
 import urllib.request
 
 import pytest
 
-from conftest import ENDPOINT, envelope
+from conftest import ENDPOINT, envelope, server_url
 
 LANGUAGES = ["en-US", "pt-BR", "es-ES", "fr-FR", "de-DE", "it-IT", "nl-NL", "ja-JP"]
 
 
 @pytest.fixture(scope="session")
 def mail_url():
-    url = os.environ.get("EXUM_MAIL_URL")
-    if not url:
-        pytest.fail("EXUM_MAIL_URL is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh")
-    return url.rstrip("/")
+    return server_url("EXUM_MAIL_URL")
 
 
 def request(url, method="GET", body=None, headers=None):

@@ -303,10 +303,7 @@ async fn an_admin_body_over_the_limit_gets_a_json_413_and_is_not_journaled() {
         .await;
 
     assert_eq!(reply.status, 413);
-    assert!(reply.json()["error"]
-        .as_str()
-        .unwrap()
-        .contains("--max-body-bytes"));
+    assert!(reply.error().contains("--max-body-bytes"));
     assert_eq!(mock.journal("").await["total"], 0);
     assert_eq!(
         mock.mailbox("alice@contoso.com").await["display_name"],

@@ -7,48 +7,15 @@ use exchange_um_mock::{ErrorKind, FixtureSet, UmMockServer};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use crate::support::ntlm::{authenticate, type1};
 use crate::support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// An NTLM NEGOTIATE (type 1): Unicode, NTLM, request target, extended session security.
-fn type1() -> Vec<u8> {
-    let mut m = b"NTLMSSP\0".to_vec();
-    m.extend(1u32.to_le_bytes());
-    m.extend((0x0000_0001u32 | 0x0000_0200 | 0x0000_0004 | 0x0008_0000).to_le_bytes());
-    m.extend([0u8; 16]); // no domain, no workstation
-    m
-}
-
 /// An NTLM AUTHENTICATE (type 3) for `domain\user` with 24-byte responses: fine for a mailbox
 /// without a password, where the double checks identity only.
 fn type3(domain: &str, user: &str) -> Vec<u8> {
-    let utf16 = |s: &str| {
-        s.encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect::<Vec<u8>>()
-    };
-    let fields = [
-        vec![1u8; 24],
-        vec![2u8; 24],
-        utf16(domain),
-        utf16(user),
-        utf16("WS01"),
-        Vec::new(),
-    ];
-    let mut header = b"NTLMSSP\0".to_vec();
-    header.extend(3u32.to_le_bytes());
-    let mut payload: Vec<u8> = Vec::new();
-    for field in &fields {
-        let len = field.len() as u16;
-        header.extend(len.to_le_bytes());
-        header.extend(len.to_le_bytes());
-        header.extend((64 + payload.len() as u32).to_le_bytes());
-        payload.extend(field);
-    }
-    header.extend((0x0000_0001u32 | 0x0000_0200).to_le_bytes());
-    header.extend(payload);
-    header
+    authenticate(vec![1u8; 24], vec![2u8; 24], domain, user)
 }
 
 /// One keep-alive HTTP/1.1 connection, spoken by hand so each leg's connection is known.

@@ -23,28 +23,29 @@ fn from_page(
         .header("Sec-Fetch-Site", "same-origin")
 }
 
+/// Sends [`from_page`]'s request.
+async fn send_from_page(mock: &Mock, method: reqwest::Method, path: &str, host: &str) -> Reply {
+    mock.send(from_page(mock, method, path, host)).await
+}
+
+/// What a page under `host` tries first: read the emails, load the inbox page, reset the
+/// double; their replies in that order.
+async fn read_load_and_reset(mock: &Mock, host: &str) -> (Reply, Reply, Reply) {
+    let get = reqwest::Method::GET;
+    (
+        send_from_page(mock, get.clone(), "/__admin/emails", host).await,
+        send_from_page(mock, get, "/__admin/ui/", host).await,
+        send_from_page(mock, reqwest::Method::POST, "/__admin/reset", host).await,
+    )
+}
+
 #[tokio::test]
 async fn a_rebound_page_can_neither_read_nor_change_the_double() {
     let mock = Mock::start().await;
     let host = "rebind.evil.example";
     let before = mock.mailbox("alice@contoso.com").await;
 
-    let read = mock
-        .send(from_page(
-            &mock,
-            reqwest::Method::GET,
-            "/__admin/emails",
-            host,
-        ))
-        .await;
-    let reset = mock
-        .send(from_page(
-            &mock,
-            reqwest::Method::POST,
-            "/__admin/reset",
-            host,
-        ))
-        .await;
+    let (read, page, reset) = read_load_and_reset(&mock, host).await;
     let patch = mock
         .send(
             from_page(
@@ -56,17 +57,7 @@ async fn a_rebound_page_can_neither_read_nor_change_the_double() {
             .json(&json!({"pin": "246801"})),
         )
         .await;
-    let page = mock
-        .send(from_page(&mock, reqwest::Method::GET, "/__admin/ui/", host))
-        .await;
-    let pins = mock
-        .send(from_page(
-            &mock,
-            reqwest::Method::GET,
-            "/__admin/mailboxes",
-            host,
-        ))
-        .await;
+    let pins = send_from_page(&mock, reqwest::Method::GET, "/__admin/mailboxes", host).await;
 
     for (what, reply) in [
         ("GET emails", &read),
@@ -76,7 +67,7 @@ async fn a_rebound_page_can_neither_read_nor_change_the_double() {
         ("GET mailboxes", &pins),
     ] {
         assert_eq!(reply.status, 403, "{what}");
-        let error = reply.json()["error"].as_str().unwrap().to_string();
+        let error = reply.error();
         assert!(error.contains("'rebind.evil.example'"), "{what}: {error}");
         assert!(error.contains("--admin-host"), "{what}: {error}");
     }
@@ -114,30 +105,7 @@ async fn ip_literals_localhost_names_and_the_fqdn_are_the_servers_own() {
         "um01.contoso.com".to_string(),
         format!("um01.contoso.com.:{port}"),
     ] {
-        let read = mock
-            .send(from_page(
-                &mock,
-                reqwest::Method::GET,
-                "/__admin/emails",
-                &host,
-            ))
-            .await;
-        let page = mock
-            .send(from_page(
-                &mock,
-                reqwest::Method::GET,
-                "/__admin/ui/",
-                &host,
-            ))
-            .await;
-        let reset = mock
-            .send(from_page(
-                &mock,
-                reqwest::Method::POST,
-                "/__admin/reset",
-                &host,
-            ))
-            .await;
+        let (read, page, reset) = read_load_and_reset(&mock, &host).await;
 
         assert_eq!(read.status, 200, "{host}");
         assert_eq!(page.status, 200, "{host}");
@@ -149,22 +117,9 @@ async fn ip_literals_localhost_names_and_the_fqdn_are_the_servers_own() {
 async fn admin_host_allows_a_name_and_only_that_name() {
     let mock = Mock::with(UmMockServer::builder().admin_host("mock.test")).await;
 
-    let allowed = mock
-        .send(from_page(
-            &mock,
-            reqwest::Method::POST,
-            "/__admin/reset",
-            "Mock.Test:8080",
-        ))
-        .await;
-    let other = mock
-        .send(from_page(
-            &mock,
-            reqwest::Method::POST,
-            "/__admin/reset",
-            "other.test",
-        ))
-        .await;
+    let reset = |host| send_from_page(&mock, reqwest::Method::POST, "/__admin/reset", host);
+    let allowed = reset("Mock.Test:8080").await;
+    let other = reset("other.test").await;
 
     assert_eq!(allowed.status, 204);
     assert_eq!(other.status, 403);

@@ -11,6 +11,11 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+pub mod ntlm;
+mod temp_dir;
+
+pub use temp_dir::TempDir;
+
 pub const HTTP_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
 pub const HTTPS_NS: &str = "https://schemas.microsoft.com/exchange/services/2006/messages";
 pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -143,6 +148,15 @@ impl Reply {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The message of a JSON error answer (`{"error": …}`); panics if there is none.
+    pub fn error(&self) -> String {
+        let json = self.json();
+        json["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message in {json}"))
+            .to_string()
     }
 
     /// The header's value; panics if it is missing.
@@ -340,62 +354,6 @@ pub fn field<'a>(list: &'a Value, field: &str) -> Vec<&'a Value> {
         .iter()
         .map(|item| &item[field])
         .collect()
-}
-
-/// A fresh, empty folder under the system temp dir, removed when dropped.
-pub struct TempDir(pub std::path::PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        let unique = format!(
-            "exum-it-{tag}-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(unique);
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    /// Writes `contents` at `relative`, creating folders as needed.
-    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-
-    /// A copy of the repo's `fixtures/` folder.
-    pub fn with_default_fixtures(tag: &str) -> TempDir {
-        let dir = TempDir::new(tag);
-        dir.write_default_fixtures("");
-        dir
-    }
-
-    /// A copy of the repo's `fixtures/` folder at `relative` (`""`: this folder itself).
-    pub fn write_default_fixtures(&self, relative: &str) {
-        let at = std::path::Path::new(relative);
-        self.write(
-            at.join("mock.json").to_str().unwrap(),
-            fixture_bytes("mock.json"),
-        );
-        for entry in std::fs::read_dir(fixture_path("responses/ResetPIN")).unwrap() {
-            let entry = entry.unwrap();
-            let name = entry.file_name().into_string().unwrap();
-            self.write(
-                at.join("responses/ResetPIN").join(name).to_str().unwrap(),
-                std::fs::read(entry.path()).unwrap(),
-            );
-        }
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Reads the binary's next ready line (`listening on URL`) from its stdout; the URL.

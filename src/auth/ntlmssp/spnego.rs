@@ -187,6 +187,8 @@ fn parse_resp(content: &[u8]) -> Result<NegTokenResp<'_>, TokenError> {
         response_token: None,
         mech_list_mic: None,
     };
+    // The response token and the MIC are both an OCTET STRING in their context tag.
+    let octets = |content, what| single(content, OCTET_STRING, what, "no OCTET STRING");
     while !reader.is_empty() {
         let field = reader.next()?;
         let slot_taken = match field.tag.wrapping_sub(context(0)) {
@@ -202,21 +204,11 @@ fn parse_resp(content: &[u8]) -> Result<NegTokenResp<'_>, TokenError> {
                 resp.supported_mech.replace(mech).is_some()
             }
             2 => {
-                let token = single(
-                    field.content,
-                    OCTET_STRING,
-                    "the responseToken",
-                    "no OCTET STRING",
-                )?;
+                let token = octets(field.content, "the responseToken")?;
                 resp.response_token.replace(token).is_some()
             }
             3 => {
-                let mic = single(
-                    field.content,
-                    OCTET_STRING,
-                    "the mechListMIC",
-                    "no OCTET STRING",
-                )?;
+                let mic = octets(field.content, "the mechListMIC")?;
                 resp.mech_list_mic.replace(mic).is_some()
             }
             _ => false,

@@ -27,19 +27,7 @@ pub(crate) struct References<'a> {
 pub(crate) fn problems(state: &MailboxState, refs: &References<'_>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut push = |key: &str, problem: String| out.push((key.to_string(), problem));
-    let names = [
-        ("smtp_address".to_string(), &state.smtp_address),
-        ("display_name".to_string(), &state.display_name),
-    ]
-    .into_iter()
-    .chain(
-        state
-            .logons
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (format!("logons[{i}]"), l)),
-    );
-    for (key, name) in names {
+    for (key, name) in keyed_names(state, true) {
         let chars = name.chars().count();
         if chars > MAX_NAME_CHARS {
             push(
@@ -186,14 +174,7 @@ pub(crate) fn duplicate_names<'a>(
                 }
             }
         }
-        let names = std::iter::once(("smtp_address".to_string(), &state.smtp_address)).chain(
-            state
-                .logons
-                .iter()
-                .enumerate()
-                .map(|(j, l)| (format!("logons[{j}]"), l)),
-        );
-        for (key, name) in names {
+        for (key, name) in keyed_names(state, false) {
             let lower = name.to_lowercase();
             match seen.get(&lower) {
                 Some(first) if !first.starts_with(&format!("mailboxes[{i}].")) => {
@@ -207,4 +188,21 @@ pub(crate) fn duplicate_names<'a>(
         }
     }
     out
+}
+
+/// A mailbox's names with the key each is at: its address, its display name when asked for
+/// (a length limit applies to it, but two mailboxes may share one), then each logon.
+fn keyed_names(
+    state: &MailboxState,
+    with_display_name: bool,
+) -> impl Iterator<Item = (String, &String)> {
+    std::iter::once(("smtp_address".to_string(), &state.smtp_address))
+        .chain(with_display_name.then(|| ("display_name".to_string(), &state.display_name)))
+        .chain(
+            state
+                .logons
+                .iter()
+                .enumerate()
+                .map(|(i, logon)| (format!("logons[{i}]"), logon)),
+        )
 }

@@ -1,10 +1,17 @@
 //! The builder's HTTPS settings: a generated certificate or the user's, and what is done with
-//! the generated CA.
+//! the generated CA; at start, the TLS acceptor made from them.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::UmMockServerBuilder;
+use crate::error::Error;
+use crate::server::listeners::Scheme;
+use crate::server::tls;
+#[cfg(feature = "tls")]
+use crate::server::tls::CertSource;
+use crate::state::Shared;
 
 /// The user's certificate and key.
 #[cfg_attr(
@@ -103,5 +110,58 @@ impl UmMockServerBuilder {
     {
         self.tls_hosts.extend(hosts.into_iter().map(Into::into));
         self
+    }
+}
+
+impl UmMockServerBuilder {
+    /// The acceptor the `https` listeners share: the user's certificate, or a leaf signed by a
+    /// generated CA (written to `tls_ca_out` and kept for `GET /__admin/ca.pem`).
+    #[cfg(feature = "tls")]
+    pub(super) fn tls_acceptor(
+        self,
+        shared: &Shared,
+        ready: &[(Scheme, SocketAddr, std::net::TcpListener)],
+    ) -> Result<tls::TlsAcceptor, Error> {
+        let source = match self.certificate {
+            Some(Certificate::Files { cert, key }) => CertSource::Pem { cert, key },
+            Some(Certificate::Pem { cert, key }) => CertSource::PemText { cert, key },
+            None => {
+                let mut hosts = self.tls_hosts;
+                hosts.extend(ready.iter().map(|(_, address, _)| address.ip().to_string()));
+                let fqdn = shared.with(|world| world.fqdn().to_owned());
+                hosts.push(fqdn.clone());
+                CertSource::Generated {
+                    hosts,
+                    fqdn,
+                    state_dir: self.tls_state,
+                }
+            }
+        };
+        let tls = tls::prepare(&source).map_err(Error::tls)?;
+        if let Some(pem) = tls.ca_pem {
+            if let Some(path) = &self.tls_ca_out {
+                std::fs::write(path, &pem).map_err(|error| {
+                    Error::tls(std::io::Error::new(
+                        error.kind(),
+                        format!(
+                            "cannot write the CA certificate to {}: {error}",
+                            path.display()
+                        ),
+                    ))
+                })?;
+            }
+            shared.set_ca_pem(pem);
+        }
+        Ok(tls.acceptor)
+    }
+
+    /// Built without the `tls` feature there is no acceptor: an `https` listener is refused.
+    #[cfg(not(feature = "tls"))]
+    pub(super) fn tls_acceptor(
+        self,
+        _shared: &Shared,
+        _ready: &[(Scheme, SocketAddr, std::net::TcpListener)],
+    ) -> Result<tls::TlsAcceptor, Error> {
+        Err(Error::tls(tls::unavailable()))
     }
 }

@@ -10,9 +10,9 @@ use crate::auth::ntlmssp::spnego::{self, NegotiateToken};
 use crate::auth::ntlmssp::{decode_base64, decode_challenge, encode_base64};
 use crate::auth::ConnectionAuth;
 use crate::fixtures::FixtureSet;
-use crate::service::endpoint;
+use crate::service::endpoint::tests::answer;
 use crate::state::{Config, Shared};
-use crate::vocab::wire::{Reply, WireRequest, WireResponse};
+use crate::vocab::wire::WireResponse;
 
 const WINDOWS: u32 = crate::auth::ntlmssp::client::WINDOWS_CLIENT_FLAGS;
 
@@ -22,21 +22,12 @@ fn post(
     authorization: Option<String>,
 ) -> WireResponse {
     let body = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ResetPIN xmlns="http://schemas.microsoft.com/exchange/services/2006/messages"/></s:Body></s:Envelope>"#;
-    let headers = authorization
-        .map(|value| vec![("authorization".to_string(), value)])
-        .unwrap_or_default();
-    let wire = WireRequest::new(
-        "POST",
-        "/EWS/UM2007Legacy.asmx",
-        None,
-        headers,
+    answer(
+        shared,
+        connection,
+        authorization,
         Bytes::from_static(body.as_bytes()),
-    );
-    match endpoint::handle(shared, &wire, connection).reply {
-        Reply::Http(response) => response,
-        Reply::Network(fault) => panic!("network fault {fault:?}"),
-        Reply::Stream(_) => panic!("the endpoint never streams"),
-    }
+    )
 }
 
 fn challenges(response: &WireResponse) -> Vec<&str> {

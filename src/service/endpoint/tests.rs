@@ -4,6 +4,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 
 use super::handle;
+use crate::auth::ConnectionAuth;
 use crate::fixtures::FixtureSet;
 use crate::state::{Config, Shared};
 use crate::vocab::wire::{Reply, WireRequest, WireResponse};
@@ -18,28 +19,35 @@ fn hostile_envelope(count: usize) -> String {
     )
 }
 
-/// POSTs `body` as `user` (Basic), or with no credentials; the answer and the XML reader's
-/// work it took.
-fn post(shared: &Shared, user: Option<&str>, body: String) -> (WireResponse, usize) {
-    let headers = user
-        .map(|user| {
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
-            vec![("authorization".to_string(), format!("Basic {token}"))]
-        })
+/// POSTs `body` to the UM endpoint with `authorization` as its `Authorization` header if
+/// any, on `connection` if any; the answer (a fault or a stream fails the test). The auth
+/// tests post through it too.
+pub(crate) fn answer(
+    shared: &Shared,
+    connection: Option<&ConnectionAuth>,
+    authorization: Option<String>,
+    body: Bytes,
+) -> WireResponse {
+    let headers = authorization
+        .map(|value| vec![("authorization".to_string(), value)])
         .unwrap_or_default();
-    let wire = WireRequest::new(
-        "POST",
-        "/EWS/UM2007Legacy.asmx",
-        None,
-        headers,
-        Bytes::from(body),
-    );
-    let before = work_so_far();
-    let response = match handle(shared, &wire, None).reply {
+    let wire = WireRequest::new("POST", "/EWS/UM2007Legacy.asmx", None, headers, body);
+    match handle(shared, &wire, connection).reply {
         Reply::Http(response) => response,
         Reply::Network(fault) => panic!("network fault {fault:?}"),
         Reply::Stream(_) => panic!("the endpoint never streams"),
-    };
+    }
+}
+
+/// POSTs `body` as `user` (Basic), or with no credentials; the answer and the XML reader's
+/// work it took.
+fn post(shared: &Shared, user: Option<&str>, body: String) -> (WireResponse, usize) {
+    let authorization = user.map(|user| {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw"));
+        format!("Basic {token}")
+    });
+    let before = work_so_far();
+    let response = answer(shared, None, authorization, Bytes::from(body));
     (response, work_so_far() - before)
 }
 

@@ -13,6 +13,7 @@ use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use crate::support::ntlm::{authenticate, type1, utf16};
 use crate::support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -35,15 +36,6 @@ pub async fn protected(setting: &str) -> UmMockServer {
     server(serde_json::json!({ "extended_protection": setting })).await
 }
 
-/// An NTLM NEGOTIATE: Unicode, NTLM, request target, extended session security.
-pub fn type1() -> Vec<u8> {
-    let mut m = b"NTLMSSP\0".to_vec();
-    m.extend(1u32.to_le_bytes());
-    m.extend((0x0000_0001u32 | 0x0000_0200 | 0x0000_0004 | 0x0008_0000).to_le_bytes());
-    m.extend([0u8; 16]);
-    m
-}
-
 /// What the client's answer carries.
 pub enum Response<'a> {
     /// NTLMv2-shaped, its blob's AV pairs holding these bindings. The proof is not computed:
@@ -54,10 +46,6 @@ pub enum Response<'a> {
     },
     /// A 24-byte NTLMv1 response: no blob, nowhere to put a binding.
     V1,
-}
-
-pub fn utf16(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 pub fn av(id: u16, value: &[u8]) -> Vec<u8> {
@@ -90,27 +78,7 @@ pub fn type3(user: &str, response: &Response<'_>) -> Vec<u8> {
             (vec![0u8; 24], [vec![0x55u8; 16], blob].concat())
         }
     };
-    let fields = [
-        lm,
-        nt,
-        utf16("CONTOSO"),
-        utf16(user),
-        utf16("WS01"),
-        Vec::new(),
-    ];
-    let mut header = b"NTLMSSP\0".to_vec();
-    header.extend(3u32.to_le_bytes());
-    let mut payload: Vec<u8> = Vec::new();
-    for field in &fields {
-        let len = field.len() as u16;
-        header.extend(len.to_le_bytes());
-        header.extend(len.to_le_bytes());
-        header.extend((64 + payload.len() as u32).to_le_bytes());
-        payload.extend(field);
-    }
-    header.extend((0x0000_0001u32 | 0x0000_0200).to_le_bytes());
-    header.extend(payload);
-    header
+    authenticate(lm, nt, "CONTOSO", user)
 }
 
 /// The channel binding a client computes for a certificate signed with SHA-256 (the generated

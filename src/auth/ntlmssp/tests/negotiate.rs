@@ -6,16 +6,22 @@ use super::*;
 
 use super::super::spnego::{self, NegotiateToken, NTLM_OID};
 
+/// What the server does with `token` under Negotiate with the default challenge, answering
+/// `pending` if there is one.
+fn negotiate(token: &[u8], pending: Option<&Challenge>) -> Result<Step, TokenError> {
+    accept(
+        Scheme::Negotiate,
+        token,
+        pending,
+        &params(ChallengeProfile::Default),
+    )
+}
+
 #[test]
 fn negotiate_wraps_each_leg_and_completes_as_iis_does() {
     let type1 = build_negotiate(WINDOWS_CLIENT_FLAGS);
     let init = spnego::build_init(&[NTLM_OID], Some(&type1));
-    let Ok(Step::Challenge { reply, pending }) = accept(
-        Scheme::Negotiate,
-        &init,
-        None,
-        &params(ChallengeProfile::Default),
-    ) else {
+    let Ok(Step::Challenge { reply, pending }) = negotiate(&init, None) else {
         panic!()
     };
     // accept-incomplete, supportedMech NTLM, then the CHALLENGE.
@@ -33,12 +39,7 @@ fn negotiate_wraps_each_leg_and_completes_as_iis_does() {
     let Ok(Step::Authenticate {
         message,
         final_reply: Some(done),
-    }) = accept(
-        Scheme::Negotiate,
-        &type3,
-        Some(&pending),
-        &params(ChallengeProfile::Default),
-    )
+    }) = negotiate(&type3, Some(&pending))
     else {
         panic!()
     };
@@ -52,12 +53,8 @@ fn negotiate_wraps_each_leg_and_completes_as_iis_does() {
 
 #[test]
 fn raw_ntlm_under_negotiate_is_answered_raw() {
-    let Ok(Step::Challenge { reply, .. }) = accept(
-        Scheme::Negotiate,
-        &build_negotiate(WINDOWS_CLIENT_FLAGS),
-        None,
-        &params(ChallengeProfile::Default),
-    ) else {
+    let Ok(Step::Challenge { reply, .. }) = negotiate(&build_negotiate(WINDOWS_CLIENT_FLAGS), None)
+    else {
         panic!()
     };
     assert!(reply.starts_with(b"NTLMSSP\0\x02\0\0\0"));
@@ -67,13 +64,7 @@ fn raw_ntlm_under_negotiate_is_answered_raw() {
 fn kerberos_only_is_refused_with_its_own_reason() {
     let [ms_krb5, krb5] = spnego::KERBEROS_OIDS;
     let init = spnego::build_init(&[ms_krb5, krb5], Some(b"\x6e\x00"));
-    let reason = accept(
-        Scheme::Negotiate,
-        &init,
-        None,
-        &params(ChallengeProfile::Default),
-    )
-    .unwrap_err();
+    let reason = negotiate(&init, None).unwrap_err();
     assert!(matches!(reason, TokenError::KerberosOnly { .. }));
     assert_eq!(
         reason.to_string(),
@@ -90,27 +81,17 @@ fn kerberos_only_is_refused_with_its_own_reason() {
         &[&[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x1e]],
         None,
     );
-    assert!(accept(
-        Scheme::Negotiate,
-        &other,
-        None,
-        &params(ChallengeProfile::Default)
-    )
-    .unwrap_err()
-    .to_string()
-    .contains("1.3.6.1.4.1.311.2.2.30"));
+    assert!(negotiate(&other, None)
+        .unwrap_err()
+        .to_string()
+        .contains("1.3.6.1.4.1.311.2.2.30"));
 }
 
 #[test]
 fn ntlm_offered_second_is_selected_before_its_negotiate() {
     let [ms_krb5, _] = spnego::KERBEROS_OIDS;
     let init = spnego::build_init(&[ms_krb5, NTLM_OID], Some(b"\x6e\x00"));
-    let Ok(Step::SelectMech { reply }) = accept(
-        Scheme::Negotiate,
-        &init,
-        None,
-        &params(ChallengeProfile::Default),
-    ) else {
+    let Ok(Step::SelectMech { reply }) = negotiate(&init, None) else {
         panic!()
     };
     let Ok(NegotiateToken::Resp(resp)) = spnego::parse(&reply) else {
@@ -121,13 +102,5 @@ fn ntlm_offered_second_is_selected_before_its_negotiate() {
         (Some(1), Some(NTLM_OID), None)
     );
     let next = spnego::build_client_resp(&build_negotiate(WINDOWS_CLIENT_FLAGS));
-    assert!(matches!(
-        accept(
-            Scheme::Negotiate,
-            &next,
-            None,
-            &params(ChallengeProfile::Default)
-        ),
-        Ok(Step::Challenge { .. })
-    ));
+    assert!(matches!(negotiate(&next, None), Ok(Step::Challenge { .. })));
 }
