@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Where a delivery is: still being tried, accepted by the relay, or given up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RelayState {
     /// Queued, being tried, or waiting to be tried again.
     Pending,

@@ -140,6 +140,14 @@ async fn deliver(
             }
         }
         let Some(next) = next_try(schedule, attempt, Instant::now(), window_end) else {
+            // The one line a user sees without reading the email JSON: a wrong relay address
+            // or a refusing server shows up in the log.
+            tracing::warn!(
+                email = id,
+                attempts = attempt,
+                error = status.error.as_deref().unwrap_or(""),
+                "the SMTP relay did not take the email; given up"
+            );
             status.status = RelayState::Failed;
             shared.with(|world| world.relay_changed(id, status));
             return;
