@@ -37,6 +37,18 @@ impl MailWording {
                     format!("'{language}' is not a culture name such as pt-BR"),
                 ));
             }
+            // Culture names are matched exactly, so `en-us` would be a language of its own
+            // that no mailbox has, and its wording would silently go unused.
+            if let Some(named) = wording::BUILT_IN
+                .iter()
+                .map(|b| b.language)
+                .find(|b| *b != language.as_str() && b.eq_ignore_ascii_case(language))
+            {
+                problems.push((
+                    at.clone(),
+                    format!("write '{language}' as '{named}': culture names are matched exactly"),
+                ));
+            }
             for (key, value) in [
                 ("from", &entry.from),
                 ("subject", &entry.subject),
@@ -117,6 +129,15 @@ impl MailWording {
     /// The problem with a mailbox's or dial plan's `language`, if there is no wording for it.
     pub(crate) fn language_problem(&self, language: &str) -> Option<String> {
         (!self.has(language)).then(|| {
+            if let Some(named) = self
+                .by_language
+                .keys()
+                .find(|known| known.eq_ignore_ascii_case(language))
+            {
+                return format!(
+                    "no wording for language '{language}': write it as '{named}' (culture names are matched exactly)"
+                );
+            }
             format!(
                 "no wording for language '{language}': the double writes {}; another language needs its subject and text in mail.languages",
                 self.by_language.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -205,6 +226,18 @@ mod tests {
         .unwrap();
         assert!(w.has("sv-SE"));
         assert_eq!(rendered(&w, "sv-SE").from, "Helpdesk <help@x.com>");
+    }
+
+    #[test]
+    fn a_built_in_language_in_another_case_is_a_problem_not_a_language_of_its_own() {
+        let problems =
+            wording(r#"{"languages": {"en-us": {"subject": "x", "text": "{pin}"}}}"#).unwrap_err();
+
+        assert_eq!(problems[0].0, "languages.en-us");
+        assert!(problems[0].1.contains("'en-US'"), "{problems:?}");
+        let built_in = MailWording::built_in();
+        let patch = built_in.language_problem("PT-br").unwrap();
+        assert!(patch.contains("write it as 'pt-BR'"), "{patch}");
     }
 
     #[test]
