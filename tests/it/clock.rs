@@ -84,7 +84,7 @@ async fn a_negative_advance_or_a_bad_value_is_400_and_the_clock_stays() {
     let put = mock.admin("PUT", "/__admin/clock", None).await;
     assert_eq!(
         (put.status, put.header("Allow")),
-        (405, "GET, POST, DELETE")
+        (405, "GET, HEAD, POST, DELETE")
     );
 }
 
