@@ -90,10 +90,12 @@ class SessionStandIn(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     def do_GET(self) -> None:
-        self.calls.append(("GET", self.path))
-        if self.path == "/__admin/health":
+        # The package pages lists with `after_id` and `limit`: the route is the path alone.
+        path = self.path.split("?", 1)[0]
+        self.calls.append(("GET", path))
+        if path == "/__admin/health":
             self.answer(200, {"status": "ok", "version": "stand-in"})
-        elif re.fullmatch(r"/sessions/s\d+/__admin/emails", self.path):
+        elif re.fullmatch(r"/sessions/s\d+/__admin/emails", path):
             self.answer(200, {"total": 0, "evicted": 0, "emails": []})
         else:
             self.answer(404, {"error": "not in the stand-in"})
