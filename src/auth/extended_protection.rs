@@ -8,6 +8,7 @@
 use super::ntlmssp::bindings::{channel_bindings, client_bindings};
 use super::ntlmssp::{response_kind, Authenticate, Challenge};
 use super::Channel;
+use crate::vocab::wire::host_without_port;
 
 /// `server.extended_protection`: how strictly the bindings are checked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,7 +114,7 @@ pub(crate) fn check(
         }
         return Ok(());
     }
-    let host = channel.host.as_deref().map(host_name);
+    let host = channel.host.as_deref().map(host_without_port);
     let expected = match host {
         Some(host) if !host.eq_ignore_ascii_case(fqdn) => format!("HTTP/{host} or HTTP/{fqdn}"),
         _ => format!("HTTP/{fqdn}"),
@@ -139,18 +140,6 @@ pub(crate) fn check(
         Err(said(format!(
             "the NTLM response's service binding '{target}' is not {expected}"
         )))
-    }
-}
-
-/// A `Host` header's name without its port: `um01:8080` → `um01`, `[::1]:80` → `::1`.
-fn host_name(host: &str) -> &str {
-    let host = host.trim();
-    if let Some(bracketed) = host.strip_prefix('[') {
-        return bracketed.split(']').next().unwrap_or(bracketed);
-    }
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
     }
 }
 

@@ -128,6 +128,21 @@ pub(crate) fn percent_decode_path(text: &str) -> String {
     decode(text, false)
 }
 
+/// A `Host` header's name without its port: `um01:8080` → `um01`, `[::1]:80` → `::1` (the
+/// address alone for a bracketed IPv6 literal). The admin guard and Extended Protection's
+/// service binding both read the name this way.
+pub(crate) fn host_without_port(host: &str) -> &str {
+    let host = host.trim();
+    if let Some(bracketed) = host.strip_prefix('[') {
+        // An unclosed bracket is no address: the value stays as it came.
+        return bracketed.split_once(']').map_or(host, |(inside, _)| inside);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
 fn decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -325,6 +340,15 @@ pub(crate) fn header_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_loses_its_port_and_an_ipv6_literal_its_brackets() {
+        assert_eq!(host_without_port("um01:8080"), "um01");
+        assert_eq!(host_without_port("[::1]:443"), "::1");
+        assert_eq!(host_without_port("[::1]"), "::1");
+        assert_eq!(host_without_port("um01."), "um01.");
+        assert_eq!(host_without_port("um01"), "um01");
+    }
 
     #[test]
     fn percent_decoding_handles_escapes_plus_and_junk() {

@@ -259,10 +259,3 @@ fn on_plain_http_the_service_binding_must_name_the_host_or_the_fqdn() {
          \"require\")"
     );
 }
-
-#[test]
-fn host_names_lose_their_port_only() {
-    assert_eq!(host_name("um01:8080"), "um01");
-    assert_eq!(host_name("[::1]:443"), "::1");
-    assert_eq!(host_name("um01"), "um01");
-}

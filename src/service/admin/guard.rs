@@ -2,7 +2,7 @@
 //! requests sent by a web page of another site.
 
 use crate::state::Shared;
-use crate::vocab::wire::{WireRequest, WireResponse};
+use crate::vocab::wire::{host_without_port, WireRequest, WireResponse};
 
 /// DNS rebinding: a 403 for a request a browser sent (it carries `Origin` or a `Sec-Fetch-*` header) under a
 /// `Host` that is not a name of this server. A page on `evil.example` whose name the attacker
@@ -39,13 +39,7 @@ pub(super) fn host(shared: &Shared, request: &WireRequest) -> Option<WireRespons
 /// The host of a `Host` header value: without the port, without a DNS root dot, and the
 /// address alone for a bracketed IPv6 literal.
 fn host_name(host: &str) -> &str {
-    if let Some(bracketed) = host.strip_prefix('[') {
-        return bracketed.split_once(']').map_or(host, |(inside, _)| inside);
-    }
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
+    let name = host_without_port(host);
     name.strip_suffix('.').unwrap_or(name)
 }
 
