@@ -268,10 +268,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             builder = builder.smtp_relay(url);
         }
         if let Some(path) = args.smtp_relay_ca {
-            let pem = std::fs::read(&path).map_err(|source| {
-                format!("cannot read --smtp-relay-ca {}: {source}", path.display())
-            })?;
-            builder = builder.smtp_relay_ca(pem);
+            builder = builder.smtp_relay_ca_file(path);
         }
         if let Some(ms) = args.smtp_relay_backoff_ms {
             builder = builder.smtp_relay_backoff(std::time::Duration::from_millis(ms));

@@ -19,9 +19,6 @@ use crate::domain::mail::Captured;
 pub(crate) enum Job {
     /// Deliver this email, captured at that instant (its delivery pending).
     Deliver(Arc<Captured>, Instant),
-    /// A delayed email falls due then: take the lock at that time so it is captured (and
-    /// delivered) even if no request or reader comes by.
-    DueAt(Instant),
 }
 
 /// The queue of deliveries, bounded by `--max-emails` pending ones.
@@ -77,14 +74,6 @@ impl World {
             self.emails
                 .set_relay(email.id(), RelayStatus::refused(reason))
                 .unwrap_or(email)
-        }
-    }
-
-    /// Tells the relay's worker when a delayed email falls due.
-    pub(super) fn delayed_until(&mut self, due: Instant) {
-        if let Some(relay) = &self.relay {
-            // An error only means the server is stopping.
-            let _ = relay.jobs.send(Job::DueAt(due));
         }
     }
 

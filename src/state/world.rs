@@ -188,12 +188,8 @@ impl World {
     pub(super) fn send_email(&mut self, email: PendingEmail, delay: Option<Duration>) {
         let captured = match delay {
             Some(delay) => {
-                let captured = self.emails.capture_later(email, delay);
-                #[cfg(feature = "smtp")]
-                if let Some(due) = self.emails.next_due() {
-                    self.delayed_until(due);
-                }
-                captured
+                // `Shared::with` arms the timer that captures it when due (and so relays it).
+                self.emails.capture_later(email, delay)
             }
             None => Some(self.emails.capture(email)),
         };

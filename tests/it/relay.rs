@@ -212,3 +212,20 @@ fn a_relay_outage_never_changes_a_soap_answer() {
         })
     });
 }
+
+#[tokio::test]
+async fn a_relay_ca_file_that_is_not_a_regular_file_is_never_read() {
+    // `/dev/zero` would fill memory if it were read; it is refused from its metadata.
+    let error = UmMockServer::builder()
+        .smtp_relay("smtps://127.0.0.1:465")
+        .smtp_relay_ca_file("/dev/zero")
+        .start()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Relay);
+    assert!(
+        error.to_string().contains("/dev/zero") && error.to_string().contains("not a regular file"),
+        "{error}"
+    );
+}

@@ -45,6 +45,16 @@ impl UmMockServerBuilder {
         self
     }
 
+    /// Trust the CA certificates in the PEM file at `path` for the relay's TLS, as
+    /// `--smtp-relay-ca` does; the file is read at start (a regular file of at most 16 MiB,
+    /// else starting fails with [`ErrorKind::Relay`](crate::ErrorKind::Relay)).
+    pub fn smtp_relay_ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.relay
+            .get_or_insert_with(|| RelaySettings::new(String::new()))
+            .ca_file = Some(path.into());
+        self
+    }
+
     /// The wait after the first failed try (the later ones are 3 and 9 times as long);
     /// 1 s by default. For tests of the give-up, which should not take 13 s.
     #[doc(hidden)]

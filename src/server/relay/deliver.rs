@@ -37,11 +37,10 @@ pub(super) async fn work(worker: Worker, stop: impl Future<Output = ()>) {
     // Dropped at the end, which aborts the deliveries still running: a stopped server
     // delivers nothing more.
     let mut deliveries = JoinSet::new();
-    let mut next_due: Option<Instant> = None;
     tokio::pin!(stop);
     loop {
-        // Waits for a job, the next delayed email falling due, a delivery finishing (only to
-        // reap it), or the stop.
+        // Waits for a job, a delivery finishing (only to reap it), or the stop. A delayed email
+        // comes as a job when it is captured: `Shared::with` keeps a timer for the earliest.
         tokio::select! {
             job = jobs.recv() => match job {
                 Some(Job::Deliver(email, captured)) => {
@@ -53,28 +52,12 @@ pub(super) async fn work(worker: Worker, stop: impl Future<Output = ()>) {
                         Instant::from_std(captured),
                     ));
                 }
-                Some(Job::DueAt(due)) => {
-                    let due = Instant::from_std(due);
-                    next_due = Some(next_due.map_or(due, |next| next.min(due)));
-                }
                 // The world (so the server) is gone.
                 None => return,
             },
-            _ = sleep_until(next_due), if next_due.is_some() => {
-                // Taking the lock captures what is due (and hands it back here as jobs).
-                next_due = shared
-                    .with(|world| world.next_due_email())
-                    .map(Instant::from_std);
-            }
             Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
             _ = &mut stop => return,
         }
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    if let Some(at) = at {
-        tokio::time::sleep_until(at).await;
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct RelaySettings {
     pub(crate) url: String,
     /// PEM text of one or more CA certificates trusted besides the built-in roots.
     pub(crate) ca_pem: Option<Vec<u8>>,
+    /// A file of them, read at start (`--smtp-relay-ca`).
+    pub(crate) ca_file: Option<std::path::PathBuf>,
     pub(crate) schedule: Schedule,
 }
 
@@ -65,6 +67,7 @@ impl RelaySettings {
         RelaySettings {
             url,
             ca_pem: None,
+            ca_file: None,
             schedule: Schedule::default(),
         }
     }
@@ -79,7 +82,15 @@ impl RelaySettings {
         }
         let url = RelayUrl::parse(&self.url).map_err(Error::relay)?;
         let mut tls = TlsParameters::builder(url.host.clone());
-        if let Some(pem) = &self.ca_pem {
+        // Read as every file the double is given is read: a regular file of at most 16 MiB,
+        // so a FIFO or `/dev/zero` named as the CA never blocks or fills memory.
+        let from_file = match &self.ca_file {
+            Some(path) => Some(crate::vocab::file::read_bounded(path).map_err(|error| {
+                Error::relay(format!("cannot read the CA {}: {error}", path.display()))
+            })?),
+            None => None,
+        };
+        if let Some(pem) = from_file.as_ref().or(self.ca_pem.as_ref()) {
             let found = CertificateDer::pem_slice_iter(pem)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Error::relay(format!("the CA is not PEM certificates: {e}")))?;
