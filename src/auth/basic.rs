@@ -45,7 +45,7 @@ impl Credentials {
         Credentials {
             scheme: AuthScheme::BASIC,
             user: user.to_string(),
-            lookup: Lookup::Names(vec![user.to_string()]),
+            lookup: Lookup::Name(user.to_string()),
             proof: Arc::new(Password(password.to_string())),
             final_reply: None,
         }

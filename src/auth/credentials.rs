@@ -23,8 +23,8 @@ pub(crate) struct Credentials {
 /// How the caller's mailbox is found.
 #[derive(Debug, Clone)]
 pub(crate) enum Lookup {
-    /// The first of these names that a mailbox answers to (a logon or its address).
-    Names(Vec<String>),
+    /// The mailbox that answers to this name (a logon or its address).
+    Name(String),
     /// `name` in the Windows domain `domain` (an NTLM `DOMAIN\user` with a domain): the
     /// `DOMAIN\name` logon, or the bare name in a mailbox the domain could hold.
     InDomain { domain: String, name: String },

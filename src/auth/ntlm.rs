@@ -130,7 +130,7 @@ pub(super) fn handshake(
                 // A UPN (`user@domain`) comes with an empty domain: the name alone, against the
                 // addresses and logons. A domain must be one the user could belong to.
                 lookup: if message.domain.is_empty() {
-                    Lookup::Names(vec![message.user.clone()])
+                    Lookup::Name(message.user.clone())
                 } else {
                     Lookup::InDomain {
                         domain: message.domain.clone(),

@@ -86,9 +86,10 @@ impl World {
             response: unauthorized(&self.fixtures.auth, channel),
         };
         let index = match lookup {
-            Lookup::Names(names) => names
+            Lookup::Name(name) => self
+                .mailboxes
                 .iter()
-                .find_map(|name| self.mailboxes.iter().position(|m| m.answers_to(name)))
+                .position(|m| m.answers_to(name))
                 .ok_or_else(|| refuse(format!("no mailbox has logon '{user}'")))?,
             Lookup::InDomain { domain, name } => self
                 .in_domain(domain, name)
