@@ -49,6 +49,17 @@ async function resetPin(base, user, password = "any password") {
   });
 }
 
+/** Starts a session (`POST /__admin/sessions`); resolves with its list entry. */
+async function createSession(base, name) {
+  const response = await fetch(base + "/__admin/sessions", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
+  assert.equal(response.status, 201, "POST /__admin/sessions");
+  return response.json();
+}
+
 async function adminJson(base, path, token) {
   const response = await fetch(base + "/__admin" + path, {
     headers: token ? { Authorization: "Bearer " + token } : {},
@@ -83,6 +94,106 @@ async function axeScan(page, where) {
     [],
     "axe found serious or critical violations on " + where,
   );
+}
+
+/**
+ * Sessions, on a server of their own: the root inbox lists them live and links to each one's
+ * inbox, which names its session and shows its mail only.
+ */
+async function sessionSteps(context) {
+  const multi = await startServer();
+  const page = await context.newPage();
+  const problems = watch(page, multi.base);
+  try {
+    let left, right;
+    await step("the root inbox lists the sessions, and one started or ended while it is open comes and goes live", async () => {
+      left = await createSession(multi.base, "left");
+      right = await createSession(multi.base, "right");
+      await page.goto(multi.base + "/__admin/ui/");
+      await page.locator("#conn", { hasText: "live" }).waitFor();
+      assert.equal(await page.locator("#session-banner").isVisible(), false);
+      await page.locator("#tab-sessions").click();
+      for (const session of [left, right]) {
+        const row = page.locator(`[data-session="${session.id}"]`);
+        await row.locator(".who", { hasText: session.name }).waitFor();
+        assert.equal(await row.getByRole("link", { name: "Open the inbox of session " + session.name }).getAttribute("href"),
+          "/sessions/" + session.id + "/__admin/ui/");
+      }
+      const third = await createSession(multi.base, "third");
+      const row = page.locator(`[data-session="${third.id}"]`);
+      await row.locator(".who", { hasText: "third" }).waitFor();
+      const ended = await fetch(multi.base + "/__admin/sessions/" + third.id, { method: "DELETE" });
+      assert.equal(ended.status, 204);
+      await row.waitFor({ state: "detached" });
+      assert.equal(await page.locator("#session-list tr").count(), 2);
+      await axeScan(page, "the sessions view");
+    });
+
+    await step("a session's email stays out of the root inbox, and the list counts it", async () => {
+      assert.equal((await resetPin(multi.base, "carol")).status, 200);
+      assert.equal((await resetPin(left.base_url, "alice@contoso.com")).status, 200);
+      assert.equal((await adminJson(left.base_url, "/emails")).total, 1);
+      // A root email after the session's: had the session's reached the root's stream, it would be listed by now.
+      assert.equal((await resetPin(multi.base, "bob")).status, 200);
+      await page.locator("#tab-inbox").click();
+      await page.locator("#email-list .who", { hasText: "bob@contoso.com" }).waitFor();
+      const shown = await page.locator("#email-list .who").allTextContents();
+      assert.deepEqual(shown, ["bob@contoso.com", "carol@contoso.com"]);
+      await page.locator("#tab-sessions").click();
+      const row = page.locator(`[data-session="${left.id}"]`);
+      await row.locator('[data-count="emails"]', { hasText: /^1$/ }).waitFor();
+      await row.locator('[data-count="requests"]', { hasText: /^1$/ }).waitFor();
+      assert.equal(await page.locator(`[data-session="${right.id}"] [data-count="emails"]`).textContent(), "0");
+    });
+
+    await step("a session's link opens its inbox, which names the session and shows its email only, live", async () => {
+      await page.getByRole("link", { name: "Open the inbox of session left" }).click();
+      await page.waitForURL(multi.base + "/sessions/" + left.id + "/__admin/ui/");
+      await page.locator("#conn", { hasText: "live" }).waitFor();
+      assert.equal(await page.locator("#session-name").textContent(), "left");
+      assert.equal(await page.locator("#session-service-url").textContent(), left.service_url);
+      assert.equal(await page.locator("#tab-sessions").count(), 0, "no Sessions view in a session");
+      const items = page.locator("#email-list [data-email]");
+      await items.first().waitFor();
+      assert.deepEqual(await page.locator("#email-list .who").allTextContents(), ["alice@contoso.com"]);
+      await items.first().click();
+      const mailbox = await adminJson(left.base_url, "/mailboxes/alice@contoso.com");
+      assert.equal((await page.locator("#pin-value").textContent()).trim(), mailbox.pin);
+      // The links to the JSON are the session's too.
+      assert.equal(new URL(await page.locator("#view-inbox a.json").first().evaluate((a) => a.href)).pathname,
+        "/sessions/" + left.id + "/__admin/emails");
+      assert.equal((await resetPin(left.base_url, "alice@contoso.com")).status, 200);
+      await items.nth(1).waitFor();
+      assert.equal(await items.count(), 2);
+      await axeScan(page, "a session's inbox");
+      await page.getByRole("link", { name: "Root inbox and all sessions" }).click();
+      await page.waitForURL(multi.base + "/__admin/ui/");
+      await page.locator("#conn", { hasText: "live" }).waitFor();
+      assert.deepEqual(await page.locator("#email-list .who").allTextContents(), ["bob@contoso.com", "carol@contoso.com"]);
+    });
+
+    await step("no console error and no request to another host, across the sessions' inboxes", async () => {
+      assert.deepEqual(problems, []);
+    });
+
+    // A session's inbox whose session ends says so (the API's 404 for it is logged, as expected).
+    const gone = await context.newPage();
+    const goneProblems = watch(gone, multi.base, [/status of 404/]);
+    await step("a session's inbox says so when its session ends", async () => {
+      await gone.goto(right.base_url + "/__admin/ui/");
+      await gone.locator("#conn", { hasText: "live" }).waitFor();
+      assert.equal(await gone.locator("#session-name").textContent(), "right");
+      const ended = await fetch(multi.base + "/__admin/sessions/" + right.id, { method: "DELETE" });
+      assert.equal(ended.status, 204);
+      await gone.locator("#conn", { hasText: "session ended" }).waitFor();
+      await gone.locator("#error", { hasText: "This session has ended" }).waitFor();
+      assert.deepEqual(goneProblems, []);
+    });
+    await gone.close();
+  } finally {
+    await page.close();
+    multi.stop();
+  }
 }
 
 const results = [];
@@ -325,6 +436,8 @@ async function main() {
         paged.stop();
       }
     });
+
+    await sessionSteps(context);
   } finally {
     await context.close();
     open.stop();

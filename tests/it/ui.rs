@@ -31,6 +31,11 @@ async fn the_page_and_its_assets_are_served_with_their_types_and_a_strict_csp() 
             "text/javascript; charset=utf-8",
             "EventSource",
         ),
+        (
+            "/__admin/ui/sessions.js",
+            "text/javascript; charset=utf-8",
+            "/sessions",
+        ),
     ] {
         let reply = mock.send(mock.client.get(mock.url(path))).await;
         assert_eq!(reply.status, 200, "{path}");
@@ -48,17 +53,30 @@ async fn the_page_and_its_assets_are_served_with_their_types_and_a_strict_csp() 
 #[tokio::test]
 async fn the_page_never_puts_captured_text_into_markup() {
     let mock = Mock::start().await;
-    let script = mock
-        .send(mock.client.get(mock.url("/__admin/ui/app.js")))
-        .await;
-    for sink in [
-        "innerHTML",
-        "outerHTML",
-        "insertAdjacentHTML",
-        "document.write",
-        "eval(",
-    ] {
-        assert!(!script.text().contains(sink), "app.js uses {sink}");
+    // Every script the page loads, so that a new one is checked too.
+    let page = mock.send(mock.client.get(mock.url("/__admin/ui/"))).await;
+    let scripts: Vec<&str> = page
+        .text()
+        .split("<script src=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(scripts.contains(&"app.js"), "{scripts:?}");
+    assert!(scripts.contains(&"sessions.js"), "{scripts:?}");
+    for name in scripts {
+        let script = mock
+            .send(mock.client.get(mock.url(&format!("/__admin/ui/{name}"))))
+            .await;
+        assert_eq!(script.status, 200, "{name}");
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(!script.text().contains(sink), "{name} uses {sink}");
+        }
     }
 }
 

@@ -5,7 +5,12 @@
 // An email's HTML is shown in a sandboxed iframe loaded from its own route under a CSP of its own.
 "use strict";
 
-const API = "/__admin";
+// The page is served at the root (`/__admin/ui/`) and under each session's prefix
+// (`/sessions/ID/__admin/ui/`): it talks to the admin API of whichever double served it.
+const BASE = location.pathname.slice(0, Math.max(0, location.pathname.indexOf("/__admin/ui")));
+const API = BASE + "/__admin";
+/** The root inbox lists the sessions; a session's inbox says which session it is. */
+const IN_SESSION = BASE !== "";
 const TOKEN_KEY = "exum-admin-token";
 
 const state = {
@@ -23,6 +28,8 @@ const state = {
   streamOpen: false,
   polling: false,
   needToken: false,
+  // A session's inbox whose session was deleted or expired: nothing more to load (sessions.js).
+  ended: false,
   // The id of the oldest email and request the server held when the lists were loaded: the
   // "Load older" buttons show while the page has not reached them.
   oldest: { emails: null, requests: null },
@@ -67,6 +74,10 @@ async function api(path, options = {}) {
     options.body = JSON.stringify(options.json);
   }
   const response = await fetch(API + path, { method: options.method || "GET", headers, body: options.body });
+  if (response.status === 404 && IN_SESSION && /^no session /.test(response.headers.get("X-Exum-Reason") || "")) {
+    sessionEnded();
+    throw new Error("this session has ended");
+  }
   if (response.status === 401) {
     askForToken(t ? "That token was refused." : "");
     throw new Error("the admin token is needed");
@@ -89,17 +100,28 @@ function withToken(path) {
 
 // Links to the API open in the browser by themselves, without the Bearer header: with a
 // token, each carries it in its query when followed (the server takes ?token= on a GET).
+// The page itself (`…/__admin/ui/`, this or another double's) needs no token and gets none.
 for (const kind of ["click", "auxclick"]) {
   document.addEventListener(kind, (event) => {
-    const link = event.target instanceof Element && event.target.closest('a[href^="/__admin/"]');
+    const link = event.target instanceof Element && event.target.closest("a[href]");
     if (!link || !token()) return;
-    if (!link.dataset.path) link.dataset.path = link.getAttribute("href").slice(API.length);
+    if (!link.dataset.path) {
+      const url = new URL(link.getAttribute("href"), location.href);
+      const path = url.pathname.slice(API.length);
+      if (url.origin !== location.origin || !url.pathname.startsWith(API + "/") || path.startsWith("/ui/")) return;
+      link.dataset.path = path + url.search;
+    }
     link.href = withToken(link.dataset.path);
   }, true);
 }
 
+/** The page has nothing to load until the person acts: it needs the token, or its session ended. */
+function halted() {
+  return state.needToken || state.ended;
+}
+
 function showError(error) {
-  if (state.needToken) return;
+  if (halted()) return;
   const banner = $("error");
   banner.textContent = String(error && error.message ? error.message : error);
   banner.hidden = false;
@@ -195,6 +217,12 @@ function selectTab(tabs, chosen) {
 function showView(name) {
   const tabs = Array.from($("views").querySelectorAll('[role="tab"]'));
   selectTab(tabs, $("tab-" + name));
+}
+
+/** Shows the view of `tab`; the sessions list is re-read as it comes into view. */
+function chooseView(tabs, tab) {
+  selectTab(tabs, tab);
+  if (tab.id === "tab-sessions") refreshSessions();
 }
 
 // ---- the inbox -------------------------------------------------------------------------------
@@ -558,6 +586,7 @@ function renderAll() {
   renderRequests();
   renderMailboxes();
   renderScenarios();
+  renderSessions();
 }
 
 // ---- loading and live updates ----------------------------------------------------------------
@@ -619,6 +648,7 @@ async function loadAll() {
   state.scenarios = new Map(scenarios.scenarios.map((s) => [s.id, s]));
   state.info = info;
   renderAll();
+  refreshSessions();
 }
 
 function apply(kind, data) {
@@ -631,6 +661,8 @@ function apply(kind, data) {
   else if (kind === "scenario") {
     if (data.removed) state.scenarios.delete(data.id);
     else state.scenarios.set(data.id, data);
+  } else if (kind === "session") {
+    applySession(data);
   } else if (kind === "reset") {
     state.selectedEmail = null;
     state.selectedRequest = null;
@@ -670,7 +702,8 @@ function connect() {
   if (state.source) state.source.close();
   const source = new EventSource(withToken("/events"));
   state.source = source;
-  for (const kind of ["email", "request", "mailbox", "scenario", "reset"]) {
+  // `session` events come on the root's stream only.
+  for (const kind of ["email", "request", "mailbox", "scenario", "reset", "session"]) {
     source.addEventListener(kind, (message) => onEvent(kind, message));
   }
   source.onopen = () => {
@@ -682,10 +715,10 @@ function connect() {
   };
   source.onerror = () => {
     state.streamOpen = false;
-    if (state.needToken) return;
+    if (halted()) return;
     if (!state.paused) setConn("polling", "reconnecting (polling for email)");
     poll();
-    if (source.readyState === EventSource.CLOSED) setTimeout(() => { if (!state.needToken) connect(); }, 5000);
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => { if (!halted()) connect(); }, 5000);
   };
 }
 
@@ -694,14 +727,14 @@ async function poll() {
   if (state.polling) return;
   state.polling = true;
   try {
-    while (!state.streamOpen && !state.needToken) {
+    while (!state.streamOpen && !halted()) {
       const after = Math.max(0, ...state.emails.keys());
       try {
         const page = await api("/emails?wait_ms=20000&after_id=" + after);
         for (const email of page.emails) state.emails.set(email.id, email);
         if (page.emails.length && !state.paused) renderEmails();
       } catch (_) {
-        if (!state.paused && !state.needToken) setConn("offline", "offline (retrying)");
+        if (!state.paused && !halted()) setConn("offline", "offline (retrying)");
         await new Promise((resolve) => setTimeout(resolve, 3000));
       }
     }
@@ -725,7 +758,7 @@ async function start() {
     connect();
   } catch (error) {
     showError(error);
-    if (!state.needToken) { setConn("offline", "offline"); setTimeout(start, 3000); }
+    if (!halted()) { setConn("offline", "offline"); setTimeout(start, 3000); }
   }
 }
 
@@ -734,8 +767,8 @@ async function start() {
 function init() {
   const views = $("views");
   const viewTabs = Array.from(views.querySelectorAll('[role="tab"]'));
-  for (const tab of viewTabs) tab.addEventListener("click", () => selectTab(viewTabs, tab));
-  tabKeys(views, (tab) => selectTab(viewTabs, tab));
+  for (const tab of viewTabs) tab.addEventListener("click", () => chooseView(viewTabs, tab));
+  tabKeys(views, (tab) => chooseView(viewTabs, tab));
 
   $("email-older").addEventListener("click", async () => {
     try { await loadOlder("emails"); renderEmails(); } catch (error) { showError(error); }

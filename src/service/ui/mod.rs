@@ -12,7 +12,7 @@ pub(crate) const PATH: &str = "/__admin/ui/";
 /// markup could not run).
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const ASSETS: [(&str, &str, &str); 3] = [
+const ASSETS: [(&str, &str, &str); 4] = [
     ("", "text/html; charset=utf-8", include_str!("index.html")),
     (
         "app.css",
@@ -23,6 +23,11 @@ const ASSETS: [(&str, &str, &str); 3] = [
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("app.js"),
+    ),
+    (
+        "sessions.js",
+        "text/javascript; charset=utf-8",
+        include_str!("sessions.js"),
     ),
 ];
 
