@@ -3,7 +3,7 @@
 // which session it shows and links back to the root.
 //
 // Loaded after app.js (both `defer`), whose helpers it uses: el, $, api, state, timeEl,
-// copyText, showError, setConn, BASE, IN_SESSION. As there, what a client sent (a session's
+// copyText, showError, setConn, BASE, API, IN_SESSION. As there, what a client sent (a session's
 // name) goes on the page as text only (textContent, attributes), never as markup.
 "use strict";
 
@@ -122,6 +122,8 @@ function sessionEnded() {
 if (IN_SESSION) {
   $("tab-sessions").remove();
   $("view-sessions").remove();
+  // The hints name this session's admin API, not the root's.
+  for (const code of document.querySelectorAll("code.api-path")) code.textContent = code.textContent.replace("/__admin", API);
   renderSessionBanner();
 } else {
   $("tab-sessions").hidden = false;
