@@ -100,6 +100,8 @@ pub enum ErrorKind {
     /// Too many scenarios can still give an outcome, or together they would hold more than
     /// 64 MiB of outcome bodies, headers and messages; remove some first.
     TooManyScenarios,
+    /// `max_sessions` sessions are alive already; end one first.
+    TooManySessions,
     /// No email to the address arrived in the time given.
     Timeout,
     /// The server stopped while waiting.
@@ -280,6 +282,11 @@ impl Error {
     /// The old PIN of a PIN change did not sign in; `message` says how the logon went.
     pub(crate) fn not_signed_in(message: String) -> Self {
         Error::one(ErrorKind::NotSignedIn, message)
+    }
+
+    /// No more sessions can be created; `message` says how many there may be.
+    pub(crate) fn too_many_sessions(message: String) -> Self {
+        Error::one(ErrorKind::TooManySessions, message)
     }
 
     /// No more scenarios can be added; `message` says how many there may be.

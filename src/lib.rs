@@ -224,6 +224,6 @@ pub use double::responder::{UmResponder, UmResponderBuilder};
 pub use double::UmDouble;
 pub use error::{Error, ErrorKind, Problem};
 pub use fixtures::FixtureSet;
-pub use server::{Scheme, UmMockServer, UmMockServerBuilder};
+pub use server::{Scheme, UmMockServer, UmMockServerBuilder, UmSession};
 pub use vocab::wire::NetworkFault;
 pub use vocab::Operation;

@@ -120,6 +120,19 @@ struct ServeArgs {
     /// oldest entries are dropped.
     #[arg(long, env = "EXUM_MAX_JOURNAL_BYTES", default_value_t = 67_108_864)]
     max_journal_bytes: usize,
+    /// Sessions (POST /__admin/sessions) alive at once; one more gets 409.
+    #[arg(long, env = "EXUM_MAX_SESSIONS", default_value_t = 100)]
+    max_sessions: usize,
+    /// Seconds a session may go without a request under its prefix before it ends by itself.
+    #[arg(long, env = "EXUM_SESSION_IDLE_S", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+    session_idle_s: u64,
+    /// Bytes of bodies and request headers each session's journal keeps.
+    #[arg(
+        long,
+        env = "EXUM_SESSION_MAX_JOURNAL_BYTES",
+        default_value_t = 4_194_304
+    )]
+    session_max_journal_bytes: usize,
     /// Also deliver every captured email by SMTP: smtp://[USER:PASSWORD@]HOST:PORT (STARTTLS
     /// when offered) or smtps://[USER:PASSWORD@]HOST:PORT (implicit TLS).
     #[arg(long, env = "EXUM_SMTP_RELAY", value_name = "URL")]
@@ -237,7 +250,10 @@ fn serve(args: ServeArgs) -> ExitCode {
             .max_body_bytes(args.max_body_bytes)
             .max_emails(args.max_emails as usize)
             .max_requests(args.max_requests as usize)
-            .max_journal_bytes(args.max_journal_bytes);
+            .max_journal_bytes(args.max_journal_bytes)
+            .max_sessions(args.max_sessions)
+            .session_idle(std::time::Duration::from_secs(args.session_idle_s))
+            .session_max_journal_bytes(args.session_max_journal_bytes);
         if let Some(dir) = args.fixtures {
             builder = builder.fixtures_dir(dir);
         }

@@ -211,6 +211,11 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
+    /// How many entries it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
     pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         Journal {
             ring: Ring::new(capacity),

@@ -61,6 +61,11 @@ impl UmDouble {
         }
     }
 
+    /// The runtime [`UmDouble::wait_for_email`] waits on, if not the caller's.
+    pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        self.waits_on.clone()
+    }
+
     /// The state the accessors read (and a responder answers on).
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared

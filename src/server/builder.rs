@@ -14,7 +14,7 @@ use super::watch::{self, Watch};
 use super::{http, UmMockServer};
 use crate::double::UmDouble;
 use crate::error::Error;
-use crate::state::{Options, Shared};
+use crate::state::{Doubles, Options, SessionLimits, Shared};
 
 /// Configures a [`UmMockServer`] before it starts.
 ///
@@ -30,6 +30,8 @@ use crate::state::{Options, Shared};
 #[derive(Debug, Default)]
 pub struct UmMockServerBuilder {
     options: Options,
+    /// `--max-sessions`, `--session-idle-s`, `--session-max-journal-bytes`.
+    sessions: SessionLimits,
     listener: Option<std::net::TcpListener>,
     /// Set by `https`, `tls_pem` or `tls_files`: `start` adds an HTTPS listener.
     https: bool,
@@ -51,6 +53,8 @@ pub struct UmMockServerBuilder {
 
 /// Listeners checked and bound, not yet registered with a runtime.
 struct Prepared {
+    /// The root double (`shared`) and its sessions.
+    doubles: Doubles,
     shared: Shared,
     /// Set up when `watch` was asked for, run beside the listeners.
     watch: Option<Watch>,
@@ -64,6 +68,7 @@ struct Prepared {
 mod https;
 #[cfg(feature = "smtp")]
 mod relay;
+mod sessions;
 mod timeouts;
 
 crate::double::settings::shared_settings!(UmMockServerBuilder);
@@ -179,6 +184,7 @@ impl UmMockServerBuilder {
         };
         // Taken out, so the TLS settings can go to `tls_acceptor` with `self`.
         let shared = std::mem::take(&mut self.options).shared_state()?;
+        let doubles = Doubles::new(shared.clone(), self.sessions);
         let watch = if self.watch {
             let Some(dir) = shared.fixtures_dir() else {
                 return Err(Error::watch(
@@ -216,6 +222,7 @@ impl UmMockServerBuilder {
         Ok(Prepared {
             #[cfg(feature = "smtp")]
             relay: relay.map(|relay| relay.attach(&shared)),
+            doubles,
             shared,
             watch,
             listeners: ready,
@@ -249,6 +256,7 @@ impl UmMockServerBuilder {
             listeners.push((Scheme::Https, loopback()?));
         }
         let Prepared {
+            doubles,
             shared,
             watch,
             listeners,
@@ -265,7 +273,7 @@ impl UmMockServerBuilder {
         let handle = runtime.handle().clone();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (stopped_tx, stopped_rx) = oneshot::channel::<()>();
-        let served = shared.clone();
+        let served = doubles.clone();
         std::thread::Builder::new()
             .name(format!("exchange-um-mock {address}"))
             .spawn(move || {
@@ -291,6 +299,7 @@ impl UmMockServerBuilder {
         let double = UmDouble::new(shared, Some(handle));
         Ok(UmMockServer {
             double,
+            doubles,
             address,
             https_address,
             stop: Some(stop_tx),
@@ -366,12 +375,13 @@ impl UmMockServerBuilder {
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), Error> {
         let Prepared {
-            shared,
+            doubles,
             watch,
             listeners,
             tls,
             #[cfg(feature = "smtp")]
             relay,
+            ..
         } = self.prepare(listeners)?;
         let announced: Vec<(Scheme, SocketAddr)> = listeners
             .iter()
@@ -381,7 +391,7 @@ impl UmMockServerBuilder {
         for (scheme, address) in announced {
             ready(scheme, address);
         }
-        let serve = watch::serving(watch, http::serve(listeners, shared, shutdown));
+        let serve = watch::serving(watch, http::serve(listeners, doubles, shutdown));
         #[cfg(feature = "smtp")]
         let serve = super::relay::serving(relay, serve);
         serve.await;

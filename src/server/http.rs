@@ -28,7 +28,7 @@ use super::conns::{AcceptFailures, Conns, Slot};
 use super::tls::{self, TlsAcceptor};
 use crate::auth::ConnectionAuth;
 use crate::service::router;
-use crate::state::Shared;
+use crate::state::Doubles;
 use crate::vocab::stop::Stop;
 use crate::vocab::wire::{header_pairs, NetworkFault, WireRequest};
 
@@ -54,12 +54,13 @@ struct Accepted {
     activity: Arc<Activity>,
 }
 
-/// Serves every listener until `shutdown` resolves, then drains. All of them share `shared`.
+/// Serves every listener until `shutdown` resolves, then drains. All of them share `doubles`.
 pub(crate) async fn serve(
     listeners: Vec<Listener>,
-    shared: Shared,
+    doubles: Doubles,
     shutdown: impl Future<Output = ()>,
 ) {
+    let shared = doubles.root().clone();
     let (stop_tx, stop) = Stop::new();
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
@@ -79,13 +80,14 @@ pub(crate) async fn serve(
         accepting.spawn(accept(listener, conns.clone(), accepted_tx.clone()));
     }
     drop(accepted_tx);
+    accepting.spawn(end_idle_sessions(doubles.clone()));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             // `None` (every accept loop gone) cannot happen while they loop for ever; if it
             // did, this branch is disabled and shutdown is still awaited.
             Some(new) = accepted.recv() => {
-                connection(new, &builder, &graceful, shared.clone(), stop.clone());
+                connection(new, &builder, &graceful, doubles.clone(), stop.clone());
             }
             _ = &mut shutdown => break,
         }
@@ -98,6 +100,17 @@ pub(crate) async fn serve(
     tokio::select! {
         _ = graceful.shutdown() => tracing::debug!("all connections closed"),
         _ = tokio::time::sleep(DRAIN) => tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway"),
+    }
+}
+
+/// Ends the sessions idle past `--session-idle-s`, checking four times a second, so one ends
+/// within a second of its limit even when nobody asks for it. Runs until the server stops.
+async fn end_idle_sessions(doubles: Doubles) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        doubles.end_idle();
     }
 }
 
@@ -134,7 +147,7 @@ fn connection(
     new: Accepted,
     builder: &http1::Builder,
     graceful: &GracefulShutdown,
-    shared: Shared,
+    doubles: Doubles,
     stop: Stop,
 ) {
     // Taken now, before shutdown can start, so a connection still handshaking is waited for.
@@ -153,7 +166,7 @@ fn connection(
             watcher,
             slot,
             activity,
-            shared,
+            doubles,
             stop,
             certificate: None,
         };
@@ -187,7 +200,7 @@ struct Connection {
     /// Dropped last (after the socket is closed), making room under the cap.
     slot: Slot,
     activity: Arc<Activity>,
-    shared: Shared,
+    doubles: Doubles,
     stop: Stop,
     /// The leaf certificate (DER) an `https` connection is served with; `None` on plain HTTP.
     certificate: Option<Arc<[u8]>>,
@@ -224,13 +237,13 @@ where
     // This connection's NTLM handshake and the user it proved (it lives and dies
     // with the connection task, so a new connection must authenticate again).
     let auth = ConnectionAuth::default();
-    let stall_limit = on.shared.config().reader_stall_timeout;
+    let stall_limit = on.doubles.root().config().reader_stall_timeout;
     let serving = on.activity.clone();
     let stopping = on.stop.clone().wait();
     let service = service_fn(move |request| {
         let activity = serving.clone();
         let answered = respond(
-            on.shared.clone(),
+            on.doubles.clone(),
             request,
             scheme,
             on.stop.clone(),
@@ -324,7 +337,7 @@ struct On {
 }
 
 async fn respond(
-    shared: Shared,
+    doubles: Doubles,
     request: Request<Incoming>,
     scheme: &'static str,
     stop: Stop,
@@ -332,6 +345,7 @@ async fn respond(
     on: On,
 ) -> Result<Response<Body>, Infallible> {
     let (parts, body) = request.into_parts();
+    let shared = doubles.root();
     let headers = header_pairs(&parts.headers);
     let limit = shared.config().max_body_bytes;
     let declared = parts
@@ -359,13 +373,19 @@ async fn respond(
     .over(scheme)
     .served_with(on.certificate)
     .received(shared.now());
-    let plan = match failure {
-        None => router::route(&shared, &wire, stop.clone(), &on.auth).await,
-        Some(BodyError::TooLarge) => router::too_large(&shared, &wire),
-        Some(BodyError::Incomplete(error)) => router::incomplete(&shared, &wire, &error),
-        Some(BodyError::Late(late)) => router::body_late(&shared, &wire, &late.to_string()),
-    };
     // One line per request only at debug: the default level logs start-up, shutdown and warnings.
-    tracing::debug!(method = %wire.method, path = %wire.path, "answered");
+    tracing::debug!(method = %wire.method, path = %wire.path, "received");
+    let plan = match router::locate(&doubles, wire, stop.clone(), &on.auth) {
+        Err(unknown_session) => unknown_session,
+        Ok(target) => {
+            let (shared, wire) = (&target.shared, &target.request);
+            match failure {
+                None => router::route(&doubles, &target).await,
+                Some(BodyError::TooLarge) => router::too_large(shared, wire),
+                Some(BodyError::Incomplete(error)) => router::incomplete(shared, wire, &error),
+                Some(BodyError::Late(late)) => router::body_late(shared, wire, &late.to_string()),
+            }
+        }
+    };
     deliver(plan, stop, faults).await
 }

@@ -9,6 +9,7 @@ mod http;
 mod listeners;
 #[cfg(feature = "smtp")]
 mod relay;
+mod session;
 #[cfg(feature = "tls")]
 mod tls;
 // Built without `tls`: the same names, refusing `https://` listeners at start.
@@ -24,6 +25,7 @@ mod watch;
 
 pub use builder::UmMockServerBuilder;
 pub use listeners::Scheme;
+pub use session::UmSession;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -72,6 +74,8 @@ use crate::service::endpoint::SERVICE_PATH_2010;
 #[derive(Debug)]
 pub struct UmMockServer {
     double: UmDouble,
+    /// The root double (`double`'s) and the sessions, for [`UmMockServer::session`].
+    doubles: crate::state::Doubles,
     address: SocketAddr,
     /// The HTTPS listener's address, when the builder asked for one.
     https_address: Option<SocketAddr>,

@@ -209,7 +209,10 @@ impl Watch {
                 }
             }
             // A watch is set up only for a fixtures folder; say so rather than stay silent.
-            Ok(Err(ReloadError::Embedded)) => tracing::warn!(%dir, "no fixtures folder to reload"),
+            // The watch serves the root, never a session.
+            Ok(Err(ReloadError::Embedded | ReloadError::Session)) => {
+                tracing::warn!(%dir, "no fixtures folder to reload")
+            }
             Err(error) => tracing::warn!(%dir, %error, "the reload stopped before it finished"),
         }
     }

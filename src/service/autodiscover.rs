@@ -63,7 +63,7 @@ pub(crate) fn handle(
             request.method
         ))
     };
-    let host = host(request);
+    let base = request.base_url();
     let plan = shared.with(|world| {
         let (mut entry, index) = match world.resume(caller, &channel) {
             Ok(found) => found,
@@ -82,8 +82,7 @@ pub(crate) fn handle(
                     &mailbox.display_name,
                     &mailbox.smtp_address,
                     world.fqdn(),
-                    request.scheme,
-                    &host,
+                    &base,
                 )
             }
             Err(reason) => {
@@ -97,24 +96,16 @@ pub(crate) fn handle(
     auth::with_negotiate_header(plan, negotiate)
 }
 
-/// The host (and port) the client used, to build URLs that reach the double the same way.
-fn host(request: &WireRequest) -> String {
-    request
-        .header("host")
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .unwrap_or("localhost")
-        .to_string()
-}
-
 /// The Outlook response: the caller and one `EXCH` and one `EXPR` protocol, both pointing at
 /// the double (clients differ in which one they read the URLs from), over the scheme of the
-/// listener the request came in on.
-fn settings(display_name: &str, address: &str, fqdn: &str, scheme: &str, host: &str) -> String {
+/// listener the request came in on, with the `Host` it sent and its session prefix (`base`).
+fn settings(display_name: &str, address: &str, fqdn: &str, base: &str) -> String {
+    let host = base.split_once("://").map_or(base, |(_, rest)| rest);
+    let host = host.split_once('/').map_or(host, |(host, _)| host);
     let host_name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     let urls = format!(
-        "<EwsUrl>{scheme}://{host}{EWS_PATH}</EwsUrl><UMUrl>{scheme}://{host}{SERVICE_PATH_2007}</UMUrl>",
-        host = escape(host)
+        "<EwsUrl>{base}{EWS_PATH}</EwsUrl><UMUrl>{base}{SERVICE_PATH_2007}</UMUrl>",
+        base = escape(base)
     );
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="{RESPONSE_NS}"><Response xmlns="{OUTLOOK_RESPONSE_NS}"><User><DisplayName>{name}</DisplayName><AutoDiscoverSMTPAddress>{address}</AutoDiscoverSMTPAddress></User><Account><AccountType>email</AccountType><Action>settings</Action><Protocol><Type>EXCH</Type><Server>{fqdn}</Server>{urls}</Protocol><Protocol><Type>EXPR</Type><Server>{host_name}</Server>{urls}</Protocol></Account></Response></Autodiscover>"#,

@@ -15,10 +15,7 @@ use crate::state::{Refused, Shared, UmRequest};
 use crate::vocab::wire::{Plan, WireRequest, WireResponse};
 use crate::vocab::Operation;
 
-/// The Exchange 2007 endpoint path.
-pub(crate) const SERVICE_PATH_2007: &str = "/UnifiedMessaging/Service.asmx";
-/// The Exchange 2010+ endpoint path.
-pub(crate) const SERVICE_PATH_2010: &str = "/EWS/UM2007Legacy.asmx";
+pub(crate) use crate::vocab::paths::{SERVICE_PATH_2007, SERVICE_PATH_2010};
 
 /// Whether `path` is one of the endpoints (case-insensitive, like IIS).
 pub(crate) fn is_endpoint(path: &str) -> bool {
@@ -138,15 +135,10 @@ fn wants_wsdl(request: &WireRequest) -> bool {
         .any(|(key, _)| key.eq_ignore_ascii_case("wsdl"))
 }
 
-/// The WSDL pointing back at the URL the client used: its `Host` header and path as sent.
-/// Without a `Host` (HTTP/1.0) there is no better guess than localhost.
+/// The WSDL pointing back at the URL the client used: its `Host` header and path as sent,
+/// with the session prefix.
 fn wsdl_for(request: &WireRequest) -> String {
-    let host = request
-        .header("host")
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .unwrap_or("localhost");
-    crate::soap::wsdl::document(&format!("{}://{host}{}", request.scheme, request.path))
+    crate::soap::wsdl::document(&format!("{}{}", request.base_url(), request.path))
 }
 
 /// Journals a request the double answered without reaching an operation (WSDL, 404, 405, 413).

@@ -1,28 +1,94 @@
-//! Routes a request: the admin API, the UM endpoint, Autodiscover, or 404.
+//! Routes a request: first to its double (the root, or the session whose prefix it came
+//! under), then to the admin API, the UM endpoint, Autodiscover, or 404.
 
 use super::{admin, autodiscover, endpoint};
 use crate::auth::ConnectionAuth;
 use crate::domain::journal::Entry;
-use crate::state::Shared;
+use crate::state::{Doubles, Shared};
+use crate::vocab::paths::SESSIONS_PREFIX;
 use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Plan, WireRequest, WireResponse};
 
-/// Answers `request`; `connection` is the authentication state of the connection it came on.
-pub(crate) async fn route(
-    shared: &Shared,
-    request: &WireRequest,
+/// The double a request is for, and the request as that double sees it.
+pub(crate) struct Target {
+    pub(crate) shared: Shared,
+    /// Its `path` below the session's prefix, received by the session's clock.
+    pub(crate) request: WireRequest,
+    /// The server's stop, or the session's end, whichever comes first.
+    pub(crate) stop: Stop,
+    /// The connection's authentication with this double.
+    pub(crate) connection: ConnectionAuth,
+}
+
+/// Finds the double `request` is for: the session whose prefix (`/sessions/ID`) it came under
+/// (a use of it), or the root. A request under the prefix of a session that does not exist
+/// (or has ended) is answered here: 404, journaled at the root.
+pub(crate) fn locate(
+    doubles: &Doubles,
+    request: WireRequest,
     stop: Stop,
     connection: &ConnectionAuth,
-) -> Plan {
+) -> Result<Target, Plan> {
+    let Some(id) = session_id(&request.path) else {
+        return Ok(Target {
+            shared: doubles.root().clone(),
+            request,
+            stop,
+            connection: connection.clone(),
+        });
+    };
+    let Some(session) = doubles.used(id) else {
+        let response = WireResponse::new(
+            404,
+            "text/plain; charset=utf-8",
+            "404 - File or directory not found.",
+        );
+        let reason = format!("no session '{id}'");
+        let root = doubles.root();
+        return Err(endpoint::journal_only(
+            root,
+            Entry::new(&request).because(reason),
+            response,
+        ));
+    };
+    let prefix = session.prefix();
+    let shared = session.double().clone();
+    let at = shared.now();
+    Ok(Target {
+        request: request.under(&prefix).received(at),
+        stop: stop.or(&session.ended()),
+        connection: connection.scoped(&prefix),
+        shared,
+    })
+}
+
+/// The session id of a path under `/sessions/ID`, if it is one.
+fn session_id(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(SESSIONS_PREFIX)?.strip_prefix('/')?;
+    let id = rest.split('/').next().unwrap_or_default();
+    (!id.is_empty()).then_some(id)
+}
+
+/// Answers `target`'s request; `doubles` serves the root's session routes.
+pub(crate) async fn route(doubles: &Doubles, target: &Target) -> Plan {
+    let Target {
+        shared,
+        request,
+        stop,
+        connection,
+    } = target;
     if admin::is_admin(&request.path) {
-        return Plan::now(admin::handle(shared, request, stop).await);
+        return Plan::now(admin::handle(doubles, shared, request, stop.clone()).await);
     }
     if request.path == "/" && matches!(request.method.as_str(), "GET" | "HEAD") {
         // The front door for a person with a browser: the web inbox (not journaled, like the
         // admin API it belongs to).
         return Plan::now(
             WireResponse::empty(302)
-                .with_header("Location", crate::service::ui::PATH)
+                .with_header(
+                    "Location",
+                    format!("{}{}", request.prefix, crate::service::ui::PATH),
+                )
                 .with_header("Cache-Control", "no-cache"),
         );
     }

@@ -44,6 +44,9 @@ pub(crate) enum Change {
         removed: bool,
     },
     Reset,
+    /// A session was created or ended, at the root: its list entry, with `ended` and
+    /// `reason` when it ended (made by the registry, which knows sessions).
+    Session(serde_json::Value),
 }
 
 impl Change {
@@ -68,6 +71,7 @@ impl Change {
             }
             Change::Scenario { scenario, .. } => json_size(scenario) + r#","removed":true"#.len(),
             Change::Reset => 2,
+            Change::Session(data) => json_size(data),
         };
         json + FRAME
     }
@@ -79,6 +83,7 @@ impl Change {
             Change::Mailbox(_) | Change::MailboxRemoved(_) => "mailbox",
             Change::Scenario { .. } => "scenario",
             Change::Reset => "reset",
+            Change::Session(_) => "session",
         }
     }
 
@@ -110,6 +115,7 @@ impl Change {
                 })
             }
             Change::Reset => Ok(serde_json::json!({})),
+            Change::Session(data) => Ok(data.clone()),
         };
         value
             .expect("state values serialise: plain data, string keys")

@@ -9,10 +9,14 @@ mod identify;
 mod phone;
 #[cfg(feature = "smtp")]
 pub(crate) mod relay;
+mod sessions;
 mod world;
 
 pub(crate) use answer::{Refused, UmRequest};
 pub(crate) use phone::{ClockChange, PhoneRefusal, PinChanged};
+pub(crate) use sessions::{
+    Doubles, Ended, NewSession, Session, SessionEntry, SessionLimits, SessionRefusal, StartFrom,
+};
 pub(crate) use world::{NotAdded, World};
 
 use std::future::Future;
@@ -128,8 +132,10 @@ struct Inner {
     config: Config,
     /// Every change, numbered, for `GET /__admin/events`.
     events: events::EventLog,
-    /// Where `reload` re-reads fixtures from.
-    source: FixtureSet,
+    /// Where `reload` re-reads fixtures from (a session's: the server's, or its inline set).
+    source: Arc<FixtureSet>,
+    /// A session's double: `reload` is refused, as a session keeps the fixtures it started with.
+    in_session: bool,
     /// The generated CA certificate (PEM) of the HTTPS listeners, set once at start after
     /// the fixtures (whose `server.fqdn` the leaf names) are loaded; unset without HTTPS or
     /// with the user's certificate. Read by `GET /__admin/ca.pem` and `ca_pem()`.
@@ -146,21 +152,32 @@ struct Inner {
 impl Shared {
     pub(crate) fn new(source: FixtureSet, config: Config) -> Result<Self, Error> {
         let fixtures = crate::fixtures::load_shared(&source).map_err(Error::fixtures)?;
+        Ok(Shared::on(fixtures, Arc::new(source), config, false))
+    }
+
+    /// A double on `fixtures`, loaded from `source`; `in_session` for a session's.
+    fn on(
+        fixtures: Arc<Fixtures>,
+        source: Arc<FixtureSet>,
+        config: Config,
+        in_session: bool,
+    ) -> Self {
         let clock = Clock::default();
         let world = World::new(Arc::clone(&fixtures), &config, clock.clone());
-        Ok(Shared {
+        Shared {
             inner: Arc::new(Inner {
                 world: Mutex::new(world),
                 mail_tick: watch::Sender::new(0),
                 events: events::EventLog::default(),
                 config,
                 source,
+                in_session,
                 ca_pem: OnceLock::new(),
                 clock,
                 fixtures: RwLock::new(fixtures),
                 mail_timer: Mutex::new(None),
             }),
-        })
+        }
     }
 
     /// The double's time now (a request's `received_at`); the world changes the clock.
@@ -197,7 +214,7 @@ impl Shared {
     pub(crate) fn fixtures_source(&self) -> String {
         match self.inner.source.dir() {
             Some(dir) => dir.display().to_string(),
-            None if self.inner.source == FixtureSet::embedded() => "embedded".into(),
+            None if *self.inner.source == FixtureSet::embedded() => "embedded".into(),
             None => "in memory".into(),
         }
     }
@@ -341,6 +358,9 @@ impl Shared {
 
     /// Re-reads the fixtures folder; all or nothing.
     pub(crate) fn reload(&self) -> Result<(), ReloadError> {
+        if self.inner.in_session {
+            return Err(ReloadError::Session);
+        }
         let Some(dir) = self.inner.source.dir() else {
             return Err(ReloadError::Embedded);
         };
@@ -364,5 +384,7 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) enum ReloadError {
     Embedded,
+    /// A session keeps the fixtures it started with.
+    Session,
     Problems(Vec<Problem>),
 }

@@ -221,6 +221,11 @@ impl World {
         self.emails.next_due()
     }
 
+    /// How many captured emails and journal entries it holds (a session's list entry).
+    pub(crate) fn held(&self) -> (usize, usize) {
+        (self.emails.len(), self.journal.len())
+    }
+
     /// How many emails and journal entries were dropped for capacity (`GET /__admin/info`).
     pub(crate) fn evicted(&self) -> (u64, u64) {
         (self.emails.evicted(), self.journal.evicted())

@@ -6,6 +6,7 @@
 pub(crate) mod clock;
 pub(crate) mod file;
 mod operation;
+pub(crate) mod paths;
 pub(crate) mod ring;
 pub(crate) mod stop;
 pub(crate) mod time;

@@ -12,7 +12,12 @@ use crate::vocab::time::Timestamp;
 #[derive(Debug, Clone)]
 pub(crate) struct WireRequest {
     pub(crate) method: String,
+    /// The path within the double the request is for: below its session's prefix.
     pub(crate) path: String,
+    /// The session prefix the request came under (`/sessions/ID`), empty for the root double.
+    /// URLs the double writes about itself (WSDL, Autodiscover, redirects) start with it, and
+    /// the journal records it with the path, as the client sent it.
+    pub(crate) prefix: String,
     pub(crate) query: Option<String>,
     /// Shared, so the journal keeps them without copying (it makes its map when read).
     pub(crate) headers: Arc<[(String, String)]>,
@@ -38,6 +43,7 @@ impl WireRequest {
         WireRequest {
             method: method.to_string(),
             path: path.to_string(),
+            prefix: String::new(),
             query: query.map(str::to_string),
             headers: headers.into(),
             body,
@@ -75,11 +81,42 @@ impl WireRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The same request for the double under `prefix` (`/sessions/ID`): `path` is what
+    /// follows the prefix (`/` when nothing does).
+    pub(crate) fn under(mut self, prefix: &str) -> Self {
+        let rest = &self.path[prefix.len().min(self.path.len())..];
+        self.path = if rest.is_empty() {
+            "/".into()
+        } else {
+            rest.into()
+        };
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The path as the client sent it, with the session prefix, and the query.
     pub(crate) fn path_and_query(&self) -> String {
         match &self.query {
-            Some(q) => format!("{}?{q}", self.path),
-            None => self.path.clone(),
+            Some(q) => format!("{}{}?{q}", self.prefix, self.path),
+            None => format!("{}{}", self.prefix, self.path),
         }
+    }
+
+    /// `scheme://host` as the request reached the server. Without a `Host` (HTTP/1.0) there
+    /// is no better guess than localhost.
+    pub(crate) fn origin(&self) -> String {
+        let host = self
+            .header("host")
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .unwrap_or("localhost");
+        format!("{}://{host}", self.scheme)
+    }
+
+    /// The origin and the session prefix: the start of every URL the double writes about
+    /// itself.
+    pub(crate) fn base_url(&self) -> String {
+        format!("{}{}", self.origin(), self.prefix)
     }
 
     /// Query parameters, percent-decoded, in order.

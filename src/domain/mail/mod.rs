@@ -187,6 +187,11 @@ pub(crate) struct MailStore {
 }
 
 impl MailStore {
+    /// How many captured emails it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
     pub(crate) fn new(capacity: usize, clock: Clock) -> Self {
         MailStore {
             ring: Ring::new(capacity),

@@ -14,7 +14,7 @@ mod check;
 mod logon;
 mod patch;
 
-pub(crate) use check::{duplicate_names, problems, References};
+pub(crate) use check::{duplicate_names, problems, References, MAX_NAME_CHARS};
 pub(crate) use logon::{Logon, PinChange};
 pub use logon::{LogonOutcome, LogonResult};
 pub use patch::{MailboxPatch, PropertiesPatch};

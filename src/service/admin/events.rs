@@ -24,7 +24,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// for 30 s (`server/http.rs`), which ends this stream's task.
 const BUFFERED: usize = 16;
 /// The event types a client can ask for with `?types=`.
-const TYPES: [&str; 5] = ["email", "request", "mailbox", "scenario", "reset"];
+const TYPES: [&str; 6] = [
+    "email", "request", "mailbox", "scenario", "reset", "session",
+];
 
 pub(super) fn stream(call: &Call<'_>) -> Result<Reply, WireResponse> {
     let (shared, request, params, stop) =
@@ -137,12 +139,19 @@ async fn pump(
 mod tests {
     use super::*;
     use crate::service::admin::Params;
-    use crate::state::{Options, Shared};
+    use crate::state::{Doubles, Options, Shared};
     use crate::vocab::wire::WireRequest;
 
     fn open(shared: &Shared, stop: Stop) -> mpsc::Receiver<Bytes> {
         let request = WireRequest::new("GET", "/__admin/events", None, Vec::new(), Bytes::new());
-        let call = Call::new(shared, &request, Vec::new(), Params::all(&request), stop);
+        let doubles = Doubles::new(shared.clone(), Default::default());
+        let call = Call::new(
+            (&doubles, shared),
+            &request,
+            Vec::new(),
+            Params::all(&request),
+            stop,
+        );
         match stream(&call) {
             Ok(Reply::Stream(streamed)) => streamed.chunks,
             other => panic!("not a stream: {other:?}"),

@@ -11,17 +11,18 @@ mod requests;
 mod route;
 mod routes;
 mod scenarios;
+mod sessions;
 
 use serde::de::DeserializeOwned;
 
 use route::{Call, Handler, Place, Query};
 use routes::ROUTES;
 
-use crate::state::{ReloadError, Shared};
+use crate::state::{Doubles, ReloadError, Shared};
 use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Reply, WireRequest, WireResponse};
 
-pub(crate) const PREFIX: &str = "/__admin";
+pub(crate) use crate::vocab::paths::ADMIN_PREFIX as PREFIX;
 
 /// Longest `wait_ms` a long-poll accepts.
 const MAX_WAIT_MS: u64 = 60_000;
@@ -35,8 +36,14 @@ pub(crate) fn is_admin(path: &str) -> bool {
     path == PREFIX || path.starts_with("/__admin/")
 }
 
-/// Answers an admin request. `stop` ends long-polls and event streams when the server stops.
-pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -> Reply {
+/// Answers an admin request to `shared` (the root, or a session); `doubles` holds the sessions.
+/// `stop` ends long-polls and event streams when the server stops (or the session ends).
+pub(crate) async fn handle(
+    doubles: &Doubles,
+    shared: &Shared,
+    request: &WireRequest,
+    stop: Stop,
+) -> Reply {
     let rest = request.path[PREFIX.len()..].trim_start_matches('/');
     let segments: Vec<String> = rest
         .split('/')
@@ -55,14 +62,26 @@ pub(crate) async fn handle(shared: &Shared, request: &WireRequest, stop: Stop) -
     if let Some(refusal) = guard::token(shared, request) {
         return refusal.into();
     }
-    dispatch(shared, request, &segments, stop).await
+    dispatch((doubles, shared), request, &segments, stop).await
 }
 
 /// Answers from the route table: `segments` is the path below the prefix, decoded.
-async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], stop: Stop) -> Reply {
-    let Some((pattern, args)) = route::find(ROUTES, segments) else {
-        return WireResponse::json_error(404, format!("no admin resource at {}", request.path))
-            .into();
+async fn dispatch(
+    doubles: (&Doubles, &Shared),
+    request: &WireRequest,
+    segments: &[&str],
+    stop: Stop,
+) -> Reply {
+    let found = route::find(ROUTES, segments);
+    // Sessions are made and listed at the root; a session has none of its own.
+    let Some((pattern, args)) = found.filter(|(pattern, _)| {
+        request.prefix.is_empty() || !pattern.starts_with(sessions::PATTERN)
+    }) else {
+        return WireResponse::json_error(
+            404,
+            format!("no admin resource at {}", request.path_and_query()),
+        )
+        .into();
     };
     let method = request.method.as_str();
     // A HEAD is the GET without its body (hyper leaves the body out and keeps its length),
@@ -100,7 +119,7 @@ async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], sto
         }
         Query::Any(_) => Params::all(request),
     };
-    let call = Call::new(shared, request, args, query, stop);
+    let call = Call::new(doubles, request, args, query, stop);
     let answer = match route.handler {
         Handler::Now(handler) => handler(&call),
         Handler::Wait(handler) => handler(&call).await,
@@ -115,9 +134,10 @@ async fn dispatch(shared: &Shared, request: &WireRequest, segments: &[&str], sto
     answer.unwrap_or_else(|error| error).into()
 }
 
-/// What the web inbox shows about the server: version, seed, where the fixtures came from,
-/// the capacities and how much was evicted.
-fn info(shared: &Shared) -> WireResponse {
+/// What the web inbox shows about the double: version, seed, where the fixtures came from,
+/// the capacities, how much was evicted, and which session it is (`null` at the root).
+fn info(call: &Call<'_>) -> WireResponse {
+    let shared = call.shared;
     let config = shared.config();
     let (emails, requests) = shared.with(|w| w.evicted());
     WireResponse::json(
@@ -130,6 +150,7 @@ fn info(shared: &Shared) -> WireResponse {
             "max_emails": config.max_emails,
             "max_requests": config.max_requests,
             "evicted": { "emails": emails, "requests": requests },
+            "session": sessions::this_one(call),
         }),
     )
 }
@@ -157,6 +178,10 @@ async fn reload(shared: &Shared) -> WireResponse {
         Err(ReloadError::Embedded) => WireResponse::json_error(
             409,
             "the server runs on the embedded fixtures; start it with --fixtures DIR to reload from disk",
+        ),
+        Err(ReloadError::Session) => WireResponse::json_error(
+            409,
+            "a session keeps the fixtures it started with; create a new session to start from others",
         ),
         Err(ReloadError::Problems(problems)) => problem_list(400, "the fixtures were not reloaded", problems.iter().map(ToString::to_string)),
     }

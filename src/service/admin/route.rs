@@ -8,7 +8,7 @@ use std::pin::Pin;
 use serde_json::{json, Value};
 
 use super::Params;
-use crate::state::Shared;
+use crate::state::{Doubles, Shared};
 use crate::vocab::stop::Stop;
 use crate::vocab::wire::{Reply, WireRequest, WireResponse};
 
@@ -19,7 +19,10 @@ pub(super) type Waiting<'a> = Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
 
 /// What a handler is given.
 pub(super) struct Call<'a> {
+    /// The double the request is for: the root, or the session under whose prefix it came.
     pub(super) shared: &'a Shared,
+    /// Every double the server serves: the session routes' registry.
+    pub(super) doubles: &'a Doubles,
     pub(super) request: &'a WireRequest,
     /// The values of the pattern's `{name}` segments, in order, percent-decoded.
     args: Vec<&'a str>,
@@ -31,7 +34,7 @@ pub(super) struct Call<'a> {
 
 impl<'a> Call<'a> {
     pub(super) fn new(
-        shared: &'a Shared,
+        (doubles, shared): (&'a Doubles, &'a Shared),
         request: &'a WireRequest,
         args: Vec<&'a str>,
         query: Params,
@@ -39,6 +42,7 @@ impl<'a> Call<'a> {
     ) -> Self {
         Call {
             shared,
+            doubles,
             request,
             args,
             query,

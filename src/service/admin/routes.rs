@@ -11,7 +11,9 @@ use super::route::{
     answer, bad, body, missing, no_content, op, query, schema, shared, text, Handler, Kind, Param,
     Place, Query, Route,
 };
-use super::{emails, events, mailboxes, phone, requests, scenarios, MAX_PAGE, MAX_WAIT_MS};
+use super::{
+    emails, events, mailboxes, phone, requests, scenarios, sessions, MAX_PAGE, MAX_WAIT_MS,
+};
 use crate::vocab::wire::WireResponse;
 
 const AFTER_ID: Param = query("after_id", "Only entries with a greater id.", Kind::Count);
@@ -53,7 +55,7 @@ pub(super) static ROUTES: &[Route] = &[
         pattern: "/info",
         method: "GET",
         query: Query::Any(&[]),
-        handler: Handler::Now(|call| Ok(super::info(call.shared))),
+        handler: Handler::Now(|call| Ok(super::info(call))),
         describe: || {
             op("Version, seed, fixtures source, capacities and evictions")
                 .answer("200", answer("The server", "Info"))
@@ -63,13 +65,13 @@ pub(super) static ROUTES: &[Route] = &[
         pattern: "/events",
         method: "GET",
         query: Query::Only(&[
-            query("types", "Comma-separated event types to send (email, request, mailbox, scenario, reset); all by default.", Kind::Text),
+            query("types", "Comma-separated event types to send (email, request, mailbox, scenario, reset, session); all by default.", Kind::Text),
             query("token", "The admin token, for EventSource (which cannot send headers).", Kind::Text),
             Param { name: "Last-Event-ID", place: Place::Header, description: "Replay the events after this id that are still among the last 1,000.", kind: Kind::Text },
         ]),
         handler: Handler::Stream(events::stream),
         describe: || {
-            op("Server-Sent Events of every change: email, request, mailbox, scenario, reset")
+            op("Server-Sent Events of every change: email, request, mailbox, scenario, reset, session (root only)")
                 .answer("200", text("An event stream; each event has an increasing integer id and JSON data.", "text/event-stream"))
                 .answer("400", bad())
         },
@@ -368,6 +370,58 @@ pub(super) static ROUTES: &[Route] = &[
         }),
         describe: || {
             op("The JSON Schema (draft 2020-12) of mock.json").answer("200", serde_json::json!({ "description": "The schema", "content": { "application/schema+json": { "schema": { "type": "object" } } } }))
+        },
+    },
+    Route {
+        pattern: "/sessions",
+        method: "GET",
+        query: Query::Any(&[]),
+        handler: Handler::Now(sessions::list),
+        describe: || {
+            op("The sessions, oldest first (root only)")
+                .answer("200", answer("The sessions", "SessionList"))
+        },
+    },
+    Route {
+        pattern: "/sessions",
+        method: "POST",
+        query: Query::Any(&[]),
+        handler: Handler::Now(sessions::create),
+        describe: || {
+            op("Create a session: an isolated double under /sessions/{id}, from the server's fixtures or its own (root only)")
+                .body(body("Every key may be left out, and so may the body.", schema("NewSession")))
+                .answer("201", answer("The session's list entry", "SessionEntry"))
+                .answer("400", bad())
+                .answer("409", shared("Conflict"))
+        },
+    },
+    Route {
+        pattern: "/sessions",
+        method: "DELETE",
+        query: Query::Any(&[]),
+        handler: Handler::Now(sessions::end_all),
+        describe: || op("End every session (root only)").answer("204", no_content("Ended")),
+    },
+    Route {
+        pattern: "/sessions/{id}",
+        method: "GET",
+        query: Query::Any(&[]),
+        handler: Handler::Now(sessions::get),
+        describe: || {
+            op("One session's list entry (root only)")
+                .answer("200", answer("The session", "SessionEntry"))
+                .answer("404", missing())
+        },
+    },
+    Route {
+        pattern: "/sessions/{id}",
+        method: "DELETE",
+        query: Query::Any(&[]),
+        handler: Handler::Now(sessions::end),
+        describe: || {
+            op("End one session (root only)")
+                .answer("204", no_content("Ended"))
+                .answer("404", missing())
         },
     },
     Route {

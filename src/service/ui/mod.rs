@@ -52,7 +52,8 @@ pub(crate) fn serve(request: &WireRequest, rest: &[&str]) -> WireResponse {
     }
     // `/__admin/ui` without the slash would resolve the page's relative links one level up.
     if rest.is_empty() && !request.path.ends_with('/') {
-        return WireResponse::empty(301).with_header("Location", PATH);
+        return WireResponse::empty(301)
+            .with_header("Location", format!("{}{PATH}", request.prefix));
     }
     let name = rest.join("/");
     let Some((_, content_type, body)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {

@@ -11,6 +11,7 @@ use crate::domain::journal::RecordedRequest;
 use crate::domain::mail::Email;
 use crate::domain::mailbox::{MailboxPatch, MailboxState};
 use crate::domain::outcomes::Scenario;
+use crate::state::SessionEntry;
 
 /// Every schema under `components/schemas`, by name.
 pub(super) fn schemas() -> Map<String, Value> {
@@ -26,6 +27,7 @@ pub(super) fn schemas() -> Map<String, Value> {
     generator.subschema_for::<MailboxState>();
     generator.subschema_for::<MailboxPatch>();
     generator.subschema_for::<Scenario>();
+    generator.subschema_for::<SessionEntry>();
     let mut out = generator.take_definitions(true);
     for schema in out.values_mut() {
         for_json_readers(schema);
@@ -93,7 +95,7 @@ fn plain(doc: &str) -> String {
         .replace("`None`", "`null`")
 }
 
-fn written() -> [(&'static str, Value); 11] {
+fn written() -> [(&'static str, Value); 13] {
     let count = |what: &str| json!({ "type": "integer", "minimum": 0, "description": what });
     let list = |key: &str, item: &str, evicted: bool| {
         let mut properties = json!({
@@ -114,6 +116,20 @@ fn written() -> [(&'static str, Value); 11] {
         ("RequestList", list("requests", "RecordedRequest", true)),
         ("MailboxList", list("mailboxes", "MailboxState", false)),
         ("CallList", list("calls", "Call", false)),
+        ("SessionList", list("sessions", "SessionEntry", false)),
+        (
+            "NewSession",
+            json!({
+                "type": "object",
+                "description": "A new session; every key may be left out.",
+                "properties": {
+                    "name": { "type": ["string", "null"], "maxLength": 256, "description": "A name to show in lists and the web inbox." },
+                    "seed": { "type": ["integer", "null"], "minimum": 0, "description": "The PIN generator's seed; the server's --seed when left out." },
+                    "fixtures": { "type": "object", "description": "A mock.json object of its own, checked as validate checks one; the server's fixtures when left out." }
+                },
+                "additionalProperties": false
+            }),
+        ),
         (
             "ScenarioList",
             json!({
@@ -158,7 +174,8 @@ fn written() -> [(&'static str, Value); 11] {
                     "evicted": {
                         "type": "object",
                         "properties": { "emails": count("Emails dropped for capacity."), "requests": count("Journal entries dropped for capacity.") }
-                    }
+                    },
+                    "session": { "oneOf": [{ "$ref": "#/components/schemas/SessionEntry" }, { "type": "null" }], "description": "The session this double is, under its prefix; null at the root." }
                 },
                 "required": ["version", "fixtures", "admin_token", "max_emails", "max_requests", "evicted"]
             }),

@@ -1,0 +1,353 @@
+//! The registry of doubles a server serves: the root, and the sessions created under
+//! `/__admin/sessions`, each a whole [`Shared`] of its own (world, journal, mail, events, clock,
+//! lock). Requests in different sessions share no lock: the registry's map is read (a read
+//! lock, held to clone an `Arc`) to find a session, and written only when one is created or
+//! ends; noting that a session was used takes that session's own small lock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::events::Change;
+use super::{Config, Shared};
+use crate::error::Problem;
+use crate::vocab::paths::{ADMIN_PREFIX, SERVICE_PATH_2010, SESSIONS_PREFIX};
+use crate::vocab::stop::Stop;
+use crate::vocab::time::Timestamp;
+
+/// The bounds on sessions (`--max-sessions`, `--session-idle-s`, `--session-max-journal-bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionLimits {
+    /// The most sessions alive at once; one more is refused.
+    pub(crate) max: usize,
+    /// A session with no request under its prefix for this long ends by itself.
+    pub(crate) idle: Duration,
+    /// The most bytes of bodies and headers a session's journal holds.
+    pub(crate) max_journal_bytes: usize,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            max: 100,
+            idle: Duration::from_secs(1800),
+            max_journal_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a new session is asked to be (`POST /__admin/sessions`, `UmMockServer::session_with`).
+#[derive(Debug, Default)]
+pub(crate) struct NewSession {
+    pub(crate) name: Option<String>,
+    /// The PIN generator's seed; the server's `--seed` when not given.
+    pub(crate) seed: Option<u64>,
+    pub(crate) fixtures: StartFrom,
+}
+
+/// The fixtures a session starts from, checked as `validate` checks them when its own.
+#[derive(Debug, Default)]
+pub(crate) enum StartFrom {
+    /// The server's fixtures as loaded.
+    #[default]
+    Server,
+    /// A `mock.json` of its own (its text); a `fixture` outcome in it names a response file of
+    /// the server's fixtures.
+    MockJson(Vec<u8>),
+    /// A whole set of its own.
+    Set(crate::fixtures::FixtureSet),
+}
+
+/// Why a session was not created.
+#[derive(Debug)]
+pub(crate) enum SessionRefusal {
+    /// `--max-sessions` are alive already (the number).
+    Full(usize),
+    /// The inline fixtures have these problems.
+    Problems(Vec<Problem>),
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    Deleted,
+    Idle,
+}
+
+impl Ended {
+    /// The word of a `session` event's `reason`.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Ended::Deleted => "deleted",
+            Ended::Idle => "idle",
+        }
+    }
+}
+
+/// A session as listed (`GET /__admin/sessions`) and in `session` events.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub(crate) struct SessionEntry {
+    /// The session's id: its prefix is `/sessions/ID`.
+    pub(crate) id: String,
+    /// The name it was created with, if any.
+    pub(crate) name: Option<String>,
+    /// `SCHEME://HOST:PORT/sessions/ID`, as the request reached the server.
+    pub(crate) base_url: String,
+    /// `base_url` + `/EWS/UM2007Legacy.asmx`: the URL to give the client app under test.
+    pub(crate) service_url: String,
+    /// `base_url` + `/__admin`: the session's own admin API.
+    pub(crate) admin_url: String,
+    /// When it was created (RFC 3339, the server's time).
+    pub(crate) created_at: String,
+    /// When a request last came under its prefix (RFC 3339).
+    pub(crate) last_used_at: String,
+    /// How many emails it holds.
+    pub(crate) emails: usize,
+    /// How many journal entries it holds.
+    pub(crate) requests: usize,
+}
+
+/// One session: its double and what the registry knows of it.
+#[derive(Debug)]
+pub(crate) struct Session {
+    id: Arc<str>,
+    name: Option<String>,
+    created_at: Timestamp,
+    /// The order of creation, to list sessions oldest first.
+    number: u64,
+    double: Shared,
+    /// `scheme://host` of the request that created it: the base of its URLs in events, which
+    /// no request carries.
+    origin: String,
+    /// When a request last came under its prefix: the instant for idle expiry, the time to show.
+    used: Mutex<(Instant, Timestamp)>,
+    /// Fired (dropped) when the session ends: its long-polls and event streams end on it.
+    ended: watch::Sender<bool>,
+}
+
+impl Session {
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The double this session is.
+    pub(crate) fn double(&self) -> &Shared {
+        &self.double
+    }
+
+    /// `/sessions/ID`, the path every URL of the session starts with.
+    pub(crate) fn prefix(&self) -> String {
+        format!("{SESSIONS_PREFIX}/{}", self.id)
+    }
+
+    /// A signal that fires when the session ends.
+    pub(crate) fn ended(&self) -> Stop {
+        Stop::from_sender(&self.ended)
+    }
+
+    fn last_used(&self) -> (Instant, Timestamp) {
+        *self.used.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn touch(&self) {
+        *self.used.lock().unwrap_or_else(PoisonError::into_inner) =
+            (Instant::now(), Timestamp::now());
+    }
+
+    /// Its list entry, its URLs starting with `origin` (`scheme://host`; the one it was
+    /// created through when `None`).
+    pub(crate) fn entry(&self, origin: Option<&str>) -> SessionEntry {
+        let base_url = format!("{}{}", origin.unwrap_or(&self.origin), self.prefix());
+        let (emails, requests) = self.double.with(|world| world.held());
+        SessionEntry {
+            id: self.id.to_string(),
+            name: self.name.clone(),
+            service_url: format!("{base_url}{SERVICE_PATH_2010}"),
+            admin_url: format!("{base_url}{ADMIN_PREFIX}"),
+            base_url,
+            created_at: self.created_at.rfc3339(),
+            last_used_at: self.last_used().1.rfc3339(),
+            emails,
+            requests,
+        }
+    }
+}
+
+/// The root double and the sessions: a cheap handle, shared by every connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Doubles {
+    inner: Arc<Registry>,
+}
+
+#[derive(Debug)]
+struct Registry {
+    root: Shared,
+    limits: SessionLimits,
+    sessions: RwLock<HashMap<Arc<str>, Arc<Session>>>,
+    /// Counts sessions created, for their order.
+    created: std::sync::atomic::AtomicU64,
+}
+
+impl Doubles {
+    pub(crate) fn new(root: Shared, limits: SessionLimits) -> Self {
+        Doubles {
+            inner: Arc::new(Registry {
+                root,
+                limits,
+                sessions: RwLock::new(HashMap::new()),
+                created: std::sync::atomic::AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The root double: what `/` and `/__admin` serve.
+    pub(crate) fn root(&self) -> &Shared {
+        &self.inner.root
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Arc<str>, Arc<Session>>> {
+        self.inner
+            .sessions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Arc<str>, Arc<Session>>> {
+        self.inner
+            .sessions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The live session `id`, without noting a use (`None` if it ended or is idle past the
+    /// limit, which ends it now).
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
+        let session = self.read().get(id).cloned()?;
+        if session.last_used().0.elapsed() >= self.inner.limits.idle {
+            self.end(id, Ended::Idle);
+            return None;
+        }
+        Some(session)
+    }
+
+    /// The live session `id` a request came under: a use, which keeps it from idling out.
+    pub(crate) fn used(&self, id: &str) -> Option<Arc<Session>> {
+        let session = self.get(id)?;
+        session.touch();
+        Some(session)
+    }
+
+    /// Every live session, oldest first.
+    pub(crate) fn list(&self) -> Vec<Arc<Session>> {
+        self.end_idle();
+        let mut sessions: Vec<Arc<Session>> = self.read().values().cloned().collect();
+        sessions.sort_by_key(|s| s.number);
+        sessions
+    }
+
+    /// Creates a session: its double from the server's fixtures as loaded, or from its own;
+    /// the root's event stream gets its `session` event. `origin` is `scheme://host` of the
+    /// request that asked.
+    pub(crate) fn create(
+        &self,
+        ask: NewSession,
+        origin: &str,
+    ) -> Result<Arc<Session>, SessionRefusal> {
+        let root = self.root();
+        let own = |set: crate::fixtures::FixtureSet| {
+            let fixtures = crate::fixtures::load(&set).map_err(SessionRefusal::Problems)?;
+            Ok((Arc::new(fixtures), Arc::new(set)))
+        };
+        let (fixtures, source) = match ask.fixtures {
+            StartFrom::Server => (root.fixtures(), Arc::clone(&root.inner.source)),
+            StartFrom::MockJson(json) => own(root.inner.source.with_mock_json_bytes(json))?,
+            StartFrom::Set(set) => own(set)?,
+        };
+        let config = Config {
+            seed: ask.seed.or(root.config().seed),
+            max_journal_bytes: self.inner.limits.max_journal_bytes,
+            ..root.config().clone()
+        };
+        let double = Shared::on(fixtures, source, config, true);
+        if let Some(pem) = root.ca_pem() {
+            let _ = double.inner.ca_pem.set(pem.to_owned());
+        }
+        let now = (Instant::now(), Timestamp::now());
+        let session = Arc::new(Session {
+            id: new_id().into(),
+            name: ask.name,
+            created_at: now.1,
+            number: self
+                .inner
+                .created
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            double,
+            origin: origin.to_owned(),
+            used: Mutex::new(now),
+            ended: watch::Sender::new(false),
+        });
+        self.end_idle();
+        {
+            let mut sessions = self.write();
+            if sessions.len() >= self.inner.limits.max {
+                return Err(SessionRefusal::Full(self.inner.limits.max));
+            }
+            sessions.insert(Arc::clone(&session.id), Arc::clone(&session));
+        }
+        self.announce(&session, None);
+        Ok(session)
+    }
+
+    /// Ends session `id`; `false` if there was none.
+    pub(crate) fn end(&self, id: &str, why: Ended) -> bool {
+        let Some(session) = self.write().remove(id) else {
+            return false;
+        };
+        session.ended.send_replace(true);
+        self.announce(&session, Some(why));
+        true
+    }
+
+    /// Ends every session.
+    pub(crate) fn end_all(&self) {
+        let ended: Vec<Arc<Session>> = self.write().drain().map(|(_, s)| s).collect();
+        let mut ended = ended;
+        ended.sort_by_key(|s| s.number);
+        for session in ended {
+            session.ended.send_replace(true);
+            self.announce(&session, Some(Ended::Deleted));
+        }
+    }
+
+    /// Ends the sessions idle for `--session-idle-s`; how many.
+    pub(crate) fn end_idle(&self) -> usize {
+        let idle: Vec<Arc<str>> = self
+            .read()
+            .values()
+            .filter(|s| s.last_used().0.elapsed() >= self.inner.limits.idle)
+            .map(|s| Arc::clone(&s.id))
+            .collect();
+        idle.iter().filter(|id| self.end(id, Ended::Idle)).count()
+    }
+
+    /// The root's `session` event for `session`: its list entry when created; when it ended,
+    /// with `"ended": true` and why.
+    fn announce(&self, session: &Session, ended: Option<Ended>) {
+        let mut data = serde_json::json!(session.entry(None));
+        if let (Some(map), Some(ended)) = (data.as_object_mut(), ended) {
+            map.insert("ended".into(), true.into());
+            map.insert("reason".into(), ended.reason().into());
+        }
+        self.root().with(|world| world.note(Change::Session(data)));
+    }
+}
+
+/// A fresh session id: 96 random bits from the thread's cryptographically secure generator,
+/// as 24 lowercase hex digits (URL-safe).
+fn new_id() -> String {
+    let bits: [u8; 12] = rand::random();
+    bits.iter().map(|b| format!("{b:02x}")).collect()
+}
