@@ -127,6 +127,9 @@ async function sessionSteps(context) {
       await row.waitFor({ state: "detached" });
       assert.equal(await page.locator("#session-list tr").count(), 2);
       await axeScan(page, "the sessions view");
+      await page.emulateMedia({ colorScheme: "dark" });
+      await axeScan(page, "the sessions view in dark mode");
+      await page.emulateMedia({ colorScheme: "light" });
     });
 
     await step("a session's email stays out of the root inbox, and the list counts it", async () => {
@@ -166,6 +169,9 @@ async function sessionSteps(context) {
       await items.nth(1).waitFor();
       assert.equal(await items.count(), 2);
       await axeScan(page, "a session's inbox");
+      await page.emulateMedia({ colorScheme: "dark" });
+      await axeScan(page, "a session's inbox in dark mode");
+      await page.emulateMedia({ colorScheme: "light" });
       await page.getByRole("link", { name: "Root inbox and all sessions" }).click();
       await page.waitForURL(multi.base + "/__admin/ui/");
       await page.locator("#conn", { hasText: "live" }).waitFor();
