@@ -14,9 +14,11 @@ import sysconfig
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 import pytest
+
+from exchange_um_mock import UmMock
 
 # pytester runs inner pytest sessions in subprocesses: the plugin is exercised exactly as a user's
 # suite loads it, through the installed entry point.
@@ -68,6 +70,13 @@ def reset_pin(service_url: str, user: str = "alice@contoso.com") -> int:
             return response.status
     except urllib.error.HTTPError as refused:
         return refused.code
+
+
+@pytest.fixture
+def running() -> Iterator[UmMock]:
+    """A server started outside the plugin, as a container of the CI job would be."""
+    with UmMock.start() as server:
+        yield server
 
 
 @pytest.fixture
