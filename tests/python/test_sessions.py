@@ -1,5 +1,6 @@
-"""Sessions (SPEC §16) from Python: ``UmMock.session()``, and the plugin handing each test a
-session of one shared server, so pytest-xdist workers never see each other's mail."""
+"""Sessions, the isolated doubles one server serves under ``/sessions/ID``, from Python:
+``UmMock.session()``, and the plugin handing each test a session of one shared server, so
+pytest-xdist workers never see each other's mail."""
 
 from __future__ import annotations
 
