@@ -34,6 +34,9 @@ class UmMock:
     >>> with UmMock.start(seed=7) as um:                          # doctest: +SKIP
     ...     client = zeep.Client(um.service_url + "?wsdl", ...)   # your app, pointed at the double
     ...     pin = um.latest_pin("alice@contoso.com")
+
+    ``um.session()`` gives a ``UmMock`` bound to a session of the server: an isolated double
+    under ``url/sessions/ID`` that ends when its ``with`` block is left.
     """
 
     def __init__(
@@ -43,10 +46,15 @@ class UmMock:
         process: Optional[_binary.Process] = None,
         https_url: Optional[str] = None,
     ) -> None:
-        """Use ``start()`` or ``attach()``; this binds a handle to a URL without checking it."""
+        """Use ``start()``, ``attach()`` or ``session()``; this binds a handle to a URL without
+        checking it."""
         self._url = url.rstrip("/")
         self._https_url = https_url
         self._admin = AdminClient(self._url + "/__admin", admin_token)
+        # The server's own admin API, where sessions are made and ended: this handle's, unless
+        # the handle is bound to a session (then session() sets it to the server's).
+        self._server_admin = self._admin
+        self._session_id: Optional[str] = None
         self._process = process
         self._ca_pem: Optional[str] = None
         # Stops a started server even when nobody calls stop() (the handle is collected, or the
@@ -102,12 +110,49 @@ class UmMock:
         um._admin.call("GET", "/health")
         return um
 
+    def session(
+        self,
+        name: Optional[str] = None,
+        seed: Optional[int] = None,
+        fixtures: Optional[Json] = None,
+    ) -> "UmMock":
+        """A new session of this server (``POST /__admin/sessions``): a ``UmMock`` bound to it,
+        whose ``url`` is the session's ``base_url`` (``…/sessions/ID``). It is a whole double of
+        its own: mailboxes, scenarios, emails, journal, clock and PIN generator, none shared with
+        the server or other sessions, so tests running in parallel each take one. Its ``stop()``
+        (and leaving its ``with`` block) ends the session and leaves the server running.
+
+        ``name`` labels it in the server's session list and web inbox (at most 256 characters);
+        ``seed`` makes its PINs repeatable (default: the server's ``--seed``); ``fixtures`` is a
+        ``mock.json`` object (a dict) to start from instead of the server's fixtures, checked as
+        ``exchange-um-mock validate`` checks a folder (a refusal lists each problem in
+        ``.problems``). A server without sessions refuses with ``status`` 404; one that has
+        ``--max-sessions`` running already with 409."""
+        ask = {"name": name, "seed": seed, "fixtures": fixtures}
+        body = {key: value for key, value in ask.items() if value is not None}
+        entry = _object(self._server_admin.call("POST", "/sessions", body=body))
+        prefix = "/sessions/" + entry["id"]
+        um = type(self)(
+            entry["base_url"],
+            self._server_admin.admin_token,
+            https_url=None if self._https_url is None else self._https_url + prefix,
+        )
+        um._server_admin = self._server_admin
+        um._session_id = entry["id"]
+        um._ca_pem = self._ca_pem
+        return um
+
     # -- where it is ---------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
         """The base URL, ``http://127.0.0.1:PORT`` (or a session's ``…/sessions/ID``)."""
         return self._url
+
+    @property
+    def session_id(self) -> Optional[str]:
+        """The id of the session this handle is bound to (``session()``), else None."""
+        return self._session_id
 
     @property
     def service_url(self) -> str:
@@ -208,14 +253,23 @@ class UmMock:
     # -- state and life ------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the fixtures as loaded: mailboxes, scenarios, emails, journal, clock."""
+        """Back to the fixtures as loaded (a session: as it started): mailboxes, scenarios,
+        emails, journal, clock."""
         self._admin.call("POST", "/reset")
 
     def stop(self) -> None:
         """Stops a server this handle started: SIGTERM, a kill after 5 s, and returns once the
-        process has exited and been reaped. Does nothing to an attached server."""
+        process has exited and been reaped. Ends the session of a handle from ``session()``
+        (one that ended already, by idle expiry or a ``DELETE``, is fine). Does nothing to an
+        attached server."""
         if self._finalizer is not None:
             self._finalizer()
+        elif self._session_id is not None:
+            try:
+                self._server_admin.call("DELETE", f"/sessions/{self._session_id}")
+            except UmMockError as refused:
+                if refused.status != 404:
+                    raise
 
     def __enter__(self) -> "UmMock":
         return self
@@ -225,7 +279,8 @@ class UmMock:
 
     def __repr__(self) -> str:
         started = f", pid={self._process.pid}" if self._process is not None else ""
-        return f"UmMock(url={self._url!r}{started})"
+        session = f", session_id={self._session_id!r}" if self._session_id is not None else ""
+        return f"UmMock(url={self._url!r}{started}{session})"
 
 
 def _object(answer: Any) -> Json:

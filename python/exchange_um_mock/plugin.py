@@ -3,19 +3,22 @@
 - ``um_mock_server`` (one per pytest process): the double this package starts, or, with
   ``--um-mock-url URL`` or ``EXUM_URL`` (the option wins), a server that already runs.
 - ``um_mock`` (one per test): a clean double. On a server that offers sessions, a session of
-  its own, ended when the test ends, so tests run in parallel (pytest-xdist) against one
-  server; otherwise the server itself after ``reset()``.
+  its own named after the test, ended when the test ends, so tests run in parallel
+  (pytest-xdist) against one server; otherwise the server itself after ``reset()``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, Optional
+from typing import Iterator, Optional
 
 import pytest
 
 from ._errors import UmMockError
 from ._mock import UmMock
+
+# The longest session name the server takes (it answers 400 past it), in characters.
+_MAX_SESSION_NAME = 256
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,35 +51,33 @@ def um_mock_server(request: pytest.FixtureRequest) -> Iterator[UmMock]:
 
 @pytest.fixture
 def um_mock(um_mock_server: UmMock, request: pytest.FixtureRequest) -> Iterator[UmMock]:
-    """A clean double for one test: its own session when the server has sessions, else the
-    server after ``reset()``."""
-    session = _new_session(um_mock_server, request.node.nodeid)
+    """A clean double for one test: its own session when the server has sessions (named after
+    the test's node id, ended when the test ends), else the server after ``reset()``."""
+    session = _new_session(um_mock_server, _session_name(request.node.nodeid))
     if session is None:
         um_mock_server.reset()
         yield um_mock_server
         return
-    try:
-        yield UmMock(session["base_url"], um_mock_server._admin.admin_token)
-    finally:
-        _end_session(um_mock_server, session["id"])
+    with session:
+        yield session
 
 
-def _new_session(server: UmMock, name: str) -> Optional[Dict[str, Any]]:
-    """``POST /__admin/sessions`` named after the test; None when the server has no sessions
-    (a version without them answers 404 for the path, or 405)."""
+def _session_name(nodeid: str) -> str:
+    """The node id, or for one longer than the server takes its start (the file) and its end
+    (the test and its parameters, which tell tests apart) around an ellipsis."""
+    if len(nodeid) <= _MAX_SESSION_NAME:
+        return nodeid
+    head = (_MAX_SESSION_NAME - 1) // 2
+    tail = _MAX_SESSION_NAME - 1 - head
+    return nodeid[:head] + "…" + nodeid[-tail:]
+
+
+def _new_session(server: UmMock, name: str) -> Optional[UmMock]:
+    """A session of ``server``; None when the server has no sessions (a version without them
+    answers 404 for the path, or 405)."""
     try:
-        session: Dict[str, Any] = server._admin.call("POST", "/sessions", body={"name": name})
+        return server.session(name=name)
     except UmMockError as refused:
         if refused.status in (404, 405):
             return None
         raise
-    return session
-
-
-def _end_session(server: UmMock, session_id: str) -> None:
-    try:
-        server._admin.call("DELETE", f"/sessions/{session_id}")
-    except UmMockError as refused:
-        # Ended already (idle expiry, or the test deleted it): nothing is left to clean up.
-        if refused.status != 404:
-            raise

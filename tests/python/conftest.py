@@ -14,9 +14,11 @@ import sysconfig
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import List
+from typing import Iterator, List, Optional
 
 import pytest
+
+from exchange_um_mock import UmMock
 
 # pytester runs inner pytest sessions in subprocesses: the plugin is exercised exactly as a user's
 # suite loads it, through the installed entry point.
@@ -37,18 +39,34 @@ def installed_binary() -> str:
     return os.path.join(sysconfig.get_path("scripts"), "exchange-um-mock")
 
 
-def processes_running(binary: str) -> List[int]:
-    """The pids whose executable is ``binary`` (a /proc scan, no psutil)."""
+def processes_running(binary: str, parent: Optional[int] = None) -> List[int]:
+    """The pids whose executable is ``binary`` (a /proc scan, no psutil); with ``parent``, only
+    its children, so the servers of another xdist worker, started meanwhile, are not counted."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if os.readlink(f"/proc/{entry}/exe") == binary:
+            if os.readlink(f"/proc/{entry}/exe") != binary:
+                continue
+            if parent is None or _parent_of(entry) == parent:
                 pids.append(int(entry))
         except OSError:
             continue  # exited meanwhile, or not ours to read
     return pids
+
+
+def _parent_of(pid: str) -> int:
+    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+        for line in status:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    raise OSError(f"/proc/{pid}/status has no PPid line")
+
+
+def servers_started_here() -> List[int]:
+    """The pids of the servers this process started (its children running the installed binary)."""
+    return processes_running(installed_binary(), parent=os.getpid())
 
 
 def reset_pin(service_url: str, user: str = "alice@contoso.com") -> int:
@@ -68,6 +86,13 @@ def reset_pin(service_url: str, user: str = "alice@contoso.com") -> int:
             return response.status
     except urllib.error.HTTPError as refused:
         return refused.code
+
+
+@pytest.fixture
+def running() -> Iterator[UmMock]:
+    """A server started outside the plugin, as a container of the CI job would be."""
+    with UmMock.start() as server:
+        yield server
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 from conftest import reset_pin
@@ -16,13 +14,6 @@ def test_the_plugin_attached(um_mock_server, um_mock):
     assert um_mock.url.startswith({url!r})
     assert um_mock.emails() == []
 """
-
-
-@pytest.fixture
-def running() -> Iterator[UmMock]:
-    """A server started outside the plugin, as a container of the CI job would be."""
-    with UmMock.start() as server:
-        yield server
 
 
 def test_attach_drives_a_server_that_runs_already(running: UmMock) -> None:

@@ -1,10 +1,10 @@
-"""The plugin's own server: one per pytest process, a clean double per test, and
-``--um-mock-fixtures``; run in inner pytest sessions that load it as a user's suite does."""
+"""The plugin's own server: one per pytest process, a clean double per test (a session of its
+own), ``--um-mock-fixtures``, and a server without sessions (reset instead); run in inner pytest
+sessions that load it as a user's suite does."""
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +15,7 @@ import pytest
 from conftest import installed_binary, processes_running
 
 RESET_THEN_CHECK = """
-import base64, urllib.request
+import base64, pathlib, urllib.request
 
 def reset(url):
     body = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
@@ -36,18 +36,20 @@ def test_b_gets_a_clean_double_on_the_same_server(um_mock, um_mock_server):
     assert um_mock.mailbox("alice@contoso.com")["pin"] == "135790"
     reset(um_mock.service_url)
     assert len(um_mock.emails()) == 1
+    # For the outer test, which checks that this server ends with the run.
+    pathlib.Path("server.pid").write_text(str(um_mock_server._process.pid))
 """
 
 
 def test_each_test_gets_a_clean_double_from_one_server(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXUM_URL", raising=False)
-    before = set(processes_running(installed_binary()))
     pytester.makepyfile(RESET_THEN_CHECK)
 
     result = pytester.runpytest_subprocess()
 
     result.assert_outcomes(passed=2)
-    assert set(processes_running(installed_binary())) - before == set(), "the plugin's server ended with the run"
+    server = int((pytester.path / "server.pid").read_text())
+    assert server not in processes_running(installed_binary()), "the plugin's server ended with the run"
 
 
 def test_um_mock_fixtures_chooses_the_fixtures_of_the_started_server(
@@ -56,7 +58,8 @@ def test_um_mock_fixtures_chooses_the_fixtures_of_the_started_server(
     monkeypatch.delenv("EXUM_URL", raising=False)
     pytester.makepyfile(
         """
-        def test_the_folders_mailbox_is_served(um_mock):
+        def test_the_folders_mailbox_is_served_in_the_tests_session(um_mock, um_mock_server):
+            assert um_mock.url.startswith(um_mock_server.url + "/sessions/")
             assert um_mock.mailbox("zoe@fabrikam.com")["extension"] == "7001"
         """
     )
@@ -72,9 +75,9 @@ def test_the_options_are_listed_in_pytest_help(pytester: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(["*--um-mock-url=URL*", "*--um-mock-fixtures=DIR*"])
 
 
-class SessionStandIn(BaseHTTPRequestHandler):
-    """The session routes of a server that offers sessions, as the plugin uses them: create,
-    the session's admin API (an empty mailbox of emails), delete. Records every call."""
+class NoSessionsStandIn(BaseHTTPRequestHandler):
+    """A server from before sessions, as the plugin uses it: no `/__admin/sessions` (404), a
+    reset, an empty list of emails. Records every call."""
 
     calls: List[Tuple[str, str]] = []
 
@@ -95,43 +98,37 @@ class SessionStandIn(BaseHTTPRequestHandler):
         self.calls.append(("GET", path))
         if path == "/__admin/health":
             self.answer(200, {"status": "ok", "version": "stand-in"})
-        elif re.fullmatch(r"/sessions/s\d+/__admin/emails", path):
+        elif path == "/__admin/emails":
             self.answer(200, {"total": 0, "evicted": 0, "emails": []})
         else:
             self.answer(404, {"error": "not in the stand-in"})
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.calls.append(("POST", self.path))
-        if self.path != "/__admin/sessions":
+        if self.path == "/__admin/reset":
+            self.answer(204)
+        else:
             self.answer(404, {"error": "not in the stand-in"})
-            return
-        sid = f"s{sum(1 for call in self.calls if call == ('POST', '/__admin/sessions'))}"
-        base = f"http://127.0.0.1:{self.server.server_address[1]}/sessions/{sid}"
-        self.answer(201, {"id": sid, "name": body["name"], "base_url": base})
-
-    def do_DELETE(self) -> None:
-        self.calls.append(("DELETE", self.path))
-        self.answer(204)
 
 
-def test_um_mock_is_a_session_of_its_own_where_the_server_offers_sessions(
+def test_um_mock_is_the_server_after_a_reset_where_the_server_has_no_sessions(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("EXUM_URL", raising=False)
-    SessionStandIn.calls = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SessionStandIn)
+    NoSessionsStandIn.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NoSessionsStandIn)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     pytester.makepyfile(
         f"""
-        def test_one(um_mock):
-            assert um_mock.url == "{url}/sessions/s1"
-            assert um_mock.service_url == "{url}/sessions/s1/EWS/UM2007Legacy.asmx"
+        def test_one(um_mock, um_mock_server):
+            assert um_mock is um_mock_server
+            assert um_mock.url == "{url}" and um_mock.session_id is None
             assert um_mock.emails() == []
 
         def test_two(um_mock):
-            assert um_mock.url == "{url}/sessions/s2"
+            assert um_mock.url == "{url}"
         """
     )
 
@@ -142,11 +139,11 @@ def test_um_mock_is_a_session_of_its_own_where_the_server_offers_sessions(
         server.server_close()
 
     result.assert_outcomes(passed=2)
-    assert SessionStandIn.calls == [
+    assert NoSessionsStandIn.calls == [
         ("GET", "/__admin/health"),
         ("POST", "/__admin/sessions"),
-        ("GET", "/sessions/s1/__admin/emails"),
-        ("DELETE", "/__admin/sessions/s1"),
+        ("POST", "/__admin/reset"),
+        ("GET", "/__admin/emails"),
         ("POST", "/__admin/sessions"),
-        ("DELETE", "/__admin/sessions/s2"),
+        ("POST", "/__admin/reset"),
     ]

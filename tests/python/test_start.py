@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import exchange_um_mock
-from conftest import crate_version, installed_binary, processes_running, reset_pin
+from conftest import crate_version, installed_binary, reset_pin, servers_started_here
 from exchange_um_mock import UmMock, UmMockError
 
 
@@ -38,9 +38,9 @@ def test_the_binary_the_package_and_the_server_all_carry_the_crates_version() ->
 
 
 def test_start_serves_on_a_free_loopback_port_and_stop_reaps_the_process() -> None:
-    before = set(processes_running(installed_binary()))
+    before = set(servers_started_here())
     um = UmMock.start()
-    started = set(processes_running(installed_binary())) - before
+    started = set(servers_started_here()) - before
 
     assert um.url.startswith("http://127.0.0.1:")
     assert um.service_url == um.url + "/EWS/UM2007Legacy.asmx"
@@ -55,9 +55,9 @@ def test_start_serves_on_a_free_loopback_port_and_stop_reaps_the_process() -> No
 
 
 def test_leaving_the_with_block_stops_the_server() -> None:
-    before = set(processes_running(installed_binary()))
+    before = set(servers_started_here())
     with UmMock.start() as um:
-        mine = set(processes_running(installed_binary())) - before
+        mine = set(servers_started_here()) - before
         assert len(mine) == 1
 
     assert not [pid for pid in mine if os.path.exists(f"/proc/{pid}")]
@@ -118,9 +118,9 @@ def test_an_admin_token_among_the_flags_is_sent_by_the_handle() -> None:
 
 
 def test_a_handle_dropped_without_stop_stops_its_server() -> None:
-    before = set(processes_running(installed_binary()))
+    before = set(servers_started_here())
     um = UmMock.start()
-    mine = set(processes_running(installed_binary())) - before
+    mine = set(servers_started_here()) - before
 
     del um
     gc.collect()
