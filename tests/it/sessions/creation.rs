@@ -203,6 +203,51 @@ async fn a_fixture_outcome_in_inline_fixtures_answers_with_the_servers_response_
 }
 
 #[tokio::test]
+async fn a_fixture_outcome_in_inline_fixtures_names_a_file_of_the_servers_folder_as_last_loaded() {
+    // Arrange: a server on a folder; a response file added on disk and reloaded at the root,
+    // and one that changed on disk.
+    let dir = TempDir::with_default_fixtures("session-inline-file");
+    let mock = Mock::with(UmMockServer::builder().fixtures_dir(&dir.0)).await;
+    let added = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="{SOAP11}"><s:Body><s:Fault><faultcode>s:Server</faultcode><faultstring>added later</faultstring></s:Fault></s:Body></s:Envelope>"#
+    );
+    dir.write("responses/ResetPIN/added.xml", &added);
+    let changed = added.replace("added later", "busy, changed on disk");
+    dir.write("responses/ResetPIN/server-busy.xml", &changed);
+    let reload = mock.admin("POST", "/__admin/reload", None).await;
+    assert_eq!(reload.status, 204, "{}", reload.text());
+    let scenario = |file: &str| json!([{"mailbox": "x@example.com", "operation": "ResetPIN", "outcomes": [{"fixture": file}]}]);
+
+    // Act
+    let with_added = create(
+        &mock,
+        Some(json!({"fixtures": one_mailbox(scenario("ResetPIN/added"))})),
+    )
+    .await;
+    let with_changed = created(
+        &mock,
+        Some(json!({"fixtures": one_mailbox(scenario("ResetPIN/server-busy"))})),
+    )
+    .await;
+
+    // Assert
+    assert_eq!(with_added.status, 201, "{}", with_added.text());
+    let reply = Double::of(&mock, &with_added.json())
+        .reset_pin("x@example.com")
+        .await;
+    assert_eq!(reply.text(), added);
+    let reply = Double::of(&mock, &with_changed)
+        .reset_pin("x@example.com")
+        .await;
+    assert_eq!(reply.text(), changed);
+    assert_eq!(
+        mock.reset_pin("dave").await.text(),
+        changed,
+        "as the root answers"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_key_a_name_over_256_characters_or_fixtures_not_an_object_are_400() {
     let mock = Mock::start().await;
     let longest = "n".repeat(256);
