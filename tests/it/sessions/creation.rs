@@ -130,6 +130,26 @@ async fn inline_fixtures_give_the_session_those_mailboxes_only() {
 }
 
 #[tokio::test]
+async fn the_server_settings_of_inline_fixtures_apply_under_that_sessions_prefix_only() {
+    let mock = Mock::start().await;
+    let mut fixtures = one_mailbox(json!([]));
+    fixtures["server"] = json!({"fqdn": "um99.example.com", "require_ssl": true});
+    let strict = Double::of(
+        &mock,
+        &created(&mock, Some(json!({ "fixtures": fixtures }))).await,
+    );
+    let other = Double::create(&mock).await;
+
+    let refused = strict.reset_pin("x@example.com").await;
+    let served = other.reset_pin("alice").await;
+
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert_eq!(refused.header("X-Exum-Reason"), "SSL is required");
+    assert_eq!(served.status, 200, "{}", served.text());
+    mock.reset_pin_ok("alice").await;
+}
+
+#[tokio::test]
 async fn a_session_on_inline_fixtures_resets_to_them_not_to_the_servers() {
     let mock = Mock::start().await;
     let entry = created(&mock, Some(json!({"fixtures": one_mailbox(json!([]))}))).await;

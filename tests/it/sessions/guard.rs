@@ -45,6 +45,10 @@ async fn the_admin_token_is_asked_for_under_a_sessions_prefix_but_not_by_its_end
     assert_eq!(soap.status, 200, "{}", soap.text());
     assert_eq!(with.status, 200, "{}", with.text());
     assert_eq!(with.json()["total"], 1, "the wrong token reset nothing");
+    let in_query = session
+        .admin("GET", "/__admin/emails?token=t0k", None)
+        .await;
+    assert_eq!(in_query.status, 200, "{}", in_query.text());
 }
 
 #[tokio::test]
