@@ -5,7 +5,12 @@
 // An email's HTML is shown in a sandboxed iframe loaded from its own route under a CSP of its own.
 "use strict";
 
-const API = "/__admin";
+// The admin API of the double this page shows: `/__admin` at the root, `/sessions/ID/__admin`
+// when the page is a session's (served under its prefix), so it never reads or resets another.
+const API = (() => {
+  const at = location.pathname.lastIndexOf("/ui/");
+  return at > 0 ? location.pathname.slice(0, at) : "/__admin";
+})();
 const TOKEN_KEY = "exum-admin-token";
 
 const state = {
@@ -91,9 +96,12 @@ function withToken(path) {
 // token, each carries it in its query when followed (the server takes ?token= on a GET).
 for (const kind of ["click", "auxclick"]) {
   document.addEventListener(kind, (event) => {
-    const link = event.target instanceof Element && event.target.closest('a[href^="/__admin/"]');
-    if (!link || !token()) return;
-    if (!link.dataset.path) link.dataset.path = link.getAttribute("href").slice(API.length);
+    const link = event.target instanceof Element && event.target.closest("a[href]");
+    if (!link || !token() || link.getAttribute("href").startsWith("#")) return;
+    if (!link.dataset.path) {
+      if (!link.pathname.startsWith(API + "/")) return;
+      link.dataset.path = link.pathname.slice(API.length) + link.search;
+    }
     link.href = withToken(link.dataset.path);
   }, true);
 }
