@@ -1,4 +1,4 @@
-//! Sessions (SPEC §16): isolated doubles on one server under `/sessions/ID`, created, listed and
+//! Sessions: isolated doubles on one server under `/sessions/ID`, created, listed and
 //! ended through `/__admin/sessions`. What a client sees of each store, the prefixes the double
 //! writes about itself, creation and its refusals, the session's reset, the root's reset and
 //! reload, the admin guard under a prefix, and the event streams.
