@@ -298,10 +298,12 @@ async fn an_unknown_key_a_name_over_256_characters_or_fixtures_not_an_object_are
     assert_eq!(named["name"], longest);
 }
 
-/// The PIN alice's first ResetPIN gives in a new session of `mock` created with `body`.
-async fn first_pin_in_session(mock: &Mock, body: Value) -> String {
-    let entry = created(mock, Some(body)).await;
-    Double::of(mock, &entry).reset_pin_ok("alice").await
+/// The PIN alice's first ResetPIN gives in a new session of `mock` created with `body`, and
+/// the seed the session's `info` shows.
+async fn first_pin_in_session(mock: &Mock, body: Value) -> (String, Value) {
+    let session = Double::of(mock, &created(mock, Some(body)).await);
+    let pin = session.reset_pin_ok("alice").await;
+    (pin, session.get_json("/__admin/info").await["seed"].clone())
 }
 
 #[tokio::test]
@@ -313,11 +315,12 @@ async fn a_session_with_seed_n_gives_the_pins_of_a_server_started_with_seed_n() 
     let other_pin = Double::root(&other).reset_pin_ok("alice").await;
 
     // Act
-    let seeded = first_pin_in_session(&other, json!({"seed": 7})).await;
+    let (seeded, seed) = first_pin_in_session(&other, json!({"seed": 7})).await;
 
     // Assert
     assert_ne!(seven_pin, other_pin, "the two seeds give different PINs");
     assert_eq!(seeded, seven_pin);
+    assert_eq!(seed, 7);
 }
 
 #[tokio::test]
@@ -325,10 +328,11 @@ async fn a_session_without_a_seed_follows_the_servers_seed() {
     let seven = Mock::with(UmMockServer::builder().seed(7)).await;
     let other = Mock::with(UmMockServer::builder().seed(99)).await;
 
-    let in_seven = first_pin_in_session(&seven, json!({})).await;
-    let in_other = first_pin_in_session(&other, json!({"name": "no seed"})).await;
+    let (in_seven, seed) = first_pin_in_session(&seven, json!({})).await;
+    let (in_other, _) = first_pin_in_session(&other, json!({"name": "no seed"})).await;
 
     assert_eq!(in_seven, Double::root(&seven).reset_pin_ok("alice").await);
     assert_eq!(in_other, Double::root(&other).reset_pin_ok("alice").await);
     assert_ne!(in_seven, in_other);
+    assert_eq!(seed, 7);
 }
