@@ -191,7 +191,7 @@ impl UmMockServerBuilder {
                     "watch needs a fixtures folder (fixtures_dir, or --fixtures DIR)",
                 ));
             };
-            Some(Watch::new(shared.clone(), dir)?)
+            Some(Watch::new(shared.clone(), &dir)?)
         } else {
             None
         };

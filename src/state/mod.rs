@@ -132,8 +132,10 @@ struct Inner {
     config: Config,
     /// Every change, numbered, for `GET /__admin/events`.
     events: events::EventLog,
-    /// Where `reload` re-reads fixtures from (a session's: the server's, or its inline set).
-    source: Arc<FixtureSet>,
+    /// The set the fixtures were last loaded from: where `reload` re-reads them from, and the
+    /// response files a session's inline fixtures name. Replaced on reload, with `fixtures`.
+    /// (A session's: the server's at its start, or its inline set.)
+    source: RwLock<Arc<FixtureSet>>,
     /// A session's double: `reload` is refused, as a session keeps the fixtures it started with.
     in_session: bool,
     /// The generated CA certificate (PEM) of the HTTPS listeners, set once at start after
@@ -170,7 +172,7 @@ impl Shared {
                 mail_tick: watch::Sender::new(0),
                 events: events::EventLog::default(),
                 config,
-                source,
+                source: RwLock::new(source),
                 in_session,
                 ca_pem: OnceLock::new(),
                 clock,
@@ -212,16 +214,28 @@ impl Shared {
 
     /// Where the fixtures came from: a folder's path, or `embedded` / `in memory`.
     pub(crate) fn fixtures_source(&self) -> String {
-        match self.inner.source.dir() {
+        let source = self.source();
+        match source.dir() {
             Some(dir) => dir.display().to_string(),
-            None if *self.inner.source == FixtureSet::embedded() => "embedded".into(),
+            None if *source == FixtureSet::embedded() => "embedded".into(),
             None => "in memory".into(),
         }
     }
 
     /// The fixtures folder served, if the fixtures came from one.
-    pub(crate) fn fixtures_dir(&self) -> Option<&std::path::Path> {
-        self.inner.source.dir()
+    pub(crate) fn fixtures_dir(&self) -> Option<std::path::PathBuf> {
+        self.source().dir().map(std::path::Path::to_path_buf)
+    }
+
+    /// The set the fixtures were last loaded from.
+    pub(crate) fn source(&self) -> Arc<FixtureSet> {
+        Arc::clone(
+            &self
+                .inner
+                .source
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -361,10 +375,10 @@ impl Shared {
         if self.inner.in_session {
             return Err(ReloadError::Session);
         }
-        let Some(dir) = self.inner.source.dir() else {
+        let Some(dir) = self.fixtures_dir() else {
             return Err(ReloadError::Embedded);
         };
-        let set = FixtureSet::from_dir(dir)
+        let set = FixtureSet::from_dir(&dir)
             .map_err(|error| ReloadError::Problems(error.problems().to_vec()))?;
         let fixtures = Arc::new(crate::fixtures::load(&set).map_err(ReloadError::Problems)?);
         // Under the world lock, so the snapshot and the world change together.
@@ -375,6 +389,11 @@ impl Shared {
                 .fixtures
                 .write()
                 .unwrap_or_else(PoisonError::into_inner) = fixtures;
+            *self
+                .inner
+                .source
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = Arc::new(set);
         });
         Ok(())
     }

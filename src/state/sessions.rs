@@ -262,8 +262,8 @@ impl Doubles {
             Ok((Arc::new(fixtures), Arc::new(set)))
         };
         let (fixtures, source) = match ask.fixtures {
-            StartFrom::Server => (root.fixtures(), Arc::clone(&root.inner.source)),
-            StartFrom::MockJson(json) => own(root.inner.source.with_mock_json_bytes(json))?,
+            StartFrom::Server => (root.fixtures(), root.source()),
+            StartFrom::MockJson(json) => own(root.source().with_mock_json_bytes(json))?,
             StartFrom::Set(set) => own(set)?,
         };
         let config = Config {

@@ -390,6 +390,32 @@ async function main() {
     });
     await cut.close();
 
+    await step("a session's inbox shows that session's emails and reads its own admin API", async () => {
+      const response = await fetch(open.base + "/__admin/sessions", { method: "POST" });
+      assert.equal(response.status, 201);
+      const session = await response.json();
+      const sessionPage = await context.newPage();
+      const sessionProblems = watch(sessionPage, open.base);
+      try {
+        assert.equal((await resetPin(session.base_url, "erin")).status, 200);
+        await sessionPage.goto(session.base_url);
+        assert.equal(new URL(sessionPage.url()).pathname, `/sessions/${session.id}/__admin/ui/`);
+        await sessionPage.locator("#conn", { hasText: "live" }).waitFor();
+        const items = sessionPage.locator("#email-list [data-email]");
+        await items.first().locator(".who", { hasText: "erin@contoso.com" }).waitFor();
+        // Live: an email at the root does not come; the session's next one does, after it.
+        assert.equal((await resetPin(open.base, "carol")).status, 200);
+        assert.equal((await resetPin(session.base_url, "alice")).status, 200);
+        await items.first().locator(".who", { hasText: "alice@contoso.com" }).waitFor();
+        assert.equal(await items.count(), 2);
+        const json = await sessionPage.locator("#view-inbox a.json").first().evaluate((a) => a.href);
+        assert.equal(json, `${session.base_url}/__admin/emails`);
+        assert.deepEqual(sessionProblems, []);
+      } finally {
+        await sessionPage.close();
+      }
+    });
+
     // A server with --admin-token: the page loads, asks for the token, then works. The
     // browser logs the 401 answers that tell the page to ask; those are expected here.
     const tokenPage = await context.newPage();

@@ -25,9 +25,12 @@ pub(crate) struct Stream {
 
 impl Stream {
     pub(crate) async fn open(mock: &Mock, query: &str, last_event_id: Option<u64>) -> Stream {
-        let mut request = mock
-            .client
-            .get(mock.url(&format!("/__admin/events{query}")));
+        Stream::open_at(mock, &format!("/__admin/events{query}"), last_event_id).await
+    }
+
+    /// The stream at `path` (a session's is under its prefix).
+    pub(crate) async fn open_at(mock: &Mock, path: &str, last_event_id: Option<u64>) -> Stream {
+        let mut request = mock.client.get(mock.url(path));
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id.to_string());
         }
@@ -76,6 +79,15 @@ impl Stream {
             self.buffer.push_str(text);
             self.raw.push_str(text);
         }
+    }
+
+    /// True if the server ends the stream before sending another event; panics after 10 s
+    /// with the stream still open.
+    pub(crate) async fn ends(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_secs(10), self.next_block())
+            .await
+            .expect("the stream ends within 10 s")
+            .is_none()
     }
 
     /// True if no event arrives within `wait`.

@@ -17,24 +17,52 @@ fn shape(doc: &Value, schema: &Value) -> jsonschema::Validator {
     jsonschema::validator_for(&root).unwrap()
 }
 
-/// The path with its parameters filled in from the running server's state.
-fn concrete(path: &str, email_id: u64, scenario_id: u64) -> String {
-    path.replace(
-        "{id}",
-        &if path.contains("scenarios") {
-            scenario_id
-        } else {
-            email_id
-        }
-        .to_string(),
-    )
-    .replace("{address}", "alice@contoso.com")
+/// The ids a path's `{id}` may stand for, taken from the running server's state.
+struct Ids {
+    email: u64,
+    scenario: u64,
+    /// A live session's id, for `/sessions/{id}`.
+    session: String,
 }
 
-#[tokio::test]
-async fn every_described_operation_is_answered_with_a_described_status_and_shape() {
-    let mock = Mock::start().await;
-    let doc = mock.get_json("/__admin/openapi.json").await;
+/// The path with its parameters filled in from the running server's state.
+fn concrete(path: &str, ids: &Ids) -> String {
+    let id = if path.contains("/sessions/") {
+        ids.session.clone()
+    } else if path.contains("scenarios") {
+        ids.scenario.to_string()
+    } else {
+        ids.email.to_string()
+    };
+    path.replace("{id}", &id)
+        .replace("{address}", "alice@contoso.com")
+}
+
+/// Whether `path` is one of the session routes, served at the root only.
+fn root_only(path: &str) -> bool {
+    path.starts_with("/__admin/sessions")
+}
+
+/// The number of operations `doc` describes.
+fn described(doc: &Value) -> usize {
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+                .count()
+        })
+        .sum()
+}
+
+/// Tries every operation `doc` describes under `prefix` (`""` for the root, `/sessions/ID`
+/// for a session), each on fresh state, and checks its status and shape; how many it tried.
+/// Under a session the session routes, served at the root only, must be 404.
+async fn try_every_operation(mock: &Mock, doc: &Value, prefix: &str) -> usize {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -46,18 +74,35 @@ async fn every_described_operation_is_answered_with_a_described_status_and_shape
             let Some(operation) = item.get(method) else {
                 continue;
             };
-            // Fresh state for each call, so a DELETE or reset before does not change the answer.
-            mock.admin("POST", "/__admin/reset", None).await;
-            mock.reset_pin_ok("alice").await;
-            let email_id = mock.get_json("/__admin/emails/latest").await["id"]
-                .as_u64()
-                .unwrap();
+            // Fresh state for each call, so a DELETE or reset before does not change the answer;
+            // a live session for `/sessions/{id}` (and for the list to hold one).
+            mock.admin("POST", &format!("{prefix}/__admin/reset"), None)
+                .await;
+            let reset = mock
+                .send(reset_pin_request(&mock.client, &mock.url(prefix), "alice"))
+                .await;
+            assert_eq!(reset.status, 200, "{}", reset.text());
+            let scenario =
+                json!({"mailbox": "*", "operation": "IsUMEnabled", "outcomes": ["default"]});
             let scenario = mock
-                .add_scenario(
-                    json!({"mailbox": "*", "operation": "IsUMEnabled", "outcomes": ["default"]}),
+                .admin(
+                    "POST",
+                    &format!("{prefix}/__admin/scenarios"),
+                    Some(scenario),
                 )
                 .await;
-            let url = mock.url(&concrete(path, email_id, scenario["id"].as_u64().unwrap()));
+            let session = mock.admin("POST", "/__admin/sessions", None).await;
+            assert_eq!(session.status, 201, "{}", session.text());
+            let ids = Ids {
+                email: mock
+                    .get_json(&format!("{prefix}/__admin/emails/latest"))
+                    .await["id"]
+                    .as_u64()
+                    .unwrap(),
+                scenario: scenario.json()["id"].as_u64().unwrap(),
+                session: session.json()["id"].as_str().unwrap().to_string(),
+            };
+            let url = mock.url(&format!("{prefix}{}", concrete(path, &ids)));
             let mut request = client.request(method.to_uppercase().parse().unwrap(), url);
             if operation.get("requestBody").is_some() {
                 request = request.json(&json!({}));
@@ -66,6 +111,14 @@ async fn every_described_operation_is_answered_with_a_described_status_and_shape
             let response = request.send().await.unwrap();
 
             let status = response.status().as_u16();
+            checked += 1;
+            if !prefix.is_empty() && root_only(path) {
+                assert_eq!(status, 404, "{method} {prefix}{path}: root only");
+                continue;
+            }
+            if path.contains("/sessions/{id}") {
+                assert!(status < 300, "{method} {path}: {status} for a live session");
+            }
             let content_type = response
                 .headers()
                 .get("content-type")
@@ -74,16 +127,15 @@ async fn every_described_operation_is_answered_with_a_described_status_and_shape
             let described = &operation["responses"][status.to_string()];
             assert!(
                 described.is_object(),
-                "{method} {path}: answered {status}, which is not described"
+                "{method} {prefix}{path}: answered {status}, which is not described"
             );
             if path == "/__admin/events" {
-                checked += 1;
                 continue; // a stream: the headers are the answer
             }
             let body = response.text().await.unwrap();
             assert!(
                 !body.contains("no admin resource") && !body.contains("no web inbox file"),
-                "{method} {path}: not routed: {body}"
+                "{method} {prefix}{path}: not routed: {body}"
             );
             let schema = described
                 .pointer("/content/application~1json/schema")
@@ -94,32 +146,53 @@ async fn every_described_operation_is_answered_with_a_described_status_and_shape
                 });
             if let (Some(schema), true) = (schema, content_type.starts_with("application/json")) {
                 let value: Value = serde_json::from_str(&body).unwrap();
-                let errors: Vec<String> = shape(&doc, schema)
+                let errors: Vec<String> = shape(doc, schema)
                     .iter_errors(&value)
                     .map(|e| format!("{}: {e}", e.instance_path().as_str()))
                     .collect();
                 assert!(
                     errors.is_empty(),
-                    "{method} {path} {status}: {errors:#?}\n{body}"
+                    "{method} {prefix}{path} {status}: {errors:#?}\n{body}"
                 );
+                if path == "/__admin/sessions" && method == "get" {
+                    assert!(value["total"].as_u64().unwrap() >= 1, "{body}");
+                }
             }
-            checked += 1;
         }
     }
-    let described: usize = doc["paths"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|item| {
-            item.as_object()
-                .unwrap()
-                .keys()
-                .filter(|k| *k != "parameters")
-                .count()
-        })
-        .sum();
-    assert_eq!(checked, described, "every described operation was tried");
+    checked
+}
+
+#[tokio::test]
+async fn every_described_operation_is_answered_with_a_described_status_and_shape() {
+    let mock = Mock::start().await;
+    let doc = mock.get_json("/__admin/openapi.json").await;
+
+    let checked = try_every_operation(&mock, &doc, "").await;
+
+    assert_eq!(
+        checked,
+        described(&doc),
+        "every described operation was tried"
+    );
     assert!(checked >= 30, "{checked}");
+}
+
+#[tokio::test]
+async fn every_described_operation_is_answered_under_a_sessions_prefix_too_but_the_session_routes()
+{
+    let mock = Mock::start().await;
+    let doc = mock.get_json("/__admin/openapi.json").await;
+    let session = mock.admin("POST", "/__admin/sessions", None).await;
+    let prefix = format!("/sessions/{}", session.json()["id"].as_str().unwrap());
+
+    let checked = try_every_operation(&mock, &doc, &prefix).await;
+
+    assert_eq!(
+        checked,
+        described(&doc),
+        "every described operation was tried"
+    );
 }
 
 #[tokio::test]
