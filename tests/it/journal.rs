@@ -397,6 +397,44 @@ async fn a_thousand_requests_with_large_headers_keep_the_journal_under_its_byte_
 }
 
 #[tokio::test]
+async fn two_hundred_requests_with_long_paths_keep_the_journal_under_its_byte_cap() {
+    // Arrange: 1 MiB for the journal; each request is a 404 for a 32 KiB path, which the
+    // entry keeps twice (its path, and the reason naming it): 12.8 MB in all.
+    const CAP: usize = 1 << 20;
+    let mock = Mock::with(UmMockServer::builder().max_journal_bytes(CAP)).await;
+    let path = format!("/{}", "p".repeat(32 * 1024));
+
+    // Act
+    for _ in 0..200 {
+        let reply = mock.send(mock.client.get(mock.url(&path))).await;
+        assert_eq!(reply.status, 404);
+    }
+
+    // Assert: the paths and reasons count against the cap, so older entries went to make room.
+    let journal = mock.get_json("/__admin/requests?limit=10000").await;
+    let requests = journal["requests"].as_array().unwrap();
+    let text = |value: &Value| value.as_str().map_or(0, str::len);
+    let held: usize = requests
+        .iter()
+        .map(|entry| {
+            header_bytes(entry)
+                + text(&entry["path"])
+                + text(&entry["reason"])
+                + text(&entry["identity"])
+                + text(&entry["body"])
+                + text(&entry["response_body"])
+        })
+        .sum();
+    assert!(held <= CAP, "the journal holds {held} bytes");
+    assert!(
+        requests.len() < 20,
+        "{} entries of 64 KiB each",
+        requests.len()
+    );
+    assert_eq!(journal["evicted"], 200 - requests.len() as u64);
+}
+
+#[tokio::test]
 async fn proxy_credentials_and_cookie_values_are_redacted_like_authorization() {
     let mock = Mock::start().await;
 
