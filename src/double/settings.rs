@@ -138,25 +138,28 @@ macro_rules! shared_settings {
                 self
             }
 
-            /// The most bytes of request and response bodies and request headers (names and
-            /// values) the journal holds (default 64 MiB): past it the oldest entries are
-            /// dropped (`evicted` counts them); the newest is always kept, its headers whole
-            /// and its bodies cut to fit (`truncated`).
+            /// The most bytes the journal holds (default 64 MiB): request and response bodies,
+            /// request headers (names and values, plus 112 bytes each for holding them), paths,
+            /// identities and reasons. Past it the oldest entries are dropped (`evicted` counts
+            /// them); the newest is always kept, all of it whole but its bodies, which are cut
+            /// to fit (`truncated`).
             /// ```
             /// # use exchange_um_mock::*;
             /// # #[tokio::main(flavor = "current_thread")]
             /// # async fn main() {
             /// // Arrange
-            /// let server = UmMockServer::builder().max_journal_bytes(100).start().await.unwrap();
+            /// let server = UmMockServer::builder().max_journal_bytes(1_000).start().await.unwrap();
             ///
-            /// // Act: a body of 150 bytes.
-            /// reqwest::Client::new().post(server.service_url()).body("x".repeat(150)).send().await.unwrap();
+            /// // Act: a body of 1,500 bytes.
+            /// reqwest::Client::new().post(server.service_url()).body("x".repeat(1_500)).send().await.unwrap();
             ///
-            /// // Assert
+            /// // Assert: what the entry holds adds up to the cap.
             /// let request = &server.requests()[0];
             /// assert!(request.truncated);
-            /// let headers: usize = request.headers.iter().map(|(name, value)| name.len() + value.len()).sum();
-            /// assert_eq!(headers + request.body.len() + request.response_body.as_ref().map_or(0, |b| b.len()), 100);
+            /// let headers: usize = request.headers.iter().map(|(name, value)| name.len() + value.len() + 112).sum();
+            /// let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+            /// let whole = headers + request.path.len() + text(&request.identity) + text(&request.reason);
+            /// assert_eq!(whole + request.body.len() + text(&request.response_body), 1_000);
             /// # }
             /// ```
             pub fn max_journal_bytes(mut self, bytes: usize) -> Self {

@@ -25,7 +25,7 @@ pub(crate) struct SessionLimits {
     pub(crate) max: usize,
     /// A session with no request under its prefix for this long ends by itself.
     pub(crate) idle: Duration,
-    /// The most bytes of bodies and headers a session's journal holds.
+    /// The most bytes of bodies, headers, paths and reasons a session's journal holds.
     pub(crate) max_journal_bytes: usize,
 }
 

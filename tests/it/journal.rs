@@ -334,12 +334,13 @@ async fn past_the_journal_byte_cap_the_oldest_entries_go_and_the_newest_is_cut_t
     assert_eq!(newest["truncated"], true);
     let held = newest["body"].as_str().unwrap().len()
         + newest["response_body"].as_str().map_or(0, str::len);
-    // The headers count too and stay whole; the bodies get the rest of the cap. (The journal
-    // shows `Authorization` redacted, a few bytes shorter than what was sent and counted.)
-    let headers = header_bytes(newest);
+    // The headers, path and reason count too and stay whole; the bodies get the rest of the
+    // cap. (The journal shows `Authorization` redacted, a few bytes shorter than what was
+    // sent and counted.)
+    let whole = whole_bytes(newest);
     assert!(
-        held + headers <= 4_000 && held + headers > 3_900,
-        "bodies {held} + headers {headers}"
+        held + whole <= 4_000 && held + whole > 3_900,
+        "bodies {held} + headers, path and reason {whole}"
     );
     assert_eq!(journal["evicted"], 10);
     assert!(
@@ -348,14 +349,21 @@ async fn past_the_journal_byte_cap_the_oldest_entries_go_and_the_newest_is_cut_t
     );
 }
 
-/// The bytes of an entry's headers as the journal shows them: names and values.
+/// The bytes of an entry's headers as the journal counts them: names and values, and 112
+/// for holding each one (two `String`s and their allocations).
 fn header_bytes(entry: &Value) -> usize {
     entry["headers"]
         .as_object()
         .unwrap()
         .iter()
-        .map(|(name, value)| name.len() + value.as_str().unwrap().len())
+        .map(|(name, value)| name.len() + value.as_str().unwrap().len() + 112)
         .sum()
+}
+
+/// The bytes an entry keeps whole as the journal counts them: headers, path, identity, reason.
+fn whole_bytes(entry: &Value) -> usize {
+    let text = |value: &Value| value.as_str().map_or(0, str::len);
+    header_bytes(entry) + text(&entry["path"]) + text(&entry["identity"]) + text(&entry["reason"])
 }
 
 #[tokio::test]
@@ -394,6 +402,60 @@ async fn a_thousand_requests_with_large_headers_keep_the_journal_under_its_byte_
         requests.len()
     );
     assert_eq!(journal["evicted"], 1_000 - requests.len() as u64);
+}
+
+#[tokio::test]
+async fn two_hundred_requests_with_long_paths_keep_the_journal_under_its_byte_cap() {
+    // Arrange: 1 MiB for the journal; each request is a 404 for a 32 KiB path, which the
+    // entry keeps twice (its path, and the reason naming it): 12.8 MB in all.
+    const CAP: usize = 1 << 20;
+    let mock = Mock::with(UmMockServer::builder().max_journal_bytes(CAP)).await;
+    let path = format!("/{}", "p".repeat(32 * 1024));
+
+    // Act
+    for _ in 0..200 {
+        let reply = mock.send(mock.client.get(mock.url(&path))).await;
+        assert_eq!(reply.status, 404);
+    }
+
+    // Assert: the paths and reasons count against the cap, so older entries went to make room.
+    let journal = mock.get_json("/__admin/requests?limit=10000").await;
+    let requests = journal["requests"].as_array().unwrap();
+    let text = |value: &Value| value.as_str().map_or(0, str::len);
+    let held: usize = requests
+        .iter()
+        .map(|entry| whole_bytes(entry) + text(&entry["body"]) + text(&entry["response_body"]))
+        .sum();
+    assert!(held <= CAP, "the journal holds {held} bytes");
+    assert!(
+        requests.len() < 20,
+        "{} entries of 64 KiB each",
+        requests.len()
+    );
+    assert_eq!(journal["evicted"], 200 - requests.len() as u64);
+}
+
+#[tokio::test]
+async fn requests_with_a_hundred_tiny_headers_keep_the_journal_under_its_byte_cap() {
+    // Arrange: 1 MiB for the journal; each request brings 90 headers of a few bytes, which
+    // cost the server about 10 KiB an entry to hold (two strings each) whatever their text.
+    const CAP: usize = 1 << 20;
+    let mock = Mock::with(UmMockServer::builder().max_journal_bytes(CAP)).await;
+
+    // Act
+    for _ in 0..300 {
+        let mut request = mock.client.get(mock.url("/x"));
+        for n in 0..90 {
+            request = request.header(format!("h{n:02}"), "v");
+        }
+        assert_eq!(mock.send(request).await.status, 404);
+    }
+
+    // Assert: each header counts what holding it costs, so 300 entries do not fit in 1 MiB.
+    let journal = mock.get_json("/__admin/requests?limit=10000").await;
+    let kept = journal["requests"].as_array().unwrap().len();
+    assert!(kept < 110, "{kept} entries of 90 headers each");
+    assert_eq!(journal["evicted"], 300 - kept as u64);
 }
 
 #[tokio::test]

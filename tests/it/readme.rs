@@ -4,7 +4,9 @@
 //! the file shows (timestamps masked). `UPDATE_DOCS=1 cargo test --test it readme` rewrites the
 //! shown outputs from a real run instead, for review in the diff. Every relative link of the
 //! docs must reach a file (and a heading, when it names one); the Rust example of
-//! `docs/library.md` is `tests/readme_rust.rs`, compiled and run.
+//! `docs/library.md` is `tests/readme_rust.rs`, and the README's is `tests/readme_sessions.rs`,
+//! each compiled and run. A session's id differs every run: the id a file shows stands for the
+//! one the server gave where the file first shows it, in the commands after it and in what they print.
 
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -18,10 +20,11 @@ const DOCS_ADDRESS: &str = "127.0.0.1:8080";
 /// The files with console blocks, each with the fewest commands it may have: a section moved
 /// away or deleted fails here instead of silently going untested.
 const RUN_DOCS: &[(&str, usize)] = &[
-    ("README.md", 10),
+    ("README.md", 16),
     ("docs/admin-api.md", 2),
     ("docs/phone-logon.md", 8),
     ("docs/scenarios.md", 15),
+    ("docs/sessions.md", 6),
 ];
 
 fn root() -> PathBuf {
@@ -109,6 +112,8 @@ fn mask(line: &str) -> String {
         "\"pin_set_at\"",
         "\"pin_expires_at\"",
         "\"now\"",
+        "\"created_at\"",
+        "\"last_used_at\"",
     ] {
         let mut from = 0;
         while let Some(found) = line[from..].find(key) {
@@ -126,6 +131,46 @@ fn mask(line: &str) -> String {
         return "date: <masked>".into();
     }
     line
+}
+
+/// The session ids (24 lowercase hex digits, random per run) in `text`, in order.
+fn session_ids(text: &str) -> Vec<&str> {
+    text.split(|c: char| !matches!(c, '0'..='9' | 'a'..='f'))
+        .filter(|word| word.len() == 24)
+        .collect()
+}
+
+/// Which session id of the file stands for which id of this run: learnt where an id first
+/// shows in an output, then put in the commands after it and taken out of their outputs.
+#[derive(Default)]
+struct SessionIds(Vec<(String, String)>);
+
+impl SessionIds {
+    /// Pairs the ids the file shows in an output with those the run printed, in order.
+    fn learn(&mut self, shown: &str, printed: &str) {
+        for (shown, printed) in session_ids(shown).into_iter().zip(session_ids(printed)) {
+            let known = self.0.iter().any(|(s, p)| s == shown || p == printed);
+            if shown != printed && !known {
+                self.0.push((shown.to_string(), printed.to_string()));
+            }
+        }
+    }
+
+    fn to_run(&self, command: &str) -> String {
+        self.0
+            .iter()
+            .fold(command.to_string(), |c, (shown, printed)| {
+                c.replace(shown, printed)
+            })
+    }
+
+    fn to_file(&self, output: &str) -> String {
+        self.0
+            .iter()
+            .fold(output.to_string(), |o, (shown, printed)| {
+                o.replace(printed, shown)
+            })
+    }
 }
 
 /// Runs every console command of `relative` (a path from the repository root) in order against
@@ -154,17 +199,20 @@ fn assert_console_blocks_print_what_they_show(relative: &str) {
 
     let mut failures = Vec::new();
     let mut actual_outputs = Vec::new();
+    let mut ids = SessionIds::default();
     for step in &steps {
         let output = Command::new("sh")
             .arg("-c")
             .arg(format!(
                 "{} 2>&1",
-                step.command.replace(DOCS_ADDRESS, &address)
+                ids.to_run(&step.command.replace(DOCS_ADDRESS, &address))
             ))
             .current_dir(&dir)
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout).replace(&address, DOCS_ADDRESS);
+        ids.learn(&step.expected.join("\n"), &text);
+        let text = ids.to_file(&text);
         let actual: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
         // A helper script that crashed is never an output worth keeping, even when
         // UPDATE_DOCS would happily record it.
@@ -223,6 +271,11 @@ fn every_console_block_of_the_scenarios_page_prints_what_it_shows() {
     assert_console_blocks_print_what_they_show("docs/scenarios.md");
 }
 
+#[test]
+fn every_console_block_of_the_sessions_page_prints_what_it_shows() {
+    assert_console_blocks_print_what_they_show("docs/sessions.md");
+}
+
 /// README.md, ARCHITECTURE.md, BENCHMARKS.md and every `docs/*.md`, as paths from the root.
 fn doc_files() -> Vec<String> {
     let mut files: Vec<String> = ["README.md", "ARCHITECTURE.md", "BENCHMARKS.md"]
@@ -257,24 +310,31 @@ fn every_doc_with_a_console_block_is_run_by_a_test_above() {
     );
 }
 
-#[test]
-fn the_rust_example_in_the_library_page_is_the_one_compiled_in_tests_readme_rust() {
-    let page = std::fs::read_to_string(root().join("docs/library.md")).unwrap();
+/// The first Rust example of `doc` and the code below the marker line of `tested` (both paths
+/// from the root) are the same.
+fn assert_the_rust_example_is_the_tested_one(doc: &str, tested: &str) {
+    let page = std::fs::read_to_string(root().join(doc)).unwrap();
     let shown = page
         .split("```rust\n")
         .nth(1)
-        .expect("docs/library.md shows a Rust example")
+        .unwrap_or_else(|| panic!("{doc} shows a Rust example"))
         .split("```")
         .next()
         .unwrap();
-    let tested = std::fs::read_to_string(root().join("tests/readme_rust.rs")).unwrap();
-    let tested = tested
-        .split("// ---- docs/library.md example below ----\n")
+    let code = std::fs::read_to_string(root().join(tested)).unwrap();
+    let code = code
+        .split(&format!("// ---- {doc} example below ----\n"))
         .nth(1)
-        .unwrap();
-    assert_eq!(
-        shown.trim(),
-        tested.trim(),
-        "docs/library.md and tests/readme_rust.rs differ"
-    );
+        .unwrap_or_else(|| panic!("{tested} has the marker line naming {doc}"));
+    assert_eq!(shown.trim(), code.trim(), "{doc} and {tested} differ");
+}
+
+#[test]
+fn the_rust_example_in_the_library_page_is_the_one_compiled_in_tests_readme_rust() {
+    assert_the_rust_example_is_the_tested_one("docs/library.md", "tests/readme_rust.rs");
+}
+
+#[test]
+fn the_rust_example_in_the_readme_is_the_one_compiled_in_tests_readme_sessions() {
+    assert_the_rust_example_is_the_tested_one("README.md", "tests/readme_sessions.rs");
 }

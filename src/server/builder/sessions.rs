@@ -45,7 +45,7 @@ impl UmMockServerBuilder {
         self
     }
 
-    /// The most bytes of bodies and headers a session's journal holds (default 4 MiB); its
+    /// The most bytes of bodies, headers, paths and reasons a session's journal holds (default 4 MiB); its
     /// other stores have the server's caps.
     /// ```
     /// # use exchange_um_mock::*;
