@@ -16,6 +16,21 @@ use base64::Engine as _;
 use crate::vocab::ring::{Keyed, Ring};
 use crate::vocab::time::Timestamp;
 
+/// The longest dial string a call or a mailbox keeps: a phone number, an extension or a SIP
+/// URI is far shorter. A longer one is refused, so the call store, capped by count, holds a
+/// bounded number of bytes too.
+pub(crate) const MAX_DIAL_STRING_CHARS: usize = 256;
+/// The longest `entryId` a call keeps: a store entry id in base64 is a few hundred characters.
+pub(crate) const MAX_ENTRY_ID_CHARS: usize = 1024;
+
+/// The refusal of a dial string over [`MAX_DIAL_STRING_CHARS`], naming the parameter.
+pub(crate) fn dial_string_problem(parameter: &str, value: &str) -> Option<String> {
+    let chars = value.chars().count();
+    (chars > MAX_DIAL_STRING_CHARS).then(|| {
+        format!("parameter '{parameter}' has {chars} characters; a dial string has at most {MAX_DIAL_STRING_CHARS}")
+    })
+}
+
 /// UMCallState values the double reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub(crate) enum CallState {

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 
 use super::{CallChange, Ctx, Done, Failure};
-use crate::domain::calls::{CallBook, NewCall};
+use crate::domain::calls::{dial_string_problem, CallBook, NewCall, MAX_ENTRY_ID_CHARS};
 use crate::soap::schema::Args;
 use crate::soap::write::element;
 use crate::vocab::Operation;
@@ -16,6 +16,15 @@ const MIN_ENTRY_ID_BYTES: usize = 16;
 /// `PlayOnPhone(entryId, DialString)`
 pub(super) fn play_on_phone(ctx: Ctx<'_>, args: &Args) -> Result<Done, Failure> {
     let entry_id = args.text("entryId").trim();
+    let chars = entry_id.chars().count();
+    if chars > MAX_ENTRY_ID_CHARS {
+        return Err(Failure::Um {
+            exception: "InvalidObjectIdException",
+            reason: format!(
+                "entryId has {chars} characters; an entry id has at most {MAX_ENTRY_ID_CHARS}"
+            ),
+        });
+    }
     let decoded = base64::engine::general_purpose::STANDARD.decode(entry_id);
     if !decoded.is_ok_and(|bytes| bytes.len() >= MIN_ENTRY_ID_BYTES) {
         return Err(Failure::Um {
@@ -40,6 +49,9 @@ fn place(ctx: Ctx<'_>, args: &Args, operation: Operation, content: &str) -> Resu
     let dial_string = args.text("DialString").trim();
     if dial_string.is_empty() {
         return Err(Failure::Invalid("parameter 'DialString' is empty".into()));
+    }
+    if let Some(problem) = dial_string_problem("DialString", dial_string) {
+        return Err(Failure::Invalid(problem));
     }
     // The calls never change the mailbox: read it where it is (the fields apart, so the call
     // RNG can be borrowed beside it).

@@ -34,6 +34,9 @@ pub(super) fn set_play_on_phone_dial_string(
     args: &Args,
 ) -> Result<Done, Failure> {
     let value = args.text("dialString").trim().to_string();
+    if let Some(problem) = crate::domain::calls::dial_string_problem("dialString", &value) {
+        return Err(Failure::Invalid(problem));
+    }
     ctx.mailbox_mut().state.properties.play_on_phone_dial_string =
         (!value.is_empty()).then_some(value);
     Ok(Done::default())

@@ -398,3 +398,44 @@ async fn a_client_expecting_100_continue_gets_the_413_before_sending_its_body() 
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
     assert!(!answer.contains("100 Continue"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_dial_string_over_256_characters_is_refused_and_never_stored_or_dialled() {
+    let mock = Mock::start().await;
+    let long = "1".repeat(257);
+    let set = wrap_body(&format!(
+        r#"<SetPlayOnPhoneDialString xmlns="{HTTP_NS}"><dialString>{long}</dialString></SetPlayOnPhoneDialString>"#
+    ));
+    let dial = wrap_body(&format!(
+        r#"<PlayOnPhone xmlns="{HTTP_NS}"><entryId>AAAAABHK6Y9Wr7dKhXu9gAAAAAAHAHq1bFLkRsJIqpKQcqzbXlMAAAAAAR8AAA==</entryId><DialString>{long}</DialString></PlayOnPhone>"#
+    ));
+
+    assert_invalid_request(&mock, set.into_bytes(), "257 characters").await;
+    assert_invalid_request(&mock, dial.into_bytes(), "257 characters").await;
+
+    assert_eq!(mock.get_json("/__admin/calls").await["calls"], json!([]));
+    let at_the_limit = wrap_body(&format!(
+        r#"<SetPlayOnPhoneDialString xmlns="{HTTP_NS}"><dialString>{}</dialString></SetPlayOnPhoneDialString>"#,
+        "1".repeat(256)
+    ));
+    assert_eq!(
+        mock.post_as("alice", PATH_2010, at_the_limit).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_entry_id_over_1024_characters_is_an_invalid_object_id_not_a_stored_call() {
+    let mock = Mock::start().await;
+    let long = "A".repeat(1028);
+    let dial = wrap_body(&format!(
+        r#"<PlayOnPhone xmlns="{HTTP_NS}"><entryId>{long}</entryId><DialString>4255550142</DialString></PlayOnPhone>"#
+    ));
+
+    let reply = mock.post_as("alice", PATH_2010, dial).await;
+
+    assert_eq!(reply.status, 500);
+    assert!(reply.text().contains("InvalidObjectIdException"));
+    assert!(reply.header("X-Exum-Reason").contains("1028 characters"));
+    assert_eq!(mock.get_json("/__admin/calls").await["calls"], json!([]));
+}
