@@ -15,9 +15,11 @@
 # server before the rounds (2), CONNECTIONS (32), THREADS (2), COUNT ResetPINs before reading
 # the RSS (1000000), STARTS start-ups timed per server (20), EMAILS_GETS timed admin GETs
 # (500), MAX_FILL_SECONDS bound on sending COUNT requests (600), PARTS the parts to run, of
-# "bare sessions startup memory" (all, in that order), SESSIONS spread over (8). RUST_LOG is
-# passed to the double (unset: its default, every request logged at info to stderr, here a
-# temporary file).
+# "bare sessions startup memory" (all, in that order), SESSIONS spread over (8),
+# SESSIONS_FLAGS more flags for the sessions part's server (none; e.g. "--max-emails 100
+# --max-requests 100 --session-max-journal-bytes 65536" to see what the stores' size costs).
+# RUST_LOG is passed to the double (unset: its default, every request logged at info to
+# stderr, here a temporary file).
 #
 # Needs wrk (Debian: apt-get install -y wrk), curl and cargo. Talks to 127.0.0.1 only; every
 # server it starts is stopped on exit. Exits 2 if any run saw errors (they are flagged and
@@ -37,6 +39,7 @@ STARTS=${STARTS:-20}
 EMAILS_GETS=${EMAILS_GETS:-500}
 MAX_FILL_SECONDS=${MAX_FILL_SECONDS:-600}
 SESSIONS=${SESSIONS:-8}
+SESSIONS_FLAGS=${SESSIONS_FLAGS:-}
 ALL_PARTS="bare sessions startup memory"
 PARTS=${PARTS:-$ALL_PARTS}
 # The double's default --max-emails; the admin GET is timed with the store this full.

@@ -49,8 +49,9 @@ part_sessions() {
     local -A RPS P50 P99 CPU TARGETS
     local hz
     hz=$(getconf CLK_TCK)
-    echo "== sessions: ResetPIN at the root, in one session, and spread over $SESSIONS sessions of one server"
-    start_server sessions "${DOUBLE[@]}"
+    echo "== sessions: ResetPIN at the root, in one session, and spread over $SESSIONS sessions of one server${SESSIONS_FLAGS:+ ($SESSIONS_FLAGS)}"
+    # shellcheck disable=SC2086 # SESSIONS_FLAGS is a list of words
+    start_server sessions "${DOUBLE[@]}" $SESSIONS_FLAGS
     pid=$SERVER_PID url=$SERVER_URL
     new_session "$url" one
     one=$SESSION_PREFIX
