@@ -19,9 +19,9 @@ if (!BASE) {
   throw new Error('EXUM_URL is not set: start exchange-um-mock and export its URL, or use tests/interop/run.sh');
 }
 
-async function clientFor(user, password = 'secret', path = ENDPOINT, query = 'wsdl') {
+async function clientFor(user, password = 'secret', path = ENDPOINT, query = 'wsdl', base = BASE) {
   const authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
-  const client = await soap.createClientAsync(`${BASE}${path}?${query}`, {
+  const client = await soap.createClientAsync(`${base}${path}?${query}`, {
     wsdl_headers: { Authorization: authorization },
   });
   client.setSecurity(new soap.BasicAuthSecurity(user, password));
@@ -40,8 +40,9 @@ async function value(client, operation, args = {}) {
   return result[`${operation}Response`];
 }
 
-async function admin(path) {
-  const response = await fetch(`${BASE}/__admin${path}`);
+/** GET `path` of the admin API at `base`: the root's, or a session's `base_url`. */
+async function admin(path, base = BASE) {
+  const response = await fetch(`${base}/__admin${path}`);
   assert.equal(response.status, 200, `GET /__admin${path}`);
   return response.json();
 }
@@ -176,4 +177,27 @@ test('the 2007 path and an upper-case WSDL query work too', async () => {
 
   const journal = await admin('/requests?operation=IsUMEnabled');
   assert.equal(journal.requests.at(-1).path, '/UnifiedMessaging/Service.asmx');
+});
+
+test("a session's WSDL sends node-soap's calls under its prefix, and only its double gets the email", async () => {
+  const created = await fetch(`${BASE}/__admin/sessions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'node-soap' }),
+  });
+  assert.equal(created.status, 201);
+  const session = await created.json();
+  try {
+    // The WSDL comes from the session; the call goes wherever its soap:address says.
+    const alice = await clientFor('alice@contoso.com', 'secret', ENDPOINT, 'wsdl', session.base_url);
+
+    await call(alice, 'ResetPIN');
+
+    const email = await admin('/emails/latest?to=alice@contoso.com', session.base_url);
+    assert.equal(email.pin, (await admin('/mailboxes/alice@contoso.com', session.base_url)).pin);
+    assert.equal((await admin('/emails?to=alice@contoso.com')).total, 0);
+  } finally {
+    const ended = await fetch(`${BASE}/__admin/sessions/${session.id}`, { method: 'DELETE' });
+    assert.equal(ended.status, 204);
+  }
 });

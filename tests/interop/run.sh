@@ -11,6 +11,10 @@
 # - over HTTPS, trusting the CA the server wrote with --tls-ca-out: the zeep and the
 #   requests-ntlm/pyspnego suites again, curl --ntlm --cacert, PHP's SoapClient sending
 #   through curl with CURLAUTH_NTLM, and the JDK's HttpURLConnection with an Authenticator;
+# - sessions (SPEC §16): a session made over the admin API, zeep generated from its ?wsdl
+#   calling through the soap:address (which carries the prefix), requests-ntlm under its
+#   service_url and on one connection with the root (over HTTP and HTTPS), and node-soap
+#   from its ?wsdl;
 # - the admin API's OpenAPI document and the mock.json schema, checked by
 #   openapi-spec-validator and jsonschema;
 # - Extended Protection: requests-ntlm/pyspnego (channel binding computed from the served
@@ -147,6 +151,10 @@ suite "zeep over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUND
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/zeep_test.py
 suite "requests-ntlm and pyspnego over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUNDLE="$EXUM_CA" \
   .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/ntlm_test.py
+suite "sessions: zeep from a session's WSDL, requests-ntlm under its service_url (pytest)" \
+  .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/sessions_test.py
+suite "sessions over HTTPS (pytest)" env EXUM_URL="$EXUM_HTTPS_URL" REQUESTS_CA_BUNDLE="$EXUM_CA" \
+  .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/sessions_test.py
 suite "openapi-spec-validator and jsonschema (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/openapi_test.py
 suite "aiosmtpd receiving --smtp-relay deliveries (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/smtp_relay_test.py
 suite "curl --ntlm --cacert over HTTPS (pytest)" .venv/bin/python -m pytest -p no:cacheprovider -v tests/interop/curl_test.py
