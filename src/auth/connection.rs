@@ -52,7 +52,7 @@ pub(crate) struct Authenticated {
 impl ConnectionAuth {
     /// The same connection, talking to the double under `prefix` (a session's, or empty for
     /// the root): a handshake there neither sees nor ends the one with another double.
-    pub(crate) fn scoped(&self, prefix: &str) -> ConnectionAuth {
+    pub(crate) fn scoped(&self, prefix: impl Into<Arc<str>>) -> ConnectionAuth {
         ConnectionAuth {
             scopes: Arc::clone(&self.scopes),
             scope: prefix.into(),
@@ -160,14 +160,14 @@ mod tests {
         connection.scoped("/sessions/first").authenticate(alice());
         for n in 0..MAX_SCOPES {
             connection
-                .scoped(&format!("/sessions/{n}"))
+                .scoped(format!("/sessions/{n}"))
                 .authenticate(alice());
         }
 
         assert_eq!(connection.scoped("/sessions/first").authenticated(), None);
         assert_eq!(
             connection
-                .scoped(&format!("/sessions/{}", MAX_SCOPES - 1))
+                .scoped(format!("/sessions/{}", MAX_SCOPES - 1))
                 .authenticated(),
             Some(alice())
         );

@@ -2,6 +2,8 @@
 //! under), then to the admin API, the UM endpoint, Autodiscover, or 404.
 
 use super::{admin, autodiscover, endpoint};
+use std::sync::Arc;
+
 use crate::auth::ConnectionAuth;
 use crate::domain::journal::Entry;
 use crate::state::{Doubles, Shared};
@@ -55,9 +57,9 @@ pub(crate) fn locate(
     let shared = session.double().clone();
     let at = shared.now();
     Ok(Target {
-        request: request.under(&prefix).received(at),
+        request: request.under(prefix).received(at),
         stop: stop.or(&session.ended()),
-        connection: connection.scoped(&prefix),
+        connection: connection.scoped(Arc::clone(prefix)),
         shared,
     })
 }

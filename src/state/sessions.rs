@@ -114,6 +114,8 @@ pub(crate) struct SessionEntry {
 #[derive(Debug)]
 pub(crate) struct Session {
     id: Arc<str>,
+    /// `/sessions/ID`, made once: every request under it is given it.
+    prefix: Arc<str>,
     name: Option<String>,
     created_at: Timestamp,
     /// The order of creation, to list sessions oldest first.
@@ -139,8 +141,8 @@ impl Session {
     }
 
     /// `/sessions/ID`, the path every URL of the session starts with.
-    pub(crate) fn prefix(&self) -> String {
-        format!("{SESSIONS_PREFIX}/{}", self.id)
+    pub(crate) fn prefix(&self) -> &Arc<str> {
+        &self.prefix
     }
 
     /// A signal that fires when the session ends.
@@ -276,8 +278,10 @@ impl Doubles {
             let _ = double.inner.ca_pem.set(pem.to_owned());
         }
         let now = (Instant::now(), Timestamp::now());
+        let id = new_id();
         let session = Arc::new(Session {
-            id: new_id().into(),
+            prefix: format!("{SESSIONS_PREFIX}/{id}").into(),
+            id: id.into(),
             name: ask.name,
             created_at: now.1,
             number: self
