@@ -35,6 +35,7 @@ mod scenario_budget;
 mod scenarios;
 mod schema;
 mod schema_mistakes;
+mod sessions_load;
 mod support;
 mod ui;
 mod watch;
