@@ -76,9 +76,10 @@ pub(crate) struct NewCall<'a> {
 
 /// The most bytes of strings the calls of one double hold. A call's dial string and content
 /// come from the client, each up to `--max-body-bytes`: bounded by a count alone, 10,000 calls
-/// of 900 KB dial strings would hold 9 GB. A real call's strings are well under 400 bytes, so
-/// the count bounds real traffic first and this only a client that sends huge ones.
-pub(crate) const MAX_CALL_BYTES: usize = 4 * 1024 * 1024;
+/// of 900 KB dial strings would hold 9 GB. A real call's strings are under 400 bytes, so this
+/// holds over 5,000 of them; small enough to fit in the slack of §10's memory promise (journal
+/// cap + 48 MiB) with the root and sessions all full.
+pub(crate) const MAX_CALL_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct CallBook {
@@ -281,8 +282,8 @@ mod tests {
         let bytes = book.bytes;
         book.add(call_dialling(&"1".repeat(MAX_CALL_BYTES + 1)));
 
-        // 4 MiB holds four calls of 900 KB dial strings, not five: the newest four.
-        assert_eq!(kept, [17, 18, 19, 20]);
+        // 2 MiB holds two calls of 900 KB dial strings, not three: the newest two.
+        assert_eq!(kept, [19, 20]);
         assert!(bytes <= MAX_CALL_BYTES, "{bytes}");
         let alone = book.all(0);
         assert_eq!(alone.len(), 1, "only the newest, alone over the budget");

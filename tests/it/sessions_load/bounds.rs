@@ -10,8 +10,7 @@ use crate::events::Stream;
 use crate::support::*;
 
 #[tokio::test]
-async fn past_max_sessions_one_more_is_a_409_until_one_is_deleted_and_the_library_is_refused_too()
-{
+async fn past_max_sessions_one_more_is_a_409_until_one_is_deleted_and_the_library_is_refused_too() {
     // Arrange
     let mock = Mock::with(UmMockServer::builder().max_sessions(2)).await;
     let first = create(&mock).await;
@@ -82,9 +81,7 @@ async fn a_session_left_alone_ends_by_itself_and_one_in_use_stays() {
     assert_eq!(ended["id"], alone.id.as_str());
     assert_eq!(ended["reason"], "idle");
     // Gone: its prefix 404s and says why; the list has `busy` only, which still serves.
-    let under_alone = mock
-        .admin("GET", &alone.path("/__admin/info"), None)
-        .await;
+    let under_alone = mock.admin("GET", &alone.path("/__admin/info"), None).await;
     assert_eq!(under_alone.status, 404);
     assert_eq!(
         under_alone.header("X-Exum-Reason"),

@@ -114,7 +114,11 @@ async fn a_sessions_accessors_act_on_that_session_only() {
             .map(|s| (s.mailbox, s.operation))
             .collect::<Vec<_>>()
     };
-    assert_eq!(scripted(&session), scripted(&server), "the fixtures' scenarios only");
+    assert_eq!(
+        scripted(&session),
+        scripted(&server),
+        "the fixtures' scenarios only"
+    );
     assert_eq!(session.mailbox(ALICE).unwrap().pin, fixture_pin);
     assert_eq!(server.emails().len(), 1);
 }

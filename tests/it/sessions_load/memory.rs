@@ -71,9 +71,11 @@ async fn evicted(client: &reqwest::Client, base: &str) -> u64 {
     journal["evicted"].as_u64().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_four_sessions_in_use_900_kb_bodies_keep_memory_under_all_journal_caps_plus_48_mib() {
-    // Arrange: the binary with its defaults, 4 sessions, and the bound those defaults promise.
+/// The root and `SESSIONS` sessions of the binary with its defaults, each sent twice its
+/// journal cap's worth of `body` (all five at once, so every journal is full and turning over
+/// while the others are); the peak resident memory in MiB, and the bound §10 promises for it:
+/// the journal caps (the root's and each session's, as `--help` states the defaults) + 48 MiB.
+async fn peak_and_bound_with_sessions_sent(body: String) -> (f64, f64) {
     const SESSIONS: usize = 4;
     let root_cap = default_of("--max-journal-bytes") as f64;
     let session_cap = default_of("--session-max-journal-bytes") as f64;
@@ -84,15 +86,9 @@ async fn with_four_sessions_in_use_900_kb_bodies_keep_memory_under_all_journal_c
     for _ in 0..SESSIONS {
         doubles.push(new_session(&client, &base).await);
     }
-    let pad = "x".repeat(900_000);
-    let body = bytes::Bytes::from(format!(
-        r#"<s:Envelope xmlns:s="{SOAP11}"><s:Header><Pad>{pad}</Pad></s:Header><s:Body><ResetPIN xmlns="{HTTP_NS}"/></s:Body></s:Envelope>"#
-    ));
-    // Each double gets twice its cap's worth, all five at once: every journal is full and
-    // turning over while the others are.
+    let body = bytes::Bytes::from(body);
     let bodies_for = |cap: f64| (2.0 * cap / body.len() as f64).ceil() as usize + 1;
 
-    // Act
     let mut clients = JoinSet::new();
     for (n, double) in doubles.iter().enumerate() {
         let count = bodies_for(if n == 0 { root_cap } else { session_cap });
@@ -115,15 +111,116 @@ async fn with_four_sessions_in_use_900_kb_bodies_keep_memory_under_all_journal_c
         done.unwrap();
     }
 
-    // Assert: every journal reached its cap, and the peak stayed under the promise.
     for double in &doubles {
-        assert!(evicted(&client, double).await > 0, "{double}'s journal is full");
+        assert!(
+            evicted(&client, double).await > 0,
+            "{double}'s journal is full"
+        );
     }
     let peak = vm_hwm_mib(pid);
     eprintln!("peak resident memory {peak:.1} MiB (promised under {bound_mib:.1} MiB)");
+    (peak, bound_mib)
+}
+
+/// A SOAP envelope with `body` in its Body.
+fn envelope_of(body: &str) -> String {
+    format!(r#"<s:Envelope xmlns:s="{SOAP11}"><s:Body>{body}</s:Body></s:Envelope>"#)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_four_sessions_in_use_900_kb_bodies_keep_memory_under_all_journal_caps_plus_48_mib() {
+    // Arrange: ResetPIN envelopes padded to 900 KB in a header.
+    let pad = "x".repeat(900_000);
+    let body = format!(
+        r#"<s:Envelope xmlns:s="{SOAP11}"><s:Header><Pad>{pad}</Pad></s:Header><s:Body><ResetPIN xmlns="{HTTP_NS}"/></s:Body></s:Envelope>"#
+    );
+
+    // Act
+    let (peak, bound) = peak_and_bound_with_sessions_sent(body).await;
+
+    // Assert
     assert!(
-        peak < bound_mib,
-        "peak resident memory {peak:.1} MiB, promised under {bound_mib:.1} MiB"
+        peak < bound,
+        "peak resident memory {peak:.1} MiB, promised under {bound:.1} MiB"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_dialling_900_kb_dial_strings_in_four_sessions_keep_memory_under_the_same_bound() {
+    // Arrange: each request places a call whose dial string the double keeps.
+    let dial_string = "1".repeat(900_000);
+    let body = envelope_of(&format!(
+        r#"<PlayOnPhoneGreeting xmlns="{HTTP_NS}"><GreetingType>NormalCustom</GreetingType><DialString>{dial_string}</DialString></PlayOnPhoneGreeting>"#
+    ));
+
+    // Act
+    let (peak, bound) = peak_and_bound_with_sessions_sent(body).await;
+
+    // Assert
+    assert!(
+        peak < bound,
+        "peak resident memory {peak:.1} MiB, promised under {bound:.1} MiB"
+    );
+}
+
+#[tokio::test]
+async fn a_sessions_dial_plan_with_900_kb_of_access_numbers_is_not_copied_into_each_email() {
+    // Arrange: a session whose fixtures (sent by the client) give alice's dial plan 50,000
+    // access numbers, about 900 KB.
+    let (_child, pid, base) = start_binary();
+    let client = reqwest::Client::new();
+    let numbers: Vec<String> = (0..50_000)
+        .map(|n| format!("+1 425 555 {:04}", n % 10_000))
+        .collect();
+    let fixtures = serde_json::json!({
+        "dial_plans": [{"name": "Big", "access_numbers": numbers}],
+        "mailboxes": [{"smtp_address": "alice@contoso.com", "logons": ["alice"],
+                       "extension": "4001", "dial_plan": "Big"}]
+    });
+    let response = client
+        .post(format!("{base}/__admin/sessions"))
+        .json(&serde_json::json!({ "fixtures": fixtures }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let session: Value = response.json().await.unwrap();
+    let url = format!("{}{PATH_2010}", session["base_url"].as_str().unwrap());
+    let before = rss_kib(pid);
+
+    // Act: 300 resets, each capturing an email that lists the numbers.
+    for _ in 0..300 {
+        let response = client
+            .post(&url)
+            .header("Authorization", basic("alice", "pw"))
+            .body(reset_pin_envelope())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    // Assert: a copy per email would be 300 × 900 KB and more; the emails are all there.
+    let grown_mib = rss_kib(pid).saturating_sub(before) as f64 / 1024.0;
+    assert!(grown_mib < 32.0, "resident memory grew {grown_mib:.1} MiB");
+    let emails: Value = client
+        .get(format!(
+            "{}/__admin/emails?limit=1",
+            session["base_url"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(emails["total"], 300);
+    assert_eq!(
+        emails["emails"][0]["access_numbers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50_000
     );
 }
 
@@ -144,6 +241,9 @@ async fn a_hundred_empty_sessions_cost_little_memory() {
 
     // Assert
     let per_session = rss_kib(pid).saturating_sub(before) / 99;
-    eprintln!("RSS {before} KiB -> {} KiB: {per_session} KiB per empty session", rss_kib(pid));
+    eprintln!(
+        "RSS {before} KiB -> {} KiB: {per_session} KiB per empty session",
+        rss_kib(pid)
+    );
     assert!(per_session < 256, "{per_session} KiB per empty session");
 }
