@@ -334,18 +334,39 @@ async fn past_the_journal_byte_cap_the_oldest_entries_go_and_the_newest_is_cut_t
     assert_eq!(newest["truncated"], true);
     let held = newest["body"].as_str().unwrap().len()
         + newest["response_body"].as_str().map_or(0, str::len);
-    // The headers count too and stay whole; the bodies get the rest of the cap. (The journal
-    // shows `Authorization` redacted, a few bytes shorter than what was sent and counted.)
+    // The headers and the record's text count too and stay whole; the bodies get the rest of
+    // the cap. (The journal shows `Authorization` redacted, a few bytes shorter than what was
+    // sent and counted.)
     let headers = header_bytes(newest);
+    let text = record_bytes(newest);
     assert!(
-        held + headers <= 4_000 && held + headers > 3_900,
-        "bodies {held} + headers {headers}"
+        held + headers + text <= 4_000 && held + headers + text > 3_900,
+        "bodies {held} + headers {headers} + record {text}"
     );
     assert_eq!(journal["evicted"], 10);
     assert!(
         small["requests"][0].get("truncated").is_none(),
         "written only when true"
     );
+}
+
+/// The bytes of an entry's text the journal counts besides bodies and headers: the request
+/// line, when, who, what and why (this test's entries have the default outcome, 0 bytes).
+fn record_bytes(entry: &Value) -> usize {
+    [
+        "received_at",
+        "method",
+        "path",
+        "identity",
+        "mailbox",
+        "operation",
+        "reason",
+        "auth_scheme",
+        "listener",
+    ]
+    .iter()
+    .map(|key| entry[key].as_str().map_or(0, str::len))
+    .sum()
 }
 
 /// The bytes of an entry's headers as the journal shows them: names and values.
@@ -394,6 +415,31 @@ async fn a_thousand_requests_with_large_headers_keep_the_journal_under_its_byte_
         requests.len()
     );
     assert_eq!(journal["evicted"], 1_000 - requests.len() as u64);
+}
+
+#[tokio::test]
+async fn requests_with_60_kb_paths_keep_the_journal_under_its_byte_cap() {
+    // Arrange: 1 MiB for the journal; 200 requests with 60 KB paths, each quoted again in the
+    // 404's reason: 24 MB of text in all.
+    const CAP: usize = 1 << 20;
+    let mock = Mock::with(UmMockServer::builder().max_journal_bytes(CAP)).await;
+    let path = format!("/{}", "p".repeat(60_000));
+
+    // Act
+    for _ in 0..200 {
+        assert_eq!(mock.send(mock.client.get(mock.url(&path))).await.status, 404);
+    }
+
+    // Assert: the paths and reasons count with the bodies and headers, so the cap holds.
+    let journal = mock.get_json("/__admin/requests?limit=10000").await;
+    let requests = journal["requests"].as_array().unwrap();
+    let held: usize = requests
+        .iter()
+        .map(|entry| record_bytes(entry) + header_bytes(entry))
+        .sum();
+    assert!(held <= CAP, "the journal holds {held} bytes");
+    assert!(requests.len() < 10, "{} entries of 120 KB each", requests.len());
+    assert_eq!(journal["evicted"], 200 - requests.len() as u64);
 }
 
 #[tokio::test]
