@@ -427,7 +427,10 @@ async fn requests_with_60_kb_paths_keep_the_journal_under_its_byte_cap() {
 
     // Act
     for _ in 0..200 {
-        assert_eq!(mock.send(mock.client.get(mock.url(&path))).await.status, 404);
+        assert_eq!(
+            mock.send(mock.client.get(mock.url(&path))).await.status,
+            404
+        );
     }
 
     // Assert: the paths and reasons count with the bodies and headers, so the cap holds.
@@ -438,7 +441,11 @@ async fn requests_with_60_kb_paths_keep_the_journal_under_its_byte_cap() {
         .map(|entry| record_bytes(entry) + header_bytes(entry))
         .sum();
     assert!(held <= CAP, "the journal holds {held} bytes");
-    assert!(requests.len() < 10, "{} entries of 120 KB each", requests.len());
+    assert!(
+        requests.len() < 10,
+        "{} entries of 120 KB each",
+        requests.len()
+    );
     assert_eq!(journal["evicted"], 200 - requests.len() as u64);
 }
 

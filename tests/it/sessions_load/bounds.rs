@@ -87,7 +87,7 @@ async fn a_session_left_alone_ends_by_itself_and_one_in_use_stays() {
         under_alone.header("X-Exum-Reason"),
         format!("no session '{}'", alone.id)
     );
-    assert_eq!(listed(&mock).await, [busy.id.clone()]);
+    assert_eq!(listed(&mock).await, [busy.id.as_str()]);
     let emails = mock.get_json(&busy.path("/__admin/emails")).await;
     assert_eq!(emails["total"], 4);
 }

@@ -64,7 +64,7 @@ async fn a_sessions_accessors_act_on_that_session_only() {
     assert_eq!(carol_at_root, 200);
     // Emails, journal, mailboxes, phone logons and the clock: the session's own.
     assert_eq!(email.to, ALICE);
-    assert_eq!(session.emails(), [email.clone()]);
+    assert_eq!(session.emails(), std::slice::from_ref(&email));
     assert!(bystander.emails().is_empty());
     assert_eq!(
         server.emails().iter().map(|e| &e.to).collect::<Vec<_>>(),
