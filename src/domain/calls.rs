@@ -77,8 +77,8 @@ pub(crate) struct NewCall<'a> {
 /// The most bytes of strings the calls of one double hold. A call's dial string and content
 /// come from the client, each up to `--max-body-bytes`: bounded by a count alone, 10,000 calls
 /// of 900 KB dial strings would hold 9 GB. A real call's strings are under 400 bytes, so this
-/// holds over 5,000 of them; small enough to fit in the slack of §10's memory promise (journal
-/// cap + 48 MiB) with the root and sessions all full.
+/// holds over 5,000 of them; small enough to fit in the slack of the resident-memory promise
+/// (journal cap + 48 MiB) with the root and sessions all full.
 pub(crate) const MAX_CALL_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-//! Sessions (SPEC §16) under load and at their bounds: Windows authentication per session on
+//! Sessions under load and at their bounds: Windows authentication per session on
 //! one kept-alive connection, parallel resets spread over many sessions, `--max-sessions`,
 //! idle expiry, the library's `UmSession`, and resident memory with sessions in use.
 

@@ -1,4 +1,4 @@
-//! SPEC §10's memory promise with sessions in use: the binary's peak resident memory stays
+//! The resident-memory promise with sessions in use: the binary's peak resident memory stays
 //! under its journal caps — the root's `--max-journal-bytes` plus each session's
 //! `--session-max-journal-bytes` — plus 48 MiB, the caps read from the binary's own defaults.
 
@@ -73,7 +73,7 @@ async fn evicted(client: &reqwest::Client, base: &str) -> u64 {
 
 /// The root and `SESSIONS` sessions of the binary with its defaults, each sent twice its
 /// journal cap's worth of `body` (all five at once, so every journal is full and turning over
-/// while the others are); the peak resident memory in MiB, and the bound §10 promises for it:
+/// while the others are); the peak resident memory in MiB, and the bound promised for it:
 /// the journal caps (the root's and each session's, as `--help` states the defaults) + 48 MiB.
 async fn peak_and_bound_with_sessions_sent(body: String) -> (f64, f64) {
     const SESSIONS: usize = 4;
