@@ -138,25 +138,26 @@ macro_rules! shared_settings {
                 self
             }
 
-            /// The most bytes of request and response bodies and request headers (names and
-            /// values) the journal holds (default 64 MiB): past it the oldest entries are
-            /// dropped (`evicted` counts them); the newest is always kept, its headers whole
-            /// and its bodies cut to fit (`truncated`).
+            /// The most bytes the journal holds (default 64 MiB) of request and response
+            /// bodies, request headers (names and values) and each entry's text (path, reason,
+            /// names, scripted outcome): past it the oldest entries are dropped (`evicted`
+            /// counts them); the newest is always kept, its headers and text whole and its
+            /// bodies cut to fit (`truncated`).
             /// ```
             /// # use exchange_um_mock::*;
             /// # #[tokio::main(flavor = "current_thread")]
             /// # async fn main() {
             /// // Arrange
-            /// let server = UmMockServer::builder().max_journal_bytes(100).start().await.unwrap();
+            /// let server = UmMockServer::builder().max_journal_bytes(1_000).start().await.unwrap();
             ///
-            /// // Act: a body of 150 bytes.
-            /// reqwest::Client::new().post(server.service_url()).body("x".repeat(150)).send().await.unwrap();
+            /// // Act: a body of 1,500 bytes.
+            /// reqwest::Client::new().post(server.service_url()).body("x".repeat(1_500)).send().await.unwrap();
             ///
-            /// // Assert
+            /// // Assert: kept, its body cut to what is left of the 1,000 bytes.
             /// let request = &server.requests()[0];
             /// assert!(request.truncated);
             /// let headers: usize = request.headers.iter().map(|(name, value)| name.len() + value.len()).sum();
-            /// assert_eq!(headers + request.body.len() + request.response_body.as_ref().map_or(0, |b| b.len()), 100);
+            /// assert!(request.body.len() < 1_000 - headers - request.path.len());
             /// # }
             /// ```
             pub fn max_journal_bytes(mut self, bytes: usize) -> Self {
