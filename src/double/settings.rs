@@ -140,7 +140,8 @@ macro_rules! shared_settings {
 
             /// The most bytes the journal holds (default 64 MiB) of request and response
             /// bodies, request headers (names and values) and each entry's text (path, reason,
-            /// names, scripted outcome): past it the oldest entries are dropped (`evicted`
+            /// names, scripted outcome), with what each entry and header costs besides (under
+            /// 1 KB): past it the oldest entries are dropped (`evicted`
             /// counts them); the newest is always kept, its headers and text whole and its
             /// bodies cut to fit (`truncated`).
             /// ```

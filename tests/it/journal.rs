@@ -334,13 +334,15 @@ async fn past_the_journal_byte_cap_the_oldest_entries_go_and_the_newest_is_cut_t
     assert_eq!(newest["truncated"], true);
     let held = newest["body"].as_str().unwrap().len()
         + newest["response_body"].as_str().map_or(0, str::len);
-    // The headers and the record's text count too and stay whole; the bodies get the rest of
+    // The headers and the record's text count too and stay whole, with what the entry and each
+    // header cost in memory besides their bytes (under 1.5 KB here); the bodies get the rest of
     // the cap. (The journal shows `Authorization` redacted, a few bytes shorter than what was
     // sent and counted.)
     let headers = header_bytes(newest);
     let text = record_bytes(newest);
+    let shown = held + headers + text;
     assert!(
-        held + headers + text <= 4_000 && held + headers + text > 3_900,
+        shown <= 4_000 && shown > 4_000 - 1_500,
         "bodies {held} + headers {headers} + record {text}"
     );
     assert_eq!(journal["evicted"], 10);
@@ -447,6 +449,30 @@ async fn requests_with_60_kb_paths_keep_the_journal_under_its_byte_cap() {
         requests.len()
     );
     assert_eq!(journal["evicted"], 200 - requests.len() as u64);
+}
+
+#[tokio::test]
+async fn requests_with_many_one_byte_headers_count_what_each_header_costs() {
+    // Arrange: 1 MiB for the journal; 1,000 requests with 90 one-byte headers each. Their
+    // names and values are 360 KB in all, but each header is a pair of strings in memory,
+    // over 100 bytes: uncounted, 10,000 such entries held 107 MiB whatever the cap.
+    const CAP: usize = 1 << 20;
+    let mock = Mock::with(UmMockServer::builder().max_journal_bytes(CAP)).await;
+
+    // Act
+    for _ in 0..1_000 {
+        let mut request = mock.client.get(mock.url("/x"));
+        for n in 0..90 {
+            request = request.header(format!("x{n:02}"), "v");
+        }
+        assert_eq!(mock.send(request).await.status, 404);
+    }
+
+    // Assert: far fewer than the 1,000 entries whose bytes alone would fit.
+    let journal = mock.get_json("/__admin/requests?limit=10000").await;
+    let kept = journal["requests"].as_array().unwrap().len();
+    assert!(kept < 200, "{kept} entries of 90 headers each in 1 MiB");
+    assert_eq!(journal["evicted"], 1_000 - kept as u64);
 }
 
 #[tokio::test]
