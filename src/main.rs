@@ -116,8 +116,8 @@ struct ServeArgs {
     /// Journal entries kept before the oldest is dropped.
     #[arg(long, env = "EXUM_MAX_REQUESTS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_requests: u64,
-    /// Bytes of request and response bodies, request headers, paths and reasons the journal
-    /// keeps before the oldest entries are dropped.
+    /// Bytes of request and response bodies, request headers and entry text (path, reason) the
+    /// journal keeps before the oldest entries are dropped.
     #[arg(long, env = "EXUM_MAX_JOURNAL_BYTES", default_value_t = 67_108_864)]
     max_journal_bytes: usize,
     /// Sessions (POST /__admin/sessions) alive at once; one more gets 409.
@@ -126,7 +126,7 @@ struct ServeArgs {
     /// Seconds a session may go without a request under its prefix before it ends by itself.
     #[arg(long, env = "EXUM_SESSION_IDLE_S", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
     session_idle_s: u64,
-    /// Bytes of bodies, request headers, paths and reasons each session's journal keeps.
+    /// Bytes of bodies, request headers and entry text each session's journal keeps.
     #[arg(
         long,
         env = "EXUM_SESSION_MAX_JOURNAL_BYTES",

@@ -20,7 +20,8 @@ use crate::vocab::time::Timestamp;
 /// URI is far shorter. A longer one is refused, so the call store, capped by count, holds a
 /// bounded number of bytes too.
 pub(crate) const MAX_DIAL_STRING_CHARS: usize = 256;
-/// The longest `entryId` a call keeps: a store entry id in base64 is a few hundred characters.
+/// The longest `entryId` a call keeps, and the longest folder id a mailbox keeps: a store id
+/// in base64 is a few hundred characters.
 pub(crate) const MAX_ENTRY_ID_CHARS: usize = 1024;
 
 /// The refusal of a dial string over [`MAX_DIAL_STRING_CHARS`], naming the parameter.
@@ -89,15 +90,43 @@ pub(crate) struct NewCall<'a> {
     pub(crate) at: Timestamp,
 }
 
+/// The most bytes of strings the calls of one double hold. A call's dial string and content
+/// come from the client, each up to `--max-body-bytes`: bounded by a count alone, 10,000 calls
+/// of 900 KB dial strings would hold 9 GB. A real call's strings are under 400 bytes, so this
+/// holds over 5,000 of them; small enough to fit in the slack of the resident-memory promise
+/// (journal cap + 48 MiB) with the root and sessions all full.
+pub(crate) const MAX_CALL_BYTES: usize = 2 * 1024 * 1024;
+
 #[derive(Debug)]
 pub(crate) struct CallBook {
     ring: Ring<Call>,
+    /// The bytes of the held calls' strings ([`Call::held_bytes`]), at most [`MAX_CALL_BYTES`]
+    /// unless one call alone is over it.
+    bytes: usize,
+}
+
+impl Call {
+    /// The bytes of its strings: what it costs beyond its fixed size.
+    fn held_bytes(&self) -> usize {
+        [
+            &self.id,
+            &self.mailbox,
+            &self.operation,
+            &self.dial_string,
+            &self.content,
+            &self.started_at,
+        ]
+        .iter()
+        .map(|s| s.len())
+        .sum()
+    }
 }
 
 impl CallBook {
     pub(crate) fn new(capacity: usize) -> Self {
         CallBook {
             ring: Ring::new(capacity),
+            bytes: 0,
         }
     }
 
@@ -126,10 +155,20 @@ impl CallBook {
         }
     }
 
-    /// Stores a call made by [`CallBook::dial`].
+    /// Stores a call made by [`CallBook::dial`], dropping the oldest past the count or
+    /// [`MAX_CALL_BYTES`] (the newest is always kept).
     pub(crate) fn add(&mut self, mut call: Call) {
         call.seq = self.ring.allocate_id();
-        self.ring.push(call);
+        let size = call.held_bytes();
+        while self.ring.len() > 0 && self.bytes + size > MAX_CALL_BYTES {
+            if let Some(dropped) = self.ring.pop_oldest() {
+                self.bytes -= dropped.held_bytes();
+            }
+        }
+        self.bytes += size;
+        if let Some(dropped) = self.ring.push(call) {
+            self.bytes -= dropped.held_bytes();
+        }
     }
 
     /// The call `id` of `mailbox`, its state brought up to date.
@@ -161,6 +200,7 @@ impl CallBook {
 
     pub(crate) fn clear(&mut self) {
         self.ring.clear();
+        self.bytes = 0;
     }
 }
 
@@ -232,5 +272,38 @@ mod tests {
             "a call belongs to its mailbox"
         );
         assert!(book.get(&id, "someone@else", 0).is_none());
+    }
+
+    /// A call whose dial string is `dial_string`.
+    fn call_dialling(dial_string: &str) -> Call {
+        let call = NewCall {
+            mailbox: "a@x",
+            operation: "PlayOnPhoneGreeting",
+            dial_string,
+            content: "NormalCustom",
+            at: Timestamp::now(),
+        };
+        CallBook::dial(call, "um.example", &mut mailbox_rng(Some(1), "calls"))
+    }
+
+    #[test]
+    fn past_its_byte_budget_the_oldest_calls_are_dropped_and_the_newest_is_always_kept() {
+        let mut book = CallBook::new(10_000);
+        let huge = "1".repeat(900_000);
+
+        for _ in 0..20 {
+            book.add(call_dialling(&huge));
+        }
+        let kept: Vec<u64> = book.ring.iter().map(|c| c.seq).collect();
+        let bytes = book.bytes;
+        book.add(call_dialling(&"1".repeat(MAX_CALL_BYTES + 1)));
+
+        // 2 MiB holds two calls of 900 KB dial strings, not three: the newest two.
+        assert_eq!(kept, [19, 20]);
+        assert!(bytes <= MAX_CALL_BYTES, "{bytes}");
+        let alone = book.all(0);
+        assert_eq!(alone.len(), 1, "only the newest, alone over the budget");
+        assert_eq!(alone[0].dial_string.len(), MAX_CALL_BYTES + 1);
+        assert_eq!(book.bytes, alone[0].held_bytes());
     }
 }

@@ -2,14 +2,16 @@
 //! the PIN email and the language of a mailbox that names none.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::domain::mail::wording::DEFAULT_LANGUAGE;
 
 /// A dial plan as the fixtures define it (checked: its language has wording).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct DialPlan {
-    /// Telephone access numbers, listed in the PIN email and `GetUMProperties`.
-    pub(crate) access_numbers: Vec<String>,
+    /// Telephone access numbers, listed in the PIN email and `GetUMProperties`. Shared with
+    /// every email that lists them, so a long list costs its bytes once, not once per email.
+    pub(crate) access_numbers: Arc<[String]>,
     /// The language of its mailboxes that set none.
     pub(crate) default_language: Option<String>,
 }

@@ -49,7 +49,7 @@ pub(crate) fn pin_email(
         .dial_plan
         .as_ref()
         .and_then(|plan| fixtures.dial_plans.get(plan))
-        .map(|plan| plan.access_numbers.clone())
+        .map(|plan| std::sync::Arc::clone(&plan.access_numbers))
         .unwrap_or_default();
     PendingEmail {
         mailbox: state.smtp_address.clone(),

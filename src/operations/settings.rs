@@ -1,5 +1,6 @@
 //! The four `Set*` operations: each changes one mailbox property and answers empty.
 
+use crate::domain::calls::MAX_ENTRY_ID_CHARS;
 use base64::Engine as _;
 
 use super::{Ctx, Done, Failure};
@@ -48,6 +49,15 @@ pub(super) fn set_telephone_access_folder_email(
     args: &Args,
 ) -> Result<Done, Failure> {
     let folder = args.text("base64FolderId").trim().to_string();
+    let chars = folder.chars().count();
+    if chars > MAX_ENTRY_ID_CHARS {
+        return Err(Failure::Um {
+            exception: "InvalidObjectIdException",
+            reason: format!(
+                "base64FolderId has {chars} characters; a folder id has at most {MAX_ENTRY_ID_CHARS}"
+            ),
+        });
+    }
     if folder.is_empty()
         || base64::engine::general_purpose::STANDARD
             .decode(&folder)

@@ -38,7 +38,7 @@ pub(crate) struct Config {
     pub(crate) max_body_bytes: usize,
     pub(crate) max_emails: usize,
     pub(crate) max_requests: usize,
-    /// The most bytes of request and response bodies, request headers, paths and reasons the
+    /// The most bytes of request and response bodies, request headers and entry text the
     /// journal holds.
     pub(crate) max_journal_bytes: usize,
     pub(crate) seed: Option<u64>,

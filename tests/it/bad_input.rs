@@ -439,3 +439,23 @@ async fn an_entry_id_over_1024_characters_is_an_invalid_object_id_not_a_stored_c
     assert!(reply.header("X-Exum-Reason").contains("1028 characters"));
     assert_eq!(mock.get_json("/__admin/calls").await["calls"], json!([]));
 }
+
+#[tokio::test]
+async fn a_folder_id_over_1024_characters_is_an_invalid_object_id_and_never_stored() {
+    let mock = Mock::start().await;
+    let long = "A".repeat(1028);
+    let set = wrap_body(&format!(
+        r#"<SetTelephoneAccessFolderEmail xmlns="{HTTP_NS}"><base64FolderId>{long}</base64FolderId></SetTelephoneAccessFolderEmail>"#
+    ));
+
+    let reply = mock.post_as("alice", PATH_2010, set).await;
+
+    assert_eq!(reply.status, 500);
+    assert!(reply.text().contains("InvalidObjectIdException"));
+    assert!(reply.header("X-Exum-Reason").contains("1028 characters"));
+    let alice = mock.mailbox("alice@contoso.com").await;
+    assert_eq!(
+        alice["properties"]["telephone_access_folder_email"],
+        json!(null)
+    );
+}

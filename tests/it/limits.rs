@@ -102,7 +102,7 @@ async fn peak_resident_mib_with_900_kb_bodies(flags: &[&str]) -> f64 {
 
 /// `VmHWM` (peak resident set) of process `pid`, in MiB.
 #[cfg(target_os = "linux")]
-fn vm_hwm_mib(pid: u32) -> f64 {
+pub(crate) fn vm_hwm_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let kib: f64 = status
         .lines()
@@ -308,7 +308,7 @@ async fn two_thousand_idle_keep_alive_connections_cost_little_and_others_are_ser
     drop(idle);
 }
 
-fn rss_kib(pid: u32) -> u64 {
+pub(crate) fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()

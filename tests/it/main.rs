@@ -36,6 +36,7 @@ mod scenarios;
 mod schema;
 mod schema_mistakes;
 mod sessions;
+mod sessions_load;
 mod support;
 mod ui;
 mod watch;

@@ -110,7 +110,7 @@ impl Captured {
             language: mail.language,
             pin: p.pin.clone(),
             extension: p.extension.clone(),
-            access_numbers: p.access_numbers.clone(),
+            access_numbers: p.access_numbers.to_vec(),
             operation: p.operation.to_string(),
             request_id: p.request_id,
             sent_at: self.at.rfc3339(),
@@ -139,7 +139,8 @@ pub(crate) struct PendingEmail {
     pub(crate) display_name: String,
     pub(crate) pin: String,
     pub(crate) extension: Option<String>,
-    pub(crate) access_numbers: Vec<String>,
+    /// The dial plan's, shared with it.
+    pub(crate) access_numbers: Arc<[String]>,
     /// The policy's `reset_pin_text`, appended to the text.
     pub(crate) reset_pin_text: String,
     pub(crate) operation: &'static str,
@@ -341,7 +342,7 @@ mod tests {
             display_name: "A".into(),
             pin: pin.into(),
             extension: None,
-            access_numbers: Vec::new(),
+            access_numbers: Arc::default(),
             reset_pin_text: String::new(),
             operation: "ResetPIN",
             request_id: None,
