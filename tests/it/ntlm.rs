@@ -4,110 +4,11 @@
 
 use base64::Engine as _;
 use exchange_um_mock::{ErrorKind, FixtureSet, UmMockServer};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
-use crate::support::ntlm::{authenticate, type1};
+use crate::support::ntlm::{type1, type3, Conn};
 use crate::support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// An NTLM AUTHENTICATE (type 3) for `domain\user` with 24-byte responses: fine for a mailbox
-/// without a password, where the double checks identity only.
-fn type3(domain: &str, user: &str) -> Vec<u8> {
-    authenticate(vec![1u8; 24], vec![2u8; 24], domain, user)
-}
-
-/// One keep-alive HTTP/1.1 connection, spoken by hand so each leg's connection is known.
-struct Conn(BufReader<TcpStream>);
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-}
-
-impl Answer {
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    fn reason(&self) -> &str {
-        self.all("x-exum-reason").first().copied().unwrap_or("")
-    }
-
-    /// The token of the one `WWW-Authenticate: <scheme> <token>` line.
-    fn token(&self, scheme: &str) -> Vec<u8> {
-        let lines = self.all("www-authenticate");
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        let (got, token) = lines[0].split_once(' ').unwrap();
-        assert_eq!(got, scheme);
-        B64.decode(token).unwrap()
-    }
-}
-
-impl Conn {
-    async fn open(mock: &Mock) -> Conn {
-        Conn(BufReader::new(
-            TcpStream::connect(mock.address()).await.unwrap(),
-        ))
-    }
-
-    /// POSTs a ResetPIN envelope with `authorization`, and reads the whole answer.
-    async fn reset_pin(&mut self, authorization: Option<String>) -> Answer {
-        let body = reset_pin_envelope();
-        let auth = authorization.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
-        let request = format!(
-            "POST {PATH_2010} HTTP/1.1\r\nHost: x\r\nContent-Type: {SOAP_CONTENT_TYPE}\r\n{auth}Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.0
-            .get_mut()
-            .write_all(request.as_bytes())
-            .await
-            .unwrap();
-        let mut status_line = String::new();
-        self.0.read_line(&mut status_line).await.unwrap();
-        let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.0.read_line(&mut line).await.unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').unwrap();
-            headers.push((name.to_string(), value.trim().to_string()));
-        }
-        let answer = Answer { status, headers };
-        let len: usize = answer.all("content-length")[0].parse().unwrap();
-        let mut body = vec![0; len];
-        self.0.read_exact(&mut body).await.unwrap();
-        answer
-    }
-
-    /// The NTLM handshake as `domain\user` under `scheme`: the ResetPIN answer of the type 3.
-    async fn handshake(&mut self, scheme: &str, domain: &str, user: &str) -> Answer {
-        let challenge = self
-            .reset_pin(Some(format!("{scheme} {}", B64.encode(type1()))))
-            .await;
-        assert_eq!(challenge.status, 401);
-        assert_eq!(
-            challenge.reason(),
-            "NTLM challenge sent; the client answers on this connection"
-        );
-        assert_eq!(&challenge.token(scheme)[..8], b"NTLMSSP\0");
-        self.reset_pin(Some(format!(
-            "{scheme} {}",
-            B64.encode(type3(domain, user))
-        )))
-        .await
-    }
-}
 
 fn curl_reset_pin(mock: &Mock, user_password: &str, dir: &std::path::Path) -> (u16, String) {
     let body = dir.join("reset.xml");
@@ -241,15 +142,15 @@ async fn a_domain_of_one_of_the_mailboxs_logons_is_one_it_belongs_to_in_any_case
 
     let fabrikam = Conn::open(&mock)
         .await
-        .handshake("NTLM", "fabrikam", "alice")
+        .handshake(PATH_2010, "NTLM", "fabrikam", "alice")
         .await;
     let server = Conn::open(&mock)
         .await
-        .handshake("NTLM", "contoso", "alice")
+        .handshake(PATH_2010, "NTLM", "contoso", "alice")
         .await;
     let evil = Conn::open(&mock)
         .await
-        .handshake("NTLM", "EVIL", "alice")
+        .handshake(PATH_2010, "NTLM", "EVIL", "alice")
         .await;
 
     assert_eq!((fabrikam.status, server.status), (200, 200));
@@ -276,9 +177,9 @@ async fn an_ntlm_connection_stays_authenticated_and_a_new_one_does_not() {
     let mock = Mock::start().await;
     let mut conn = Conn::open(&mock).await;
 
-    let first = conn.handshake("NTLM", "CONTOSO", "alice").await;
-    let second = conn.reset_pin(None).await;
-    let fresh = Conn::open(&mock).await.reset_pin(None).await;
+    let first = conn.handshake(PATH_2010, "NTLM", "CONTOSO", "alice").await;
+    let second = conn.reset_pin(PATH_2010, None).await;
+    let fresh = Conn::open(&mock).await.reset_pin(PATH_2010, None).await;
 
     assert_eq!((first.status, second.status), (200, 200));
     assert_eq!(mock.server.emails_to("alice@contoso.com").len(), 2);
@@ -295,9 +196,9 @@ async fn basic_on_an_ntlm_connection_is_that_user_for_that_request_only() {
     let mock = Mock::start().await;
     let mut conn = Conn::open(&mock).await;
 
-    conn.handshake("NTLM", "CONTOSO", "alice").await;
-    let as_carol = conn.reset_pin(Some(basic("carol", "x"))).await;
-    let again = conn.reset_pin(None).await;
+    conn.handshake(PATH_2010, "NTLM", "CONTOSO", "alice").await;
+    let as_carol = conn.reset_pin(PATH_2010, Some(basic("carol", "x"))).await;
+    let again = conn.reset_pin(PATH_2010, None).await;
 
     assert_eq!((as_carol.status, again.status), (200, 200));
     let journal = mock.server.requests();
@@ -312,10 +213,10 @@ async fn a_type_3_with_no_challenge_pending_is_a_401() {
     let mut conn = Conn::open(&mock).await;
 
     let answer = conn
-        .reset_pin(Some(format!(
-            "NTLM {}",
-            B64.encode(type3("CONTOSO", "alice"))
-        )))
+        .reset_pin(
+            PATH_2010,
+            Some(format!("NTLM {}", B64.encode(type3("CONTOSO", "alice")))),
+        )
         .await;
 
     assert_eq!(answer.status, 401);
@@ -332,20 +233,22 @@ async fn bad_tokens_are_401s_with_a_reason_and_leave_the_handshake_as_it_was() {
     let mock = Mock::start().await;
     let mut conn = Conn::open(&mock).await;
     let challenge = conn
-        .reset_pin(Some(format!("NTLM {}", B64.encode(type1()))))
+        .reset_pin(PATH_2010, Some(format!("NTLM {}", B64.encode(type1()))))
         .await;
     assert_eq!(challenge.status, 401);
 
-    let garbage = conn.reset_pin(Some("NTLM !!!not base64!!!".into())).await;
+    let garbage = conn
+        .reset_pin(PATH_2010, Some("NTLM !!!not base64!!!".into()))
+        .await;
     let truncated = type3("CONTOSO", "alice")[..40].to_vec();
     let short = conn
-        .reset_pin(Some(format!("NTLM {}", B64.encode(truncated))))
+        .reset_pin(PATH_2010, Some(format!("NTLM {}", B64.encode(truncated))))
         .await;
     let whole = conn
-        .reset_pin(Some(format!(
-            "NTLM {}",
-            B64.encode(type3("CONTOSO", "alice"))
-        )))
+        .reset_pin(
+            PATH_2010,
+            Some(format!("NTLM {}", B64.encode(type3("CONTOSO", "alice")))),
+        )
         .await;
 
     for bad in [&garbage, &short] {
@@ -363,7 +266,9 @@ async fn raw_ntlm_under_negotiate_is_journaled_as_negotiate() {
     let mock = Mock::start().await;
     let mut conn = Conn::open(&mock).await;
 
-    let answer = conn.handshake("Negotiate", "", "alice@contoso.com").await;
+    let answer = conn
+        .handshake(PATH_2010, "Negotiate", "", "alice@contoso.com")
+        .await;
 
     assert_eq!(answer.status, 200, "{}", answer.reason());
     let last = mock.server.requests().pop().unwrap();
@@ -380,7 +285,7 @@ async fn a_scheme_the_fixtures_do_not_offer_is_no_credentials() {
     let mut conn = Conn::open(&mock).await;
 
     let answer = conn
-        .reset_pin(Some(format!("NTLM {}", B64.encode(type1()))))
+        .reset_pin(PATH_2010, Some(format!("NTLM {}", B64.encode(type1()))))
         .await;
 
     assert_eq!(answer.status, 401);
@@ -424,7 +329,7 @@ async fn a_scripted_401_offers_the_configured_schemes() {
 
     let answer = Conn::open(&mock)
         .await
-        .reset_pin(Some(basic("alice@contoso.com", "x")))
+        .reset_pin(PATH_2010, Some(basic("alice@contoso.com", "x")))
         .await;
 
     assert_eq!(answer.status, 401);
