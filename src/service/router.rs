@@ -1,9 +1,9 @@
 //! Routes a request: first to its double (the root, or the session whose prefix it came
 //! under), then to the admin API, the UM endpoint, Autodiscover, or 404.
 
-use super::{admin, autodiscover, endpoint};
 use std::sync::Arc;
 
+use super::{admin, autodiscover, endpoint};
 use crate::auth::ConnectionAuth;
 use crate::domain::journal::Entry;
 use crate::state::{Doubles, Shared};

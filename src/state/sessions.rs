@@ -310,31 +310,37 @@ impl Doubles {
         let Some(session) = self.write().remove(id) else {
             return false;
         };
-        session.ended.send_replace(true);
-        self.announce(&session, Some(why));
+        self.ended(&session, why);
         true
     }
 
-    /// Ends every session.
+    /// Ends every session, oldest first.
     pub(crate) fn end_all(&self) {
-        let ended: Vec<Arc<Session>> = self.write().drain().map(|(_, s)| s).collect();
-        let mut ended = ended;
+        let mut ended: Vec<Arc<Session>> = self.write().drain().map(|(_, s)| s).collect();
         ended.sort_by_key(|s| s.number);
         for session in ended {
-            session.ended.send_replace(true);
-            self.announce(&session, Some(Ended::Deleted));
+            self.ended(&session, Ended::Deleted);
         }
     }
 
-    /// Ends the sessions idle for `--session-idle-s`; how many.
-    pub(crate) fn end_idle(&self) -> usize {
+    /// Ends the sessions idle for `--session-idle-s`.
+    pub(crate) fn end_idle(&self) {
         let idle: Vec<Arc<str>> = self
             .read()
             .values()
             .filter(|s| s.last_used().0.elapsed() >= self.inner.limits.idle)
             .map(|s| Arc::clone(&s.id))
             .collect();
-        idle.iter().filter(|id| self.end(id, Ended::Idle)).count()
+        for id in idle {
+            self.end(&id, Ended::Idle);
+        }
+    }
+
+    /// What ending `session`, out of the registry now, does: its long-polls and event streams
+    /// end, and the root's event stream hears why.
+    fn ended(&self, session: &Session, why: Ended) {
+        session.ended.send_replace(true);
+        self.announce(session, Some(why));
     }
 
     /// The root's `session` event for `session`: its list entry when created; when it ended,
