@@ -204,8 +204,23 @@ impl Shared {
     /// Relays every email captured from now on (at most `--max-emails` deliveries pending);
     /// the receiving end is the relay's worker.
     pub(crate) fn start_relay(&self) -> tokio::sync::mpsc::UnboundedReceiver<relay::Job> {
+        let (jobs, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.relay_into(jobs);
+        receiver
+    }
+
+    #[cfg(feature = "smtp")]
+    /// Relays every email captured from now on through `jobs`, a worker's queue.
+    fn relay_into(&self, jobs: tokio::sync::mpsc::UnboundedSender<relay::Job>) {
         let cap = self.inner.config.max_emails;
-        self.with(|world| world.start_relay(cap))
+        let owner = self.downgrade();
+        self.with(|world| world.start_relay(jobs, cap, owner));
+    }
+
+    #[cfg(feature = "smtp")]
+    /// A handle that does not keep this double alive.
+    pub(crate) fn downgrade(&self) -> WeakShared {
+        WeakShared(Arc::downgrade(&self.inner))
     }
 
     /// The events after `last_seen` still kept, and a receiver for the ones to come.
@@ -397,6 +412,20 @@ impl Shared {
                 .unwrap_or_else(PoisonError::into_inner) = Arc::new(set);
         });
         Ok(())
+    }
+}
+
+/// A [`Shared`] that does not keep its double alive: what a double's relay deliveries report
+/// back to, so a session that ended can go while its emails are still being delivered.
+#[cfg(feature = "smtp")]
+#[derive(Debug, Clone)]
+pub(crate) struct WeakShared(std::sync::Weak<Inner>);
+
+#[cfg(feature = "smtp")]
+impl WeakShared {
+    /// The double, if it is still there.
+    pub(crate) fn upgrade(&self) -> Option<Shared> {
+        self.0.upgrade().map(|inner| Shared { inner })
     }
 }
 

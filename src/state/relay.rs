@@ -10,15 +10,16 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use super::events::Change;
-use super::World;
+use super::{WeakShared, World};
 use crate::domain::mail::relay::{RelayState, RelayStatus};
 use crate::domain::mail::Captured;
 
-/// What the world tells the relay's worker.
+/// What a double tells the relay's worker (one worker serves the root and every session).
 #[derive(Debug)]
 pub(crate) enum Job {
-    /// Deliver this email, captured at that instant (its delivery pending).
-    Deliver(Arc<Captured>, Instant),
+    /// Deliver this email, captured at that instant (its delivery pending), and report how
+    /// it goes to the double that captured it (if it is still there: a session may end).
+    Deliver(Arc<Captured>, Instant, WeakShared),
 }
 
 /// The queue of deliveries, bounded by `--max-emails` pending ones.
@@ -26,6 +27,8 @@ pub(crate) enum Job {
 pub(crate) struct RelayQueue {
     /// Unbounded as a channel, bounded by `pending`: a send never waits under the lock.
     jobs: mpsc::UnboundedSender<Job>,
+    /// The double this world is, for the worker's reports: weak, as the world is inside it.
+    owner: WeakShared,
     /// Deliveries queued and not yet sent or given up.
     pending: usize,
     /// The most that may be pending (`--max-emails`).
@@ -33,17 +36,27 @@ pub(crate) struct RelayQueue {
 }
 
 impl World {
-    /// Relays every email captured from now on, at most `cap` deliveries pending; the
-    /// receiving end is the relay's worker.
-    pub(super) fn start_relay(&mut self, cap: usize) -> mpsc::UnboundedReceiver<Job> {
-        let (jobs, receiver) = mpsc::unbounded_channel();
+    /// Relays every email captured from now on through `jobs`, at most `cap` deliveries
+    /// pending; `owner` is the double this world is.
+    pub(super) fn start_relay(
+        &mut self,
+        jobs: mpsc::UnboundedSender<Job>,
+        cap: usize,
+        owner: WeakShared,
+    ) {
         self.emails.relay_all();
         self.relay = Some(RelayQueue {
             jobs,
+            owner,
             pending: 0,
             cap: cap.max(1),
         });
-        receiver
+    }
+
+    /// Where this world hands its deliveries, if it relays: a session relays through its
+    /// server's worker.
+    pub(super) fn relay_jobs(&self) -> Option<mpsc::UnboundedSender<Job>> {
+        self.relay.as_ref().map(|relay| relay.jobs.clone())
     }
 
     /// Hands a just-captured email to the relay, if there is one; the email as it is now.
@@ -63,7 +76,11 @@ impl World {
                 .unwrap_or(email)
         } else if relay
             .jobs
-            .send(Job::Deliver(Arc::clone(&email), Instant::now()))
+            .send(Job::Deliver(
+                Arc::clone(&email),
+                Instant::now(),
+                relay.owner.clone(),
+            ))
             .is_ok()
         {
             relay.pending += 1;

@@ -277,6 +277,11 @@ impl Doubles {
         if let Some(pem) = root.ca_pem() {
             let _ = double.inner.ca_pem.set(pem.to_owned());
         }
+        // With --smtp-relay, a session's emails go out through the server's worker too.
+        #[cfg(feature = "smtp")]
+        if let Some(jobs) = root.with(|world| world.relay_jobs()) {
+            double.relay_into(jobs);
+        }
         let now = (Instant::now(), Timestamp::now());
         let id = new_id();
         let session = Arc::new(Session {

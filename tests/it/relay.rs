@@ -28,10 +28,10 @@ fn dead_relay(backoff: Duration) -> UmMockServerBuilder {
         .smtp_relay_backoff(backoff)
 }
 
-/// Every `relay` object the `email` events show for email `id`, replayed from the first event,
-/// up to the first with status `until`.
-async fn relay_states(mock: &Mock, id: u64, until: &str) -> Vec<Value> {
-    let mut stream = Stream::open(mock, "", Some(0)).await;
+/// Every `relay` object the `email` events of the double under `prefix` (`""` for the root)
+/// show for email `id`, replayed from the first event, up to the first with status `until`.
+async fn relay_states(mock: &Mock, prefix: &str, id: u64, until: &str) -> Vec<Value> {
+    let mut stream = Stream::open_at(mock, &format!("{prefix}/__admin/events"), Some(0)).await;
     let mut seen = Vec::new();
     loop {
         let event = stream.next().await;
@@ -64,7 +64,7 @@ async fn a_dead_relay_is_tried_four_times_then_the_email_says_failed_and_is_kept
     let id = mock.get_json("/__admin/emails/latest").await["id"]
         .as_u64()
         .unwrap();
-    let states = relay_states(&mock, id, "failed").await;
+    let states = relay_states(&mock, "", id, "failed").await;
     assert_eq!(
         states[0],
         json!({"status": "pending", "attempts": 0, "error": null})
@@ -228,4 +228,22 @@ async fn a_relay_ca_file_that_is_not_a_regular_file_is_never_read() {
         error.to_string().contains("/dev/zero") && error.to_string().contains("not a regular file"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_sessions_emails_are_relayed_too_and_their_delivery_shows_in_that_session_only() {
+    let mock = Mock::with(dead_relay(Duration::from_millis(10))).await;
+    let session = crate::sessions::Double::create(&mock).await;
+
+    session.reset_pin_ok("alice").await;
+
+    let latest = session.get_json("/__admin/emails/latest").await;
+    assert!(latest["relay"].is_object(), "not relayed: {latest}");
+    let id = latest["id"].as_u64().unwrap();
+    let states = relay_states(&mock, &session.prefix, id, "failed").await;
+    let attempts: Vec<&Value> = states.iter().map(|s| &s["attempts"]).collect();
+    assert_eq!(attempts, [0, 1, 2, 3, 4]);
+    let email = session.get_json(&format!("/__admin/emails/{id}")).await;
+    assert_eq!(email["relay"], states[4]);
+    assert_eq!(mock.get_json("/__admin/emails").await["total"], 0);
 }

@@ -14,7 +14,7 @@ use super::{Relay, Schedule, Worker};
 use crate::domain::mail::relay::{RelayState, RelayStatus};
 use crate::domain::mail::Captured;
 use crate::state::relay::Job;
-use crate::state::Shared;
+use crate::state::WeakShared;
 
 /// Tries in all, the first included.
 const TRIES: u32 = 4;
@@ -28,11 +28,7 @@ const CONNECTIONS: usize = 4;
 /// taken when a delayed email falls due, so it is captured and delivered on time even if
 /// nobody reads the emails.
 pub(super) async fn work(worker: Worker, stop: impl Future<Output = ()>) {
-    let Worker {
-        relay,
-        shared,
-        mut jobs,
-    } = worker;
+    let Worker { relay, mut jobs } = worker;
     let connections = Arc::new(Semaphore::new(CONNECTIONS));
     // Dropped at the end, which aborts the deliveries still running: a stopped server
     // delivers nothing more.
@@ -43,10 +39,10 @@ pub(super) async fn work(worker: Worker, stop: impl Future<Output = ()>) {
         // comes as a job when it is captured: `Shared::with` keeps a timer for the earliest.
         tokio::select! {
             job = jobs.recv() => match job {
-                Some(Job::Deliver(email, captured)) => {
+                Some(Job::Deliver(email, captured, owner)) => {
                     deliveries.spawn(deliver(
                         relay.clone(),
-                        shared.clone(),
+                        owner,
                         Arc::clone(&connections),
                         email,
                         Instant::from_std(captured),
@@ -65,7 +61,7 @@ pub(super) async fn work(worker: Worker, stop: impl Future<Output = ()>) {
 /// capture, the back-off of the schedule between them; each outcome reported to the world.
 async fn deliver(
     relay: Relay,
-    shared: Shared,
+    owner: WeakShared,
     connections: Arc<Semaphore>,
     email: Arc<Captured>,
     captured: Instant,
@@ -76,7 +72,7 @@ async fn deliver(
     let (envelope, message) = match message(&email) {
         Ok(ready) => ready,
         Err(reason) => {
-            shared.with(|world| world.relay_changed(id, RelayStatus::refused(reason)));
+            report(&owner, id, RelayStatus::refused(reason));
             return;
         }
     };
@@ -97,7 +93,7 @@ async fn deliver(
                             schedule.window.as_secs()
                         )
                     });
-                    shared.with(|world| world.relay_changed(id, status));
+                    report(&owner, id, status);
                     return;
                 }
             };
@@ -111,7 +107,7 @@ async fn deliver(
         match sent {
             Ok(Ok(_)) => {
                 status.status = RelayState::Sent;
-                shared.with(|world| world.relay_changed(id, status));
+                report(&owner, id, status);
                 return;
             }
             Ok(Err(error)) => status.error = Some(error.to_string()),
@@ -132,11 +128,19 @@ async fn deliver(
                 "the SMTP relay did not take the email; given up"
             );
             status.status = RelayState::Failed;
-            shared.with(|world| world.relay_changed(id, status));
+            report(&owner, id, status);
             return;
         };
-        shared.with(|world| world.relay_changed(id, status.clone()));
+        report(&owner, id, status.clone());
         tokio::time::sleep_until(next).await;
+    }
+}
+
+/// Tells the double that captured email `id` how its delivery stands, if the double is still
+/// there (a session may have ended meanwhile).
+fn report(owner: &WeakShared, id: u64, status: RelayStatus) {
+    if let Some(shared) = owner.upgrade() {
+        shared.with(|world| world.relay_changed(id, status));
     }
 }
 

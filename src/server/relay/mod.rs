@@ -136,7 +136,6 @@ impl Relay {
     pub(crate) fn attach(self, shared: &Shared) -> Worker {
         Worker {
             jobs: shared.start_relay(),
-            shared: shared.clone(),
             relay: self,
         }
     }
@@ -145,7 +144,7 @@ impl Relay {
 /// The relay attached to a state, waiting for [`serving`] to run it.
 pub(crate) struct Worker {
     relay: Relay,
-    shared: Shared,
+    /// Every double's deliveries (the root's and its sessions'), each job naming its double.
     jobs: mpsc::UnboundedReceiver<Job>,
 }
 
