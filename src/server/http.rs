@@ -375,16 +375,18 @@ async fn respond(
     .received(shared.now());
     // One line per request only at debug: the default level logs start-up, shutdown and warnings.
     tracing::debug!(method = %wire.method, path = %wire.path, "received");
-    let plan = match router::locate(&doubles, wire, stop.clone(), &on.auth) {
-        Err(unknown_session) => unknown_session,
+    let (plan, stop) = match router::locate(&doubles, wire, stop.clone(), &on.auth) {
+        Err(unknown_session) => (unknown_session, stop),
         Ok(target) => {
             let (shared, wire) = (&target.shared, &target.request);
-            match failure {
+            let plan = match failure {
                 None => router::route(&doubles, &target).await,
                 Some(BodyError::TooLarge) => router::too_large(shared, wire),
                 Some(BodyError::Incomplete(error)) => router::incomplete(shared, wire, &error),
                 Some(BodyError::Late(late)) => router::body_late(shared, wire, &late.to_string()),
-            }
+            };
+            // A scripted hang or delay under a session ends when the session does.
+            (plan, target.stop)
         }
     };
     deliver(plan, stop, faults).await

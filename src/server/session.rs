@@ -8,7 +8,7 @@ use super::UmMockServer;
 use crate::double::UmDouble;
 use crate::error::Error;
 use crate::fixtures::FixtureSet;
-use crate::state::{Doubles, Ended, NewSession, Session, SessionRefusal, StartFrom};
+use crate::state::{Doubles, NewSession, Session, SessionRefusal, StartFrom};
 use crate::vocab::paths::SERVICE_PATH_2010;
 
 /// One session of a [`UmMockServer`]: a whole double of its own (mailboxes, scenarios, emails,
@@ -161,7 +161,7 @@ impl Drop for UmSession {
     /// Ends the session (its URLs answer 404 from now on), then checks its expectations: an
     /// unmet one panics with its report, unless the test is already panicking.
     fn drop(&mut self) {
-        self.doubles.end(self.session.id(), Ended::Deleted);
+        self.doubles.end(self.session.id());
         self.double.verify_on_drop();
     }
 }

@@ -111,10 +111,11 @@ pub(crate) async fn route(doubles: &Doubles, target: &Target) -> Plan {
         "404 - File or directory not found.",
     );
     let reason = format!(
-        "no UM endpoint at {} (use {} or {})",
-        request.path,
+        "no UM endpoint at {} (use {prefix}{} or {prefix}{})",
+        request.path_and_query(),
         endpoint::SERVICE_PATH_2007,
-        endpoint::SERVICE_PATH_2010
+        endpoint::SERVICE_PATH_2010,
+        prefix = request.prefix,
     );
     endpoint::journal_only(shared, Entry::new(request).because(reason), response)
 }

@@ -15,7 +15,7 @@ mod world;
 pub(crate) use answer::{Refused, UmRequest};
 pub(crate) use phone::{ClockChange, PhoneRefusal, PinChanged};
 pub(crate) use sessions::{
-    Doubles, Ended, NewSession, Session, SessionEntry, SessionLimits, SessionRefusal, StartFrom,
+    Doubles, NewSession, Session, SessionEntry, SessionLimits, SessionRefusal, StartFrom,
 };
 pub(crate) use world::{NotAdded, World};
 

@@ -72,7 +72,7 @@ pub(crate) enum SessionRefusal {
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ended {
+enum Ended {
     Deleted,
     Idle,
 }
@@ -224,22 +224,36 @@ impl Doubles {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether `session` has gone `--session-idle-s` without a request.
+    fn is_idle(&self, session: &Session) -> bool {
+        session.last_used().0.elapsed() >= self.inner.limits.idle
+    }
+
     /// The live session `id`, without noting a use (`None` if it ended or is idle past the
     /// limit, which ends it now).
     pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
         let session = self.read().get(id).cloned()?;
-        if session.last_used().0.elapsed() >= self.inner.limits.idle {
-            self.end(id, Ended::Idle);
+        if self.is_idle(&session) {
+            self.end_if_idle(id);
             return None;
         }
         Some(session)
     }
 
     /// The live session `id` a request came under: a use, which keeps it from idling out.
+    /// Noted under the registry's read lock, so idle expiry (under its write lock) either
+    /// ends the session before this finds it, or sees the use and leaves it.
     pub(crate) fn used(&self, id: &str) -> Option<Arc<Session>> {
-        let session = self.get(id)?;
-        session.touch();
-        Some(session)
+        {
+            let sessions = self.read();
+            let session = sessions.get(id)?;
+            if !self.is_idle(session) {
+                session.touch();
+                return Some(Arc::clone(session));
+            }
+        }
+        self.end_if_idle(id);
+        None
     }
 
     /// Every live session, oldest first.
@@ -299,32 +313,44 @@ impl Doubles {
             ended: watch::Sender::new(false),
         });
         self.end_idle();
-        {
-            let mut sessions = self.write();
-            if sessions.len() >= self.inner.limits.max {
-                return Err(SessionRefusal::Full(self.inner.limits.max));
-            }
-            sessions.insert(Arc::clone(&session.id), Arc::clone(&session));
+        let mut sessions = self.write();
+        if sessions.len() >= self.inner.limits.max {
+            return Err(SessionRefusal::Full(self.inner.limits.max));
         }
+        sessions.insert(Arc::clone(&session.id), Arc::clone(&session));
+        // Under the write lock, as every end is: a session's events come created, then ended.
         self.announce(&session, None);
         Ok(session)
     }
 
-    /// Ends session `id`; `false` if there was none.
-    pub(crate) fn end(&self, id: &str, why: Ended) -> bool {
-        let Some(session) = self.write().remove(id) else {
+    /// Ends session `id` (deleted); `false` if there was none.
+    pub(crate) fn end(&self, id: &str) -> bool {
+        let mut sessions = self.write();
+        let Some(session) = sessions.remove(id) else {
             return false;
         };
-        self.ended(&session, why);
+        self.ended(&session, Ended::Deleted);
         true
     }
 
     /// Ends every session, oldest first.
     pub(crate) fn end_all(&self) {
-        let mut ended: Vec<Arc<Session>> = self.write().drain().map(|(_, s)| s).collect();
+        let mut sessions = self.write();
+        let mut ended: Vec<Arc<Session>> = sessions.drain().map(|(_, s)| s).collect();
         ended.sort_by_key(|s| s.number);
         for session in ended {
             self.ended(&session, Ended::Deleted);
+        }
+    }
+
+    /// Ends session `id` if it is still idle when the write lock is held: a request that
+    /// noted a use since it was found idle keeps it.
+    fn end_if_idle(&self, id: &str) {
+        let mut sessions = self.write();
+        if sessions.get(id).is_some_and(|s| self.is_idle(s)) {
+            if let Some(session) = sessions.remove(id) {
+                self.ended(&session, Ended::Idle);
+            }
         }
     }
 
@@ -333,16 +359,17 @@ impl Doubles {
         let idle: Vec<Arc<str>> = self
             .read()
             .values()
-            .filter(|s| s.last_used().0.elapsed() >= self.inner.limits.idle)
+            .filter(|s| self.is_idle(s))
             .map(|s| Arc::clone(&s.id))
             .collect();
         for id in idle {
-            self.end(&id, Ended::Idle);
+            self.end_if_idle(&id);
         }
     }
 
-    /// What ending `session`, out of the registry now, does: its long-polls and event streams
-    /// end, and the root's event stream hears why.
+    /// What ending `session`, out of the registry now, does (under the registry's write lock,
+    /// so the root's `session` events keep the order of creations and ends): its long-polls
+    /// and event streams end, and the root's event stream hears why.
     fn ended(&self, session: &Session, why: Ended) {
         session.ended.send_replace(true);
         self.announce(session, Some(why));

@@ -428,11 +428,11 @@ pub(super) static ROUTES: &[Route] = &[
         pattern: "/openapi.json",
         method: "GET",
         query: Query::Any(&[]),
-        handler: Handler::Now(|_| {
+        handler: Handler::Now(|call| {
             Ok(WireResponse::new(
                 200,
                 "application/json",
-                super::openapi::document_text(ROUTES),
+                super::openapi::document_text(ROUTES, &call.request.prefix),
             ))
         }),
         describe: || {

@@ -97,7 +97,7 @@ pub(super) fn get(call: &Call<'_>) -> Answer {
 
 pub(super) fn end(call: &Call<'_>) -> Answer {
     let id = call.arg(0);
-    if call.doubles.end(id, crate::state::Ended::Deleted) {
+    if call.doubles.end(id) {
         Ok(WireResponse::empty(204))
     } else {
         Err(no_session(id))

@@ -275,3 +275,59 @@ async fn a_root_reload_leaves_sessions_on_the_fixtures_they_started_with() {
         "Alice Wood"
     );
 }
+
+#[tokio::test]
+async fn a_scripted_hang_under_a_session_ends_when_the_session_is_deleted() {
+    // Arrange: ResetPIN hangs in the session; the hanging request is journaled there.
+    let mock = Mock::start().await;
+    let session = Double::create(&mock).await;
+    let added = session
+        .admin(
+            "POST",
+            "/__admin/scenarios",
+            Some(json!({"mailbox": "alice@contoso.com", "operation": "ResetPIN", "outcomes": [{"network": "hang"}]})),
+        )
+        .await;
+    assert_eq!(added.status, 201);
+    let mut events =
+        crate::events::Stream::open_at(&mock, &session.path("/__admin/events?types=request"), None)
+            .await;
+    let mut hanging = tokio::net::TcpStream::connect(mock.address())
+        .await
+        .unwrap();
+    let request = raw_post(
+        mock.address(),
+        &session.path(PATH_2010),
+        "alice",
+        reset_pin_envelope().as_bytes(),
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut hanging, &request)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.next().await.data["outcome"],
+        json!({"network": "hang"})
+    );
+
+    // Act
+    let deleted = mock
+        .admin(
+            "DELETE",
+            &format!("/__admin/sessions/{}", session.id()),
+            None,
+        )
+        .await;
+
+    // Assert: the connection is closed without an answer (a guard, not a speed check: the
+    // hang would otherwise last until the server stops).
+    assert_eq!(deleted.status, 204);
+    let mut answer = Vec::new();
+    // Closed (end of stream) or reset: either way no answer came.
+    let _closed_or_reset = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio::io::AsyncReadExt::read_to_end(&mut hanging, &mut answer),
+    )
+    .await
+    .expect("the hanging connection was closed when its session ended");
+    assert!(answer.is_empty(), "{:?}", String::from_utf8_lossy(&answer));
+}

@@ -115,3 +115,24 @@ async fn info_under_a_prefix_names_the_session_and_at_the_root_none() {
     assert_eq!(inside["session"]["service_url"], entry["service_url"]);
     assert!(outside["session"].is_null(), "{outside}");
 }
+
+#[tokio::test]
+async fn a_sessions_api_description_names_its_prefix_as_the_server_and_leaves_out_root_routes() {
+    let mock = Mock::start().await;
+    let session = Double::create(&mock).await;
+
+    let document = session.get_json("/__admin/openapi.json").await;
+    let root = mock.get_json("/__admin/openapi.json").await;
+
+    assert_eq!(document["servers"][0]["url"], session.prefix.as_str());
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/__admin/emails"));
+    assert!(paths
+        .keys()
+        .all(|path| !path.starts_with("/__admin/sessions")));
+    assert!(root.get("servers").is_none());
+    assert!(root["paths"]
+        .as_object()
+        .unwrap()
+        .contains_key("/__admin/sessions/{id}"));
+}

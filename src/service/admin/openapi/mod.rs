@@ -15,13 +15,24 @@ use serde_json::{json, Map, Value};
 use super::route::Route;
 use super::PREFIX;
 
-/// The document of the admin table `routes` as served: made once, it depends on nothing at run
-/// time (there is one table).
-pub(super) fn document_text(routes: &'static [Route]) -> &'static str {
+/// The document of the admin table `routes` as served under `prefix`. The root's is made once
+/// (there is one table); a session's (`prefix` `/sessions/ID`) names its prefix as the server
+/// and leaves out the session routes, which only the root serves.
+pub(super) fn document_text(routes: &'static [Route], prefix: &str) -> String {
     static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| {
-        serde_json::to_string_pretty(&document(routes)).expect("the document is plain JSON")
-    })
+    if prefix.is_empty() {
+        return TEXT.get_or_init(|| pretty(&document(routes))).clone();
+    }
+    let mut document = document(routes);
+    if let Some(paths) = document["paths"].as_object_mut() {
+        paths.retain(|path, _| !path.starts_with(&format!("{PREFIX}/sessions")));
+    }
+    document["servers"] = json!([{ "url": prefix, "description": "This session" }]);
+    pretty(&document)
+}
+
+fn pretty(document: &Value) -> String {
+    serde_json::to_string_pretty(document).expect("the document is plain JSON")
 }
 
 /// The whole document, of the table `routes` under the admin prefix.
