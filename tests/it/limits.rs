@@ -69,20 +69,7 @@ async fn peak_resident_mib_with_900_kb_bodies(flags: &[&str]) -> f64 {
     // Two connections sending at once, as a test suite running in parallel would.
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..2 {
-        let (base, body) = (base.clone(), body.clone());
-        clients.spawn(async move {
-            let client = reqwest::Client::new();
-            for _ in 0..150 {
-                let response = client
-                    .post(format!("{base}{PATH_2010}"))
-                    .header("Authorization", basic("alice", "pw"))
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .expect("the double keeps answering");
-                assert_eq!(response.status(), 200);
-            }
-        });
+        clients.spawn(post_bodies(format!("{base}{PATH_2010}"), body.clone(), 150));
     }
     while let Some(done) = clients.join_next().await {
         done.unwrap();
@@ -98,6 +85,22 @@ async fn peak_resident_mib_with_900_kb_bodies(flags: &[&str]) -> f64 {
         "the journal reached its cap: {journal}"
     );
     vm_hwm_mib(pid)
+}
+
+/// POSTs `body` to `url` as alice `count` times, one after another on one client, each
+/// answered 200: one client of a memory test.
+pub(crate) async fn post_bodies(url: String, body: bytes::Bytes, count: usize) {
+    let client = reqwest::Client::new();
+    for _ in 0..count {
+        let response = client
+            .post(&url)
+            .header("Authorization", basic("alice", "pw"))
+            .body(body.clone())
+            .send()
+            .await
+            .expect("the double keeps answering");
+        assert_eq!(response.status(), 200);
+    }
 }
 
 /// `VmHWM` (peak resident set) of process `pid`, in MiB.

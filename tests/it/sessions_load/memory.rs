@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::cli::command;
-use crate::limits::{rss_kib, vm_hwm_mib, KillOnDrop};
+use crate::limits::{post_bodies, rss_kib, vm_hwm_mib, KillOnDrop};
 use crate::support::*;
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -92,20 +92,11 @@ async fn peak_and_bound_with_sessions_sent(body: String) -> (f64, f64) {
     let mut clients = JoinSet::new();
     for (n, double) in doubles.iter().enumerate() {
         let count = bodies_for(if n == 0 { root_cap } else { session_cap });
-        let (url, body) = (format!("{double}{PATH_2010}"), body.clone());
-        clients.spawn(async move {
-            let client = reqwest::Client::new();
-            for _ in 0..count {
-                let response = client
-                    .post(&url)
-                    .header("Authorization", basic("alice", "pw"))
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .expect("the double keeps answering");
-                assert_eq!(response.status(), 200);
-            }
-        });
+        clients.spawn(post_bodies(
+            format!("{double}{PATH_2010}"),
+            body.clone(),
+            count,
+        ));
     }
     while let Some(done) = clients.join_next().await {
         done.unwrap();
