@@ -332,6 +332,11 @@ async fn dropping_a_server_with_an_unmet_expectation_panics_with_the_report() {
     let dropped = catch_unwind(AssertUnwindSafe(move || drop(server)));
 
     // Assert
+    assert_reports_alice_unmet(dropped);
+}
+
+/// `dropped` panicked with the report of an unmet "ResetPIN for alice at least once".
+pub(crate) fn assert_reports_alice_unmet(dropped: std::thread::Result<()>) {
     let report = dropped.unwrap_err();
     let report = report.downcast_ref::<String>().unwrap();
     assert!(

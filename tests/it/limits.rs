@@ -49,23 +49,8 @@ async fn five_thousand_requests_are_answered_with_stderr_piped_and_never_read() 
 /// 300 bodies are four times the default cap's worth, so the journal is full and turning over.
 #[cfg(target_os = "linux")]
 async fn peak_resident_mib_with_900_kb_bodies(flags: &[&str]) -> f64 {
-    let mut child = command()
-        .args(["--listen", "127.0.0.1:0"])
-        .args(flags)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let pid = child.id();
-    let _child = KillOnDrop(child);
-    let base = read_ready_url(&mut BufReader::new(stdout));
-    let pad = "x".repeat(900_000);
-    let body = format!(
-        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><Pad>{pad}</Pad></s:Header><s:Body><ResetPIN xmlns="{HTTP_NS}"/></s:Body></s:Envelope>"#
-    );
-    let body = bytes::Bytes::from(body);
+    let (_child, pid, base) = start_binary(flags);
+    let body = padded_reset_pin(900_000);
     // Two connections sending at once, as a test suite running in parallel would.
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..2 {
@@ -85,6 +70,31 @@ async fn peak_resident_mib_with_900_kb_bodies(flags: &[&str]) -> f64 {
         "the journal reached its cap: {journal}"
     );
     vm_hwm_mib(pid)
+}
+
+/// The binary on port 0 with `flags`: the process (killed when dropped), its pid and its URL.
+pub(crate) fn start_binary(flags: &[&str]) -> (KillOnDrop, u32, String) {
+    let mut child = command()
+        .args(["--listen", "127.0.0.1:0"])
+        .args(flags)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let pid = child.id();
+    let base = read_ready_url(&mut BufReader::new(stdout));
+    (KillOnDrop(child), pid, base)
+}
+
+/// A ResetPIN envelope padded to `bytes` in a SOAP header: a large body the double answers.
+pub(crate) fn padded_reset_pin(bytes: usize) -> bytes::Bytes {
+    let pad = "x".repeat(bytes);
+    format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><Pad>{pad}</Pad></s:Header><s:Body><ResetPIN xmlns="{HTTP_NS}"/></s:Body></s:Envelope>"#
+    )
+    .into()
 }
 
 /// POSTs `body` to `url` as alice `count` times, one after another on one client, each
@@ -275,17 +285,8 @@ fn raw_health(address: &str) -> String {
 #[tokio::test]
 async fn two_thousand_idle_keep_alive_connections_cost_little_and_others_are_served() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut child = command()
-        .args(["--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let stdout = child.stdout.take().unwrap();
-    let _child = KillOnDrop(child);
-    let address = http_address(&read_ready_url(&mut BufReader::new(stdout)));
+    let (_child, pid, base) = start_binary(&[]);
+    let address = http_address(&base);
     let rss_before = rss_kib(pid);
 
     let mut idle = Vec::new();

@@ -10,10 +10,11 @@ use md5::{Digest, Md5};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use sha2::Sha256;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::support::ntlm::{authenticate, type1, utf16};
+pub use crate::support::ntlm::Answer;
+use crate::support::ntlm::{authenticate, read_answer, type1, utf16};
 use crate::support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -104,26 +105,6 @@ pub struct Conn {
     certificate: Option<Vec<u8>>,
 }
 
-pub struct Answer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Answer {
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    pub fn reason(&self) -> &str {
-        self.all("x-exum-reason").first().copied().unwrap_or("")
-    }
-}
-
 impl Conn {
     /// A plain connection to the http listener, sending `Host: localhost:<port>`.
     pub async fn http(server: &UmMockServer) -> Conn {
@@ -185,30 +166,7 @@ impl Conn {
         let stream = self.stream.get_mut();
         stream.write_all(request.as_bytes()).await.unwrap();
         stream.flush().await.unwrap();
-        let mut status_line = String::new();
-        self.stream.read_line(&mut status_line).await.unwrap();
-        let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.stream.read_line(&mut line).await.unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').unwrap();
-            headers.push((name.to_string(), value.trim().to_string()));
-        }
-        let mut answer = Answer {
-            status,
-            headers,
-            body: String::new(),
-        };
-        let len: usize = answer.all("content-length")[0].parse().unwrap();
-        let mut body = vec![0; len];
-        self.stream.read_exact(&mut body).await.unwrap();
-        answer.body = String::from_utf8(body).unwrap();
-        answer
+        read_answer(&mut self.stream).await
     }
 
     /// The handshake under `scheme` as `CONTOSO\user` answering with `response`: the

@@ -2,14 +2,11 @@
 //! under its journal caps — the root's `--max-journal-bytes` plus each session's
 //! `--session-max-journal-bytes` — plus 48 MiB, the caps read from the binary's own defaults.
 
-use std::io::BufReader;
-use std::process::Stdio;
-
 use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::cli::command;
-use crate::limits::{post_bodies, rss_kib, vm_hwm_mib, KillOnDrop};
+use crate::limits::{padded_reset_pin, post_bodies, rss_kib, start_binary, vm_hwm_mib};
 use crate::support::*;
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -28,22 +25,6 @@ fn default_of(flag: &str) -> u64 {
         .and_then(|tail| tail.split(']').next())
         .unwrap_or_else(|| panic!("a default for {flag} in --help"));
     default.parse().unwrap()
-}
-
-/// The binary with default flags on port 0: the process (killed when dropped), its pid and
-/// its URL.
-fn start_binary() -> (KillOnDrop, u32, String) {
-    let mut child = command()
-        .args(["--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let pid = child.id();
-    let base = read_ready_url(&mut BufReader::new(stdout));
-    (KillOnDrop(child), pid, base)
 }
 
 /// `POST /__admin/sessions` on the server at `base`: the new session's `base_url`.
@@ -75,18 +56,17 @@ async fn evicted(client: &reqwest::Client, base: &str) -> u64 {
 /// journal cap's worth of `body` (all five at once, so every journal is full and turning over
 /// while the others are); the peak resident memory in MiB, and the bound promised for it:
 /// the journal caps (the root's and each session's, as `--help` states the defaults) + 48 MiB.
-async fn peak_and_bound_with_sessions_sent(body: String) -> (f64, f64) {
+async fn peak_and_bound_with_sessions_sent(body: bytes::Bytes) -> (f64, f64) {
     const SESSIONS: usize = 4;
     let root_cap = default_of("--max-journal-bytes") as f64;
     let session_cap = default_of("--session-max-journal-bytes") as f64;
     let bound_mib = (root_cap + SESSIONS as f64 * session_cap) / MIB + 48.0;
-    let (_child, pid, base) = start_binary();
+    let (_child, pid, base) = start_binary(&[]);
     let client = reqwest::Client::new();
     let mut doubles = vec![base.clone()];
     for _ in 0..SESSIONS {
         doubles.push(new_session(&client, &base).await);
     }
-    let body = bytes::Bytes::from(body);
     let bodies_for = |cap: f64| (2.0 * cap / body.len() as f64).ceil() as usize + 1;
 
     let mut clients = JoinSet::new();
@@ -116,10 +96,7 @@ async fn peak_and_bound_with_sessions_sent(body: String) -> (f64, f64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_four_sessions_in_use_900_kb_bodies_keep_memory_under_all_journal_caps_plus_48_mib() {
     // Arrange: ResetPIN envelopes padded to 900 KB in a header.
-    let pad = "x".repeat(900_000);
-    let body = format!(
-        r#"<s:Envelope xmlns:s="{SOAP11}"><s:Header><Pad>{pad}</Pad></s:Header><s:Body><ResetPIN xmlns="{HTTP_NS}"/></s:Body></s:Envelope>"#
-    );
+    let body = padded_reset_pin(900_000);
 
     // Act
     let (peak, bound) = peak_and_bound_with_sessions_sent(body).await;
@@ -135,7 +112,7 @@ async fn with_four_sessions_in_use_900_kb_bodies_keep_memory_under_all_journal_c
 async fn a_sessions_dial_plan_with_900_kb_of_access_numbers_is_not_copied_into_each_email() {
     // Arrange: a session whose fixtures (sent by the client) give alice's dial plan 50,000
     // access numbers, about 900 KB.
-    let (_child, pid, base) = start_binary();
+    let (_child, pid, base) = start_binary(&[]);
     let client = reqwest::Client::new();
     let numbers: Vec<String> = (0..50_000)
         .map(|n| format!("+1 425 555 {:04}", n % 10_000))
@@ -195,7 +172,7 @@ async fn a_sessions_dial_plan_with_900_kb_of_access_numbers_is_not_copied_into_e
 #[tokio::test]
 async fn a_hundred_empty_sessions_cost_little_memory() {
     // Arrange
-    let (_child, pid, base) = start_binary();
+    let (_child, pid, base) = start_binary(&[]);
     let client = reqwest::Client::new();
     // The first session pays for what any session needs once (code paths, allocator arenas);
     // 99 more reach the default --max-sessions.

@@ -3,7 +3,7 @@
 //! Extended Protection, a connection across sessions).
 
 use base64::Engine as _;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use super::{reset_pin_envelope, Mock, SOAP_CONTENT_TYPE};
@@ -61,10 +61,45 @@ pub fn type3(domain: &str, user: &str) -> Vec<u8> {
 /// over it (a dropped connection fails the read).
 pub struct Conn(BufReader<TcpStream>);
 
-/// An answer read from a [`Conn`]: its status and headers (the body is read and dropped).
+/// An answer read off a hand-spoken connection ([`read_answer`]).
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// Reads one whole HTTP/1.1 answer (status line, headers, a `Content-Length` body) off
+/// `stream`, plain or TLS.
+pub async fn read_answer<R: AsyncBufRead + Unpin>(stream: &mut R) -> Answer {
+    let mut status_line = String::new();
+    stream.read_line(&mut status_line).await.unwrap();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no status line (connection closed?): {status_line:?}"))
+        .parse()
+        .unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).await.unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.to_string(), value.trim().to_string()));
+    }
+    let mut answer = Answer {
+        status,
+        headers,
+        body: String::new(),
+    };
+    let len: usize = answer.all("content-length")[0].parse().unwrap();
+    let mut body = vec![0; len];
+    stream.read_exact(&mut body).await.unwrap();
+    answer.body = String::from_utf8(body).unwrap();
+    answer
 }
 
 impl Answer {
@@ -110,30 +145,7 @@ impl Conn {
             .write_all(request.as_bytes())
             .await
             .unwrap();
-        let mut status_line = String::new();
-        self.0.read_line(&mut status_line).await.unwrap();
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .unwrap_or_else(|| panic!("no status line (connection closed?): {status_line:?}"))
-            .parse()
-            .unwrap();
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.0.read_line(&mut line).await.unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').unwrap();
-            headers.push((name.to_string(), value.trim().to_string()));
-        }
-        let answer = Answer { status, headers };
-        let len: usize = answer.all("content-length")[0].parse().unwrap();
-        let mut body = vec![0; len];
-        self.0.read_exact(&mut body).await.unwrap();
-        answer
+        read_answer(&mut self.0).await
     }
 
     /// The NTLM handshake as `domain\\user` under `scheme` with the endpoint at `path`: the
