@@ -371,8 +371,7 @@ async fn respond(
         body,
     )
     .over(scheme)
-    .served_with(on.certificate)
-    .received(shared.now());
+    .served_with(on.certificate);
     // One line per request only at debug: the default level logs start-up, shutdown and warnings.
     tracing::debug!(method = %wire.method, path = %wire.path, "received");
     let (plan, stop) = match router::locate(&doubles, wire, stop.clone(), &on.auth) {

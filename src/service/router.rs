@@ -23,7 +23,7 @@ pub(crate) struct Target {
 }
 
 /// Finds the double `request` is for: the session whose prefix (`/sessions/ID`) it came under
-/// (a use of it), or the root. A request under the prefix of a session that does not exist
+/// (a use of it), or the root, and stamps it with that double's clock. A request under the prefix of a session that does not exist
 /// (or has ended) is answered here: 404, journaled at the root.
 pub(crate) fn locate(
     doubles: &Doubles,
@@ -32,9 +32,10 @@ pub(crate) fn locate(
     connection: &ConnectionAuth,
 ) -> Result<Target, Plan> {
     let Some(id) = session_id(&request.path) else {
+        let root = doubles.root();
         return Ok(Target {
-            shared: doubles.root().clone(),
-            request,
+            request: request.received(root.now()),
+            shared: root.clone(),
             stop,
             connection: connection.clone(),
         });
@@ -47,6 +48,7 @@ pub(crate) fn locate(
         );
         let reason = format!("no session '{id}'");
         let root = doubles.root();
+        let request = request.received(root.now());
         return Err(endpoint::journal_only(
             root,
             Entry::new(&request).because(reason),

@@ -133,10 +133,6 @@ struct Inner {
     config: Config,
     /// Every change, numbered, for `GET /__admin/events`.
     events: events::EventLog,
-    /// The set the fixtures were last loaded from: where `reload` re-reads them from, and the
-    /// response files a session's inline fixtures name. Replaced on reload, with `fixtures`.
-    /// (A session's: the server's at its start, or its inline set.)
-    source: RwLock<Arc<FixtureSet>>,
     /// A session's double: `reload` is refused, as a session keeps the fixtures it started with.
     in_session: bool,
     /// The generated CA certificate (PEM) of the HTTPS listeners, set once at start after
@@ -145,9 +141,9 @@ struct Inner {
     ca_pem: OnceLock<String>,
     /// The world's clock, read here without the lock to stamp requests as they arrive.
     clock: Clock,
-    /// The fixtures the world runs on, for what a request reads before the world lock (the
-    /// schemes offered, the server's names). Replaced with the world's on reload.
-    fixtures: RwLock<Arc<Fixtures>>,
+    /// The fixtures the world runs on and the set they were loaded from, replaced together
+    /// on reload (the world's under its lock).
+    loaded: RwLock<Loaded>,
     /// When the timer that captures the next delayed email fires, if one is running.
     mail_timer: Mutex<Option<std::time::Instant>>,
 }
@@ -173,11 +169,10 @@ impl Shared {
                 mail_tick: watch::Sender::new(0),
                 events: events::EventLog::default(),
                 config,
-                source: RwLock::new(source),
                 in_session,
                 ca_pem: OnceLock::new(),
                 clock,
-                fixtures: RwLock::new(fixtures),
+                loaded: RwLock::new(Loaded { fixtures, source }),
                 mail_timer: Mutex::new(None),
             }),
         }
@@ -245,13 +240,16 @@ impl Shared {
 
     /// The set the fixtures were last loaded from.
     pub(crate) fn source(&self) -> Arc<FixtureSet> {
-        Arc::clone(
-            &self
-                .inner
-                .source
-                .read()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+        self.loaded().source
+    }
+
+    /// The fixtures the world runs on now and the set they were loaded from, as one.
+    pub(crate) fn loaded(&self) -> Loaded {
+        self.inner
+            .loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -377,13 +375,12 @@ impl Shared {
 
     /// The fixtures the world runs on now.
     pub(crate) fn fixtures(&self) -> Arc<Fixtures> {
-        Arc::clone(
-            &self
-                .inner
-                .fixtures
-                .read()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+        let loaded = self
+            .inner
+            .loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&loaded.fixtures)
     }
 
     /// Re-reads the fixtures folder; all or nothing.
@@ -402,17 +399,24 @@ impl Shared {
             w.install(Arc::clone(&fixtures));
             *self
                 .inner
-                .fixtures
+                .loaded
                 .write()
-                .unwrap_or_else(PoisonError::into_inner) = fixtures;
-            *self
-                .inner
-                .source
-                .write()
-                .unwrap_or_else(PoisonError::into_inner) = Arc::new(set);
+                .unwrap_or_else(PoisonError::into_inner) = Loaded {
+                fixtures,
+                source: Arc::new(set),
+            };
         });
         Ok(())
     }
+}
+
+/// The fixtures a double runs on and the set (a folder's files, the embedded ones, a
+/// session's own) they were loaded from: where `reload` re-reads them from, and the response
+/// files a session's inline fixtures name.
+#[derive(Debug, Clone)]
+pub(crate) struct Loaded {
+    pub(crate) fixtures: Arc<Fixtures>,
+    pub(crate) source: Arc<FixtureSet>,
 }
 
 /// A [`Shared`] that does not keep its double alive: what a double's relay deliveries report

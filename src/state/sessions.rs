@@ -278,7 +278,10 @@ impl Doubles {
             Ok((Arc::new(fixtures), Arc::new(set)))
         };
         let (fixtures, source) = match ask.fixtures {
-            StartFrom::Server => (root.fixtures(), root.source()),
+            StartFrom::Server => {
+                let loaded = root.loaded();
+                (loaded.fixtures, loaded.source)
+            }
             StartFrom::MockJson(json) => own(root.source().with_mock_json_bytes(json))?,
             StartFrom::Set(set) => own(set)?,
         };
